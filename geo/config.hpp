@@ -1,0 +1,86 @@
+#pragma once
+// Configuration: plain structs, one loader, every member type-checked with a config_error that
+// names the member. Loaded once at start-up and passed down; no globals, no getenv.
+
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+namespace gebieden::geo {
+
+/// Where one boundary layer comes from. `sources` are tried in order; the first that opens wins.
+struct SourceConfig {
+  std::vector<std::string> sources;  // paths (relative to the config file) or GDAL URLs
+  std::string layer;                 // empty: the first layer
+  // Our field -> candidate source field names, first present wins.
+  std::map<std::string, std::vector<std::string>> fields;
+  std::string gemeente_filter;  // keep only features whose gemeentecode equals this (if the field exists)
+  bool exclude_water = true;    // skip features whose `water` field says JA / true
+  bool required = true;
+};
+
+struct TeamConfig {
+  std::string name;
+  std::string email;
+  std::string phone;
+  std::string address;
+  std::string website;
+};
+
+struct GebiedConfig {
+  std::string id;    // e.g. "centrum"
+  std::string name;  // e.g. "Centrum"
+  std::vector<std::string> wijken;  // wijk codes, WK0080WW
+  TeamConfig team;
+};
+
+struct AreaSchemeConfig {
+  std::string status;  // e.g. "reconstruction, to be confirmed with Amaryllis"
+  std::vector<GebiedConfig> gebieden;
+};
+
+struct ServerConfig {
+  std::string host = "127.0.0.1";
+  int port = 8080;
+  int threads = 2;
+  std::string base_url;  // public URL prefix for links; empty: from the Host header
+  int default_limit = 10;
+  int max_limit = 10000;
+  std::size_t max_request_bytes = 1 << 20;
+};
+
+struct CheckConfig {
+  double gap_tolerance_m2 = 1.0;
+  double overlap_tolerance_m2 = 1.0;
+};
+
+struct Config {
+  std::filesystem::path file;  // the config file (paths are relative to its folder)
+  std::string gemeentecode = "GM0080";
+  std::string gemeentenaam = "Leeuwarden";
+  SourceConfig buurten;
+  SourceConfig wijken;    // names of wijken (geometry is dissolved from the buurten)
+  SourceConfig gemeente;  // the outline
+  // The BAG address register (PDOK verblijfsobject GeoPackage, or CSV with x, y). Our field names:
+  // straat, huisnummer, huisletter, toevoeging, postcode, woonplaats, identificatie.
+  SourceConfig addresses;
+  std::string place_aliases;  // CSV of Frisian/Dutch place names (relative to the config file)
+  AreaSchemeConfig scheme;
+  ServerConfig server;
+  CheckConfig check;
+
+  /// Resolve a source entry: a URL or GDAL connection string stays as is, a path is made
+  /// relative to the config file's folder.
+  std::string resolve(const std::string& source) const;
+};
+
+/// Parse and type-check. Throws config_error naming the member.
+Config load_config(const std::filesystem::path& file);
+Config parse_config(const nlohmann::json& j, const std::filesystem::path& file);
+AreaSchemeConfig parse_scheme(const nlohmann::json& j, const std::string& where);
+
+}  // namespace gebieden::geo
