@@ -15,7 +15,7 @@
 namespace gebieden::geo {
 
 struct Buurt {
-  std::string code;      // BU0080WWnn
+  std::string code;  // BU0080WWnn
   std::string name;
   std::string wijkcode;  // WK0080WW
   Geometry rd;           // EPSG:28992, valid (repaired where needed)
@@ -27,7 +27,7 @@ struct Buurt {
 struct Wijk {
   std::string code;
   std::string name;
-  std::string gebied;  // gebied id
+  std::string gebied;                // gebied id
   std::vector<std::size_t> buurten;  // indices into AreaModel::buurten()
   Geometry rd;
   Geometry wgs84;
@@ -35,7 +35,7 @@ struct Wijk {
 };
 
 struct Gebied {
-  GebiedConfig config;  // id, name, wijken, team
+  GebiedConfig config;              // id, name, wijken, team
   std::vector<std::size_t> wijken;  // indices into AreaModel::wijken()
   Geometry rd;
   Geometry wgs84;
@@ -45,7 +45,7 @@ struct Gebied {
 struct Gemeente {
   std::string code;
   std::string name;
-  Geometry rd;     // from the gemeente source if loaded, else the union of the buurten
+  Geometry rd;  // from the gemeente source if loaded, else the union of the buurten
   Geometry wgs84;
   double area_m2 = 0;
   bool from_source = false;
@@ -74,7 +74,8 @@ class AreaModel {
   /// Load the boundaries and dissolve wijken and gebieden. Throws config_error / gdal_error.
   static AreaModel load(const Config& config);
   /// Build from buurten already in memory (tests, other loaders): dissolves as load() does.
-  static AreaModel build(std::vector<Buurt> buurten, const std::map<std::string, std::string>& wijknamen,
+  static AreaModel build(std::vector<Buurt> buurten,
+                         const std::map<std::string, std::string>& wijknamen,
                          const AreaSchemeConfig& scheme, const std::string& gemeentecode,
                          const std::string& gemeentenaam, std::optional<Geometry> gemeente_rd = {});
 

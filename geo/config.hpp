@@ -18,8 +18,9 @@ struct SourceConfig {
   std::string layer;                 // empty: the first layer
   // Our field -> candidate source field names, first present wins.
   std::map<std::string, std::vector<std::string>> fields;
-  std::string gemeente_filter;  // keep only features whose gemeentecode equals this (if the field exists)
-  bool exclude_water = true;    // skip features whose `water` field says JA / true
+  std::string
+      gemeente_filter;  // keep only features whose gemeentecode equals this (if the field exists)
+  bool exclude_water = true;  // skip features whose `water` field says JA / true
   bool required = true;
 };
 
@@ -32,8 +33,8 @@ struct TeamConfig {
 };
 
 struct GebiedConfig {
-  std::string id;    // e.g. "centrum"
-  std::string name;  // e.g. "Centrum"
+  std::string id;                   // e.g. "centrum"
+  std::string name;                 // e.g. "Centrum"
   std::vector<std::string> wijken;  // wijk codes, WK0080WW
   TeamConfig team;
 };

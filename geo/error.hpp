@@ -14,18 +14,18 @@
 namespace gebieden {
 
 enum class ErrorCode {
-  InvalidParameter,    // a parameter's value is malformed or out of range
-  UnknownParameter,    // a parameter this endpoint does not know
-  MissingParameter,    // a required parameter is absent
-  InvalidBody,         // a request body that cannot be parsed
-  NotFound,            // unknown path, collection or feature
-  MethodNotAllowed,    // a method this path does not serve
-  NotAcceptable,       // no representation for the requested format
-  PayloadTooLarge,     // a body or request above the configured size
-  Unauthorized,        // a write without valid credentials
-  Conflict,            // a write that conflicts with the stored state
-  Unavailable,         // shutting down or not loaded
-  Internal,            // anything unexpected: details go to the log only
+  InvalidParameter,  // a parameter's value is malformed or out of range
+  UnknownParameter,  // a parameter this endpoint does not know
+  MissingParameter,  // a required parameter is absent
+  InvalidBody,       // a request body that cannot be parsed
+  NotFound,          // unknown path, collection or feature
+  MethodNotAllowed,  // a method this path does not serve
+  NotAcceptable,     // no representation for the requested format
+  PayloadTooLarge,   // a body or request above the configured size
+  Unauthorized,      // a write without valid credentials
+  Conflict,          // a write that conflicts with the stored state
+  Unavailable,       // shutting down or not loaded
+  Internal,          // anything unexpected: details go to the log only
 };
 
 struct ErrorSpec {
@@ -59,7 +59,8 @@ class proj_error : public exception {
 class config_error : public exception {
  public:
   config_error(std::string member, const std::string& message)
-      : exception(member.empty() ? message : member + ": " + message), m_member(std::move(member)) {}
+      : exception(member.empty() ? message : member + ": " + message),
+        m_member(std::move(member)) {}
   const std::string& member() const noexcept { return m_member; }
 
  private:

@@ -13,7 +13,8 @@ Box Geometry::bbox() const {
 }
 
 Geometry Geometry::box(const Box& b) {
-  Path ring{{b.minx, b.miny}, {b.maxx, b.miny}, {b.maxx, b.maxy}, {b.minx, b.maxy}, {b.minx, b.miny}};
+  Path ring{
+      {b.minx, b.miny}, {b.maxx, b.miny}, {b.maxx, b.maxy}, {b.minx, b.maxy}, {b.minx, b.miny}};
   return Geometry{GeometryType::Polygon, {{ring}}};
 }
 

@@ -39,15 +39,22 @@ struct Box {
     expand(XY{b.maxx, b.maxy});
   }
   bool intersects(const Box& b) const {
-    return valid && b.valid && minx <= b.maxx && b.minx <= maxx && miny <= b.maxy &&
-           b.miny <= maxy;
+    return valid && b.valid && minx <= b.maxx && b.minx <= maxx && miny <= b.maxy && b.miny <= maxy;
   }
   bool contains(XY p) const {
     return valid && p.x >= minx && p.x <= maxx && p.y >= miny && p.y <= maxy;
   }
 };
 
-enum class GeometryType { None, Point, MultiPoint, LineString, MultiLineString, Polygon, MultiPolygon };
+enum class GeometryType {
+  None,
+  Point,
+  MultiPoint,
+  LineString,
+  MultiLineString,
+  Polygon,
+  MultiPolygon
+};
 
 /// Coordinates nested three deep; what each level means depends on `type`:
 ///   Point: parts[0][0][0]           MultiPoint: parts[0][0] = points

@@ -1,0 +1,115 @@
+// gebieden: the command line. Thin: parse options, load the configuration, wire, run.
+
+#include <signal.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <iostream>
+
+#include "geo/area_model.hpp"
+#include "geo/config.hpp"
+#include "geo/error.hpp"
+#include "geo/gdal_io.hpp"
+#include "server/http_server.hpp"
+#include "server/service.hpp"
+
+namespace {
+using namespace gebieden;
+
+const char* severity_name(geo::Finding::Severity s) {
+  switch (s) {
+    case geo::Finding::Severity::Info:
+      return "info";
+    case geo::Finding::Severity::Warning:
+      return "warning";
+    case geo::Finding::Severity::Error:
+      return "error";
+  }
+  return "?";
+}
+
+int run_check(const geo::Config& config) {
+  const geo::AreaModel model = geo::AreaModel::load(config);
+  std::vector<geo::Finding> all = model.findings();
+  auto topo = model.check(config.check.gap_tolerance_m2, config.check.overlap_tolerance_m2);
+  all.insert(all.end(), topo.begin(), topo.end());
+  int errors = 0, warnings = 0, repaired = 0;
+  for (const auto& f : all) {
+    std::cout << severity_name(f.severity) << ": " << f.subject << ": " << f.message << "\n";
+    if (f.severity == geo::Finding::Severity::Error) ++errors;
+    if (f.severity == geo::Finding::Severity::Warning) ++warnings;
+  }
+  for (const auto& b : model.buurten()) repaired += b.repaired ? 1 : 0;
+  std::cout << "\n"
+            << model.buurten().size() << " buurten, " << model.wijken().size() << " wijken, "
+            << model.gebieden().size() << " gebieden; " << repaired << " repaired geometries; "
+            << errors << " errors, " << warnings << " warnings\n";
+  if (!config.scheme.status.empty()) std::cout << "area scheme: " << config.scheme.status << "\n";
+  std::cout << (errors == 0 ? "check passed" : "check FAILED") << std::endl;
+  return errors == 0 ? 0 : 1;
+}
+
+int run_serve(geo::Config config, const std::string& host, int port) {
+  if (!host.empty()) config.server.host = host;
+  if (port >= 0) config.server.port = port;
+
+  // Block the signals before any thread starts, so that only sigwait() below sees them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  auto state = server::load_state(config);
+  for (const auto& f : state->model->findings())
+    if (f.severity != geo::Finding::Severity::Info)
+      std::cerr << severity_name(f.severity) << ": " << f.subject << ": " << f.message << "\n";
+  auto service = std::make_shared<const server::Service>(state);
+  server::HttpServer http(service, config.server.host, config.server.port, config.server.threads,
+                          config.server.max_request_bytes);
+  http.start();
+  std::cout << "listening on http://" << config.server.host << ":" << http.port() << std::endl;
+
+  int sig = 0;
+  sigwait(&signals, &sig);
+  std::cerr << "stopping (signal " << sig << ")" << std::endl;
+  http.stop();
+  return 0;
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"gebieden: areas, geocoding and map layers for the sociale basis of a gemeente"};
+  app.require_subcommand(1);
+  std::string config_path = "data/leeuwarden.json";
+  app.add_option("-c,--config", config_path, "configuration file")->capture_default_str();
+
+  auto* serve = app.add_subcommand("serve", "serve the layers (OGC API - Features)");
+  std::string host;
+  int port = -1;
+  serve->add_option("--host", host, "address to listen on (default from the config)");
+  serve->add_option("--port", port, "port (0 picks a free one; default from the config)")
+      ->check(CLI::Range(0, 65535));
+  serve->add_option("-c,--config", config_path, "configuration file");
+
+  auto* check =
+      app.add_subcommand("check", "load the boundaries and report problems; exit 0 when clean");
+  check->add_option("-c,--config", config_path, "configuration file");
+
+  CLI11_PARSE(app, argc, argv);
+
+  try {
+    geo::gdal_init();
+    const geo::Config config = geo::load_config(config_path);
+    if (*serve) return run_serve(config, host, port);
+    if (*check) return run_check(config);
+  } catch (const config_error& e) {
+    std::cerr << "configuration error: " << e.what() << std::endl;
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << e.what() << std::endl;
+    return 1;
+  }
+  return 0;
+}

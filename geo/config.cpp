@@ -1,0 +1,256 @@
+#include "geo/config.hpp"
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "geo/error.hpp"
+
+namespace gebieden::geo {
+
+namespace {
+using json = nlohmann::json;
+
+std::string join(const std::string& where, const std::string& member) {
+  return where.empty() ? member : where + "." + member;
+}
+
+const char* type_name(const json& v) {
+  return v.type_name();
+}
+
+/// Members of `obj` must be among `known`: a typo in a config is an error, not silence.
+void only_members(const json& obj, const std::string& where,
+                  std::initializer_list<const char*> known) {
+  std::set<std::string> k(known.begin(), known.end());
+  for (auto it = obj.begin(); it != obj.end(); ++it) {
+    if (!k.count(it.key())) throw config_error(join(where, it.key()), "unknown member");
+  }
+}
+
+const json& object_at(const json& parent, const std::string& where, const char* member) {
+  const std::string path = join(where, member);
+  if (!parent.contains(member)) throw config_error(path, "missing (an object is required)");
+  const json& v = parent.at(member);
+  if (!v.is_object())
+    throw config_error(path, std::string("must be an object, not ") + type_name(v));
+  return v;
+}
+
+void get_string(const json& parent, const std::string& where, const char* member,
+                std::string& out) {
+  if (!parent.contains(member) || parent.at(member).is_null()) return;
+  const json& v = parent.at(member);
+  if (!v.is_string())
+    throw config_error(join(where, member), std::string("must be a string, not ") + type_name(v));
+  out = v.get<std::string>();
+}
+
+void get_bool(const json& parent, const std::string& where, const char* member, bool& out) {
+  if (!parent.contains(member)) return;
+  const json& v = parent.at(member);
+  if (!v.is_boolean())
+    throw config_error(join(where, member),
+                       std::string("must be true or false, not ") + type_name(v));
+  out = v.get<bool>();
+}
+
+template <typename T>
+void get_number(const json& parent, const std::string& where, const char* member, T& out,
+                double min, double max) {
+  if (!parent.contains(member)) return;
+  const json& v = parent.at(member);
+  const std::string path = join(where, member);
+  if constexpr (std::is_integral_v<T>) {
+    if (!v.is_number_integer())
+      throw config_error(path, std::string("must be an integer, not ") + type_name(v));
+  } else {
+    if (!v.is_number())
+      throw config_error(path, std::string("must be a number, not ") + type_name(v));
+  }
+  const double d = v.get<double>();
+  if (d < min || d > max)
+    throw config_error(path, "must be between " + std::to_string(static_cast<long long>(min)) +
+                                 " and " + std::to_string(static_cast<long long>(max)));
+  out = v.get<T>();
+}
+
+std::vector<std::string> string_list(const json& v, const std::string& path) {
+  std::vector<std::string> out;
+  if (v.is_string()) return {v.get<std::string>()};
+  if (!v.is_array())
+    throw config_error(path,
+                       std::string("must be a string or an array of strings, not ") + type_name(v));
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (!v[i].is_string())
+      throw config_error(path + "[" + std::to_string(i) + "]",
+                         std::string("must be a string, not ") + type_name(v[i]));
+    out.push_back(v[i].get<std::string>());
+  }
+  return out;
+}
+
+SourceConfig parse_source(const json& j, const std::string& where, bool required_default) {
+  SourceConfig s;
+  s.required = required_default;
+  if (!j.is_object())
+    throw config_error(where, std::string("must be an object, not ") + type_name(j));
+  only_members(
+      j, where,
+      {"sources", "layer", "fields", "gemeente_filter", "exclude_water", "required", "comment"});
+  if (!j.contains("sources"))
+    throw config_error(join(where, "sources"), "missing (a list of paths or URLs)");
+  s.sources = string_list(j.at("sources"), join(where, "sources"));
+  if (s.sources.empty())
+    throw config_error(join(where, "sources"), "must name at least one source");
+  get_string(j, where, "layer", s.layer);
+  get_string(j, where, "gemeente_filter", s.gemeente_filter);
+  get_bool(j, where, "exclude_water", s.exclude_water);
+  get_bool(j, where, "required", s.required);
+  if (j.contains("fields")) {
+    const json& f = j.at("fields");
+    const std::string fw = join(where, "fields");
+    if (!f.is_object())
+      throw config_error(fw, std::string("must be an object, not ") + type_name(f));
+    for (auto it = f.begin(); it != f.end(); ++it)
+      s.fields[it.key()] = string_list(it.value(), join(fw, it.key()));
+  }
+  return s;
+}
+}  // namespace
+
+AreaSchemeConfig parse_scheme(const json& j, const std::string& where) {
+  AreaSchemeConfig scheme;
+  if (!j.is_object())
+    throw config_error(where, std::string("must be an object, not ") + type_name(j));
+  only_members(j, where, {"status", "gebieden", "comment", "source"});
+  get_string(j, where, "status", scheme.status);
+  const std::string gw = join(where, "gebieden");
+  if (!j.contains("gebieden")) throw config_error(gw, "missing (an array of gebieden)");
+  const json& arr = j.at("gebieden");
+  if (!arr.is_array() || arr.empty()) throw config_error(gw, "must be a non-empty array");
+  std::set<std::string> ids;
+  for (std::size_t i = 0; i < arr.size(); ++i) {
+    const std::string w = gw + "[" + std::to_string(i) + "]";
+    const json& g = arr[i];
+    if (!g.is_object())
+      throw config_error(w, std::string("must be an object, not ") + type_name(g));
+    only_members(g, w, {"id", "name", "wijken", "team", "comment"});
+    GebiedConfig gc;
+    get_string(g, w, "id", gc.id);
+    get_string(g, w, "name", gc.name);
+    if (gc.id.empty()) throw config_error(join(w, "id"), "missing or empty");
+    if (!ids.insert(gc.id).second)
+      throw config_error(join(w, "id"), "duplicate id '" + gc.id + "'");
+    if (gc.name.empty()) gc.name = gc.id;
+    if (!g.contains("wijken"))
+      throw config_error(join(w, "wijken"), "missing (an array of wijk codes)");
+    gc.wijken = string_list(g.at("wijken"), join(w, "wijken"));
+    if (g.contains("team")) {
+      const json& t = g.at("team");
+      const std::string tw = join(w, "team");
+      if (!t.is_object())
+        throw config_error(tw, std::string("must be an object, not ") + type_name(t));
+      only_members(t, tw, {"name", "email", "phone", "address", "website"});
+      get_string(t, tw, "name", gc.team.name);
+      get_string(t, tw, "email", gc.team.email);
+      get_string(t, tw, "phone", gc.team.phone);
+      get_string(t, tw, "address", gc.team.address);
+      get_string(t, tw, "website", gc.team.website);
+    }
+    scheme.gebieden.push_back(std::move(gc));
+  }
+  return scheme;
+}
+
+Config parse_config(const json& j, const std::filesystem::path& file) {
+  Config c;
+  c.file = file;
+  if (!j.is_object()) throw config_error("", "the configuration must be a JSON object");
+  only_members(j, "",
+               {"gemeente", "boundaries", "addresses", "place_aliases", "scheme", "server", "check",
+                "comment"});
+
+  if (j.contains("gemeente")) {
+    const json& g = object_at(j, "", "gemeente");
+    only_members(g, "gemeente", {"code", "name"});
+    get_string(g, "gemeente", "code", c.gemeentecode);
+    get_string(g, "gemeente", "name", c.gemeentenaam);
+  }
+
+  const json& b = object_at(j, "", "boundaries");
+  only_members(b, "boundaries", {"buurten", "wijken", "gemeente"});
+  if (!b.contains("buurten")) throw config_error("boundaries.buurten", "missing");
+  c.buurten = parse_source(b.at("buurten"), "boundaries.buurten", true);
+  if (b.contains("wijken")) c.wijken = parse_source(b.at("wijken"), "boundaries.wijken", false);
+  if (b.contains("gemeente"))
+    c.gemeente = parse_source(b.at("gemeente"), "boundaries.gemeente", false);
+  if (j.contains("addresses")) c.addresses = parse_source(j.at("addresses"), "addresses", false);
+  get_string(j, "", "place_aliases", c.place_aliases);
+
+  if (!j.contains("scheme"))
+    throw config_error("scheme", "missing (a file name or an object with gebieden)");
+  const json& s = j.at("scheme");
+  if (s.is_string()) {
+    const std::filesystem::path p = c.resolve(s.get<std::string>());
+    std::ifstream in(p);
+    if (!in) throw config_error("scheme", "cannot open '" + p.string() + "'");
+    json sj;
+    try {
+      sj = json::parse(in);
+    } catch (const json::parse_error& e) {
+      throw config_error("scheme", "'" + p.string() + "' is not valid JSON: " + e.what());
+    }
+    c.scheme = parse_scheme(sj, "scheme(" + p.filename().string() + ")");
+  } else {
+    c.scheme = parse_scheme(s, "scheme");
+  }
+
+  if (j.contains("server")) {
+    const json& sv = object_at(j, "", "server");
+    only_members(
+        sv, "server",
+        {"host", "port", "threads", "base_url", "default_limit", "max_limit", "max_request_bytes"});
+    get_string(sv, "server", "host", c.server.host);
+    get_number(sv, "server", "port", c.server.port, 0, 65535);
+    get_number(sv, "server", "threads", c.server.threads, 1, 256);
+    get_string(sv, "server", "base_url", c.server.base_url);
+    get_number(sv, "server", "default_limit", c.server.default_limit, 1, 1e6);
+    get_number(sv, "server", "max_limit", c.server.max_limit, 1, 1e6);
+    get_number(sv, "server", "max_request_bytes", c.server.max_request_bytes, 1024, 1e9);
+    if (c.server.default_limit > c.server.max_limit)
+      throw config_error("server.default_limit", "must not exceed server.max_limit");
+    while (!c.server.base_url.empty() && c.server.base_url.back() == '/')
+      c.server.base_url.pop_back();
+  }
+  if (j.contains("check")) {
+    const json& ck = object_at(j, "", "check");
+    only_members(ck, "check", {"gap_tolerance_m2", "overlap_tolerance_m2", "comment"});
+    get_number(ck, "check", "gap_tolerance_m2", c.check.gap_tolerance_m2, 0, 1e12);
+    get_number(ck, "check", "overlap_tolerance_m2", c.check.overlap_tolerance_m2, 0, 1e12);
+  }
+  return c;
+}
+
+Config load_config(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  if (!in) throw config_error("", "cannot open the configuration file '" + file.string() + "'");
+  json j;
+  try {
+    j = json::parse(in);
+  } catch (const json::parse_error& e) {
+    throw config_error("", "'" + file.string() + "' is not valid JSON: " + e.what());
+  }
+  return parse_config(j, std::filesystem::absolute(file));
+}
+
+std::string Config::resolve(const std::string& source) const {
+  if (source.find("://") != std::string::npos || source.rfind("OAPIF:", 0) == 0 ||
+      source.rfind("PG:", 0) == 0 || source.rfind("/vsi", 0) == 0 || source.rfind("WFS:", 0) == 0)
+    return source;
+  std::filesystem::path p(source);
+  if (p.is_absolute() || file.empty()) return p.lexically_normal().string();
+  return (file.parent_path() / p).lexically_normal().string();
+}
+
+}  // namespace gebieden::geo

@@ -1,0 +1,39 @@
+#pragma once
+// Reading vector sources through GDAL/OGR (any driver: GeoJSON, GeoPackage, Shapefile, CSV,
+// OAPIF, PostGIS...), with field names mapped by configuration and geometries reprojected to a
+// target EPSG code. RAII throughout (GDALDatasetUniquePtr, OGRFeatureUniquePtr).
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "geo/config.hpp"
+
+namespace gebieden::geo {
+
+/// Call once from main (and from test mains) before any GDAL use.
+void gdal_init();
+
+struct SourceRecord {
+  std::map<std::string, std::string> fields;  // our field name -> value ("" when absent/null)
+  std::vector<unsigned char> wkb;             // geometry in the target CRS (empty: none)
+  long long fid = -1;
+};
+
+struct SourceData {
+  std::string source;  // what was opened
+  std::string layer;   // which layer
+  std::vector<SourceRecord> records;
+  std::vector<std::string> unmapped;  // our fields for which no source field was found
+};
+
+/// Open the first source that opens (in order) and read every feature. Returns nullopt when
+/// none could be opened; `tried` gets one line per source explaining why it was skipped.
+std::optional<SourceData> read_source(const Config& config, const SourceConfig& source,
+                                      int target_epsg, std::vector<std::string>& tried);
+
+/// Read one opened path (no fallbacks). Throws gdal_error.
+SourceData read_path(const std::string& path, const SourceConfig& source, int target_epsg);
+
+}  // namespace gebieden::geo

@@ -1,0 +1,33 @@
+#pragma once
+// The Pistache 0.0.5 front: one Http::Handler (no Pistache Router: we route ourselves, which
+// avoids 0.0.5's Router::route data race and its text 404s) that converts to our Request,
+// calls Service::handle (which never throws) and sends the Response.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace gebieden::server {
+
+class Service;
+
+class HttpServer {
+ public:
+  HttpServer(std::shared_ptr<const Service> service, const std::string& host, int port, int threads,
+             std::size_t max_request_bytes);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  /// Bind and serve on background threads; returns once listening.
+  void start();
+  /// The bound port (useful with port 0).
+  std::uint16_t port() const;
+  void stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> m_impl;
+};
+
+}  // namespace gebieden::server

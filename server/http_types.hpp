@@ -1,0 +1,36 @@
+#pragma once
+// Our own request/response values: handlers are plain functions of these, testable without a
+// socket; only pistache_server.cpp knows Pistache.
+
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace gebieden::server {
+
+struct Request {
+  std::string method;                                      // "GET", "POST", ...
+  std::string path;                                        // raw path, not decoded
+  std::vector<std::pair<std::string, std::string>> query;  // decoded, in order
+  std::map<std::string, std::string> headers;              // lower-case names
+  std::string body;
+
+  std::optional<std::string> param(const std::string& name) const;
+  std::string header(const std::string& lower_name) const;
+};
+
+struct Response {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+/// Percent-decode (and '+' to space when `form`). Returns nullopt on a malformed escape.
+std::optional<std::string> percent_decode(std::string_view s, bool form);
+/// Percent-encode for use in a query value or a path segment.
+std::string percent_encode(std::string_view s);
+
+}  // namespace gebieden::server

@@ -1,0 +1,45 @@
+#pragma once
+// The service: everything a request needs, immutable after start-up (collections swap
+// atomically inside the catalogue), and the routing of our Request to the API handlers.
+
+#include <memory>
+#include <string>
+
+#include "geo/area_model.hpp"
+#include "geo/config.hpp"
+#include "geo/crs.hpp"
+#include "geo/error.hpp"
+#include "layers/collection.hpp"
+#include "server/http_types.hpp"
+
+namespace gebieden::server {
+
+struct ServiceState {
+  geo::Config config;
+  std::shared_ptr<const geo::AreaModel> model;
+  layers::Catalogue catalogue;
+  geo::TransformerCache transformers;
+};
+
+class Service {
+ public:
+  explicit Service(std::shared_ptr<ServiceState> state);
+
+  /// Route and answer; never throws: every failure becomes a JSON error response.
+  Response handle(const Request& req) const;
+
+  const ServiceState& state() const { return *m_state; }
+
+ private:
+  Response route(const Request& req) const;
+  std::shared_ptr<ServiceState> m_state;
+};
+
+/// Load the configuration's data into a ready state (boundaries, collections).
+std::shared_ptr<ServiceState> load_state(const geo::Config& config);
+
+/// The JSON error response for an error code (the one place errors are rendered).
+Response error_response(gebieden::ErrorCode code, const std::string& description,
+                        const std::string& parameter = {});
+
+}  // namespace gebieden::server
