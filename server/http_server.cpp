@@ -42,6 +42,20 @@ std::string lower(std::string s) {
   return s;
 }
 
+/// A header with a name chosen at run time. Pistache 0.0.5 does not write headers added with
+/// addRaw() into responses, only typed ones: this is a typed one for any name.
+class AnyHeader : public Http::Header::Header {
+ public:
+  AnyHeader(std::string name, std::string value)
+      : m_name(std::move(name)), m_value(std::move(value)) {}
+  const char* name() const override { return m_name.c_str(); }
+  void write(std::ostream& os) const override { os << m_value; }
+  std::uint64_t hash() const override { return Http::Header::detail::hash(m_name.c_str()); }
+
+ private:
+  std::string m_name, m_value;
+};
+
 class Handler : public Http::Handler {
  public:
   HTTP_PROTOTYPE(Handler)
@@ -61,7 +75,7 @@ class Handler : public Http::Handler {
     }
     try {
       for (const auto& [name, value] : resp.headers)
-        writer.headers().addRaw(Http::Header::Raw(name, value));
+        writer.headers().add(std::make_shared<AnyHeader>(name, value));
       const bool keep_alive = [&] {
         auto c = req.headers().tryGet<Http::Header::Connection>();
         return c && c->control() == Http::ConnectionControl::KeepAlive;

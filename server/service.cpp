@@ -15,7 +15,7 @@ Response error_response(ErrorCode code, const std::string& description,
   nlohmann::ordered_json j;
   j["code"] = std::string(spec.code);
   j["description"] = description;
-  if (!parameter.empty()) j["parameter"] = parameter;
+  if (!parameter.empty()) j["parameter"] = parameter.substr(0, 60);
   j["status"] = spec.http_status;
   Response r;
   r.status = spec.http_status;

@@ -1,0 +1,54 @@
+# gebieden: the two commands.
+#   make run    installs what is missing, builds (Release) and starts the service
+#   make test   installs what is missing, builds and runs every test (CTest)
+# Further targets: make test-asan (the tests under ASan+UBSan), make bench, make check, make format.
+
+BUILD      ?= build
+BUILD_ASAN ?= build-asan
+CONFIG     ?= data/leeuwarden.json
+JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+# Debian 12 packages: build tools, GDAL, GEOS, PROJ, Pistache, nlohmann/json, CLI11, and for the
+# tests Catch2, cpp-httplib and GDAL's command line tools (ogrinfo is a test client).
+DEBS := cmake g++ make pkg-config libgdal-dev gdal-bin libgeos-dev libproj-dev proj-data \
+        libpistache-dev rapidjson-dev libssl-dev nlohmann-json3-dev libcli11-dev catch2 \
+        libcpp-httplib-dev curl
+
+.PHONY: all deps build run test test-asan bench check format clean
+
+all: build
+
+deps:
+	@missing=""; for p in $(DEBS); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+build: deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release
+	cmake --build $(BUILD) -j$(JOBS)
+
+run: build
+	$(BUILD)/app/gebieden serve --config $(CONFIG)
+
+check: build
+	$(BUILD)/app/gebieden check --config $(CONFIG)
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure
+
+test-asan: deps
+	cmake -S . -B $(BUILD_ASAN) -DCMAKE_BUILD_TYPE=Debug -DGEBIEDEN_SANITIZE=ON -DGEBIEDEN_BUILD_BENCH=OFF
+	cmake --build $(BUILD_ASAN) -j$(JOBS)
+	cd $(BUILD_ASAN) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure
+
+bench: build
+	$(BUILD)/bench/bench_locate
+
+format:
+	clang-format -i $$(git ls-files '*.cpp' '*.hpp')
+
+clean:
+	rm -rf $(BUILD) $(BUILD_ASAN)

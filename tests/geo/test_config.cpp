@@ -1,0 +1,105 @@
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "geo/config.hpp"
+#include "geo/error.hpp"
+#include "test_paths.hpp"
+
+using namespace gebieden;
+using nlohmann::json;
+
+namespace {
+json minimal() {
+  return json::parse(R"({
+    "boundaries": {"buurten": {"sources": ["b.geojson"]}},
+    "scheme": {"gebieden": [{"id": "a", "name": "A", "wijken": ["WK000101"]}]}
+  })");
+}
+
+/// The member named by the config_error that parsing `j` throws.
+std::string failing_member(const json& j) {
+  try {
+    geo::parse_config(j, "/tmp/x/config.json");
+  } catch (const config_error& e) {
+    return e.member();
+  }
+  return "(no error)";
+}
+}  // namespace
+
+TEST_CASE("the default configuration loads", "[config][unit]") {
+  const geo::Config c = geo::load_config(test::default_config());
+  CHECK(c.gemeentecode == "GM0080");
+  CHECK(c.scheme.gebieden.size() == 8);
+  CHECK(c.buurten.sources.size() == 2);
+  CHECK(c.server.max_limit >= c.server.default_limit);
+  CHECK_FALSE(c.scheme.status.empty());
+}
+
+TEST_CASE("a malformed configuration names the member", "[config][unit]") {
+  CHECK(failing_member(minimal()) == "(no error)");
+
+  json j = minimal();
+  j["server"] = {{"port", "8080"}};
+  CHECK(failing_member(j) == "server.port");
+
+  j = minimal();
+  j["server"] = {{"port", 70000}};
+  CHECK(failing_member(j) == "server.port");
+
+  j = minimal();
+  j["server"] = {{"threads", 2.5}};
+  CHECK(failing_member(j) == "server.threads");
+
+  j = minimal();
+  j["server"] = {{"prot", 1}};
+  CHECK(failing_member(j) == "server.prot");
+
+  j = minimal();
+  j["boundaries"]["buurten"]["sources"] = json::array();
+  CHECK(failing_member(j) == "boundaries.buurten.sources");
+
+  j = minimal();
+  j["boundaries"]["buurten"]["sources"] = json::array({"a", 3});
+  CHECK(failing_member(j) == "boundaries.buurten.sources[1]");
+
+  j = minimal();
+  j["boundaries"].erase("buurten");
+  CHECK(failing_member(j) == "boundaries.buurten");
+
+  j = minimal();
+  j["scheme"]["gebieden"][0].erase("id");
+  CHECK(failing_member(j) == "scheme.gebieden[0].id");
+
+  j = minimal();
+  j["scheme"]["gebieden"].push_back(j["scheme"]["gebieden"][0]);
+  CHECK(failing_member(j) == "scheme.gebieden[1].id");
+
+  j = minimal();
+  j["scheme"]["gebieden"][0]["team"] = {{"email", 12}};
+  CHECK(failing_member(j) == "scheme.gebieden[0].team.email");
+
+  j = minimal();
+  j["check"] = {{"overlap_tolerance_m2", "big"}};
+  CHECK(failing_member(j) == "check.overlap_tolerance_m2");
+
+  j = minimal();
+  j["server"] = {{"default_limit", 500}, {"max_limit", 100}};
+  CHECK(failing_member(j) == "server.default_limit");
+
+  CHECK(failing_member(json::array()) == "");
+}
+
+TEST_CASE("missing or broken configuration files are config errors", "[config][unit]") {
+  CHECK_THROWS_AS(geo::load_config("/nonexistent/gebieden.json"), config_error);
+}
+
+TEST_CASE("sources resolve relative to the configuration file", "[config][unit]") {
+  geo::Config c;
+  c.file = "/srv/gebieden/data/leeuwarden.json";
+  CHECK(c.resolve("import/buurten.gpkg") == "/srv/gebieden/data/import/buurten.gpkg");
+  CHECK(c.resolve("../../shared/data/x.geojson") == "/srv/shared/data/x.geojson");
+  CHECK(c.resolve("/abs/x.gpkg") == "/abs/x.gpkg");
+  CHECK(c.resolve("OAPIF:https://example.org/ogc") == "OAPIF:https://example.org/ogc");
+  CHECK(c.resolve("https://example.org/x.geojson") == "https://example.org/x.geojson");
+}

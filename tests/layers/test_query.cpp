@@ -1,0 +1,130 @@
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "layers/geojson.hpp"
+#include "layers/query.hpp"
+
+using namespace gebieden;
+using geo::Geometry;
+using geo::GeometryType;
+
+namespace {
+/// A 10 x 10 grid of points (lon 5.0..5.9, lat 53.0..53.9) plus a polygon, with a category.
+layers::CollectionPtr grid() {
+  auto c = std::make_shared<layers::Collection>();
+  c->id = "grid";
+  c->fields = {{"naam", layers::FieldType::String, "Naam", false},
+               {"categorie", layers::FieldType::String, "Categorie", false},
+               {"n", layers::FieldType::Integer, "N", false},
+               {"contact_email", layers::FieldType::String, "E-mail", true}};
+  c->geometry_type = GeometryType::Point;
+  std::int64_t oid = 0;
+  for (int i = 0; i < 10; ++i)
+    for (int j = 0; j < 10; ++j) {
+      layers::Feature f;
+      f.id = "p" + std::to_string(i * 10 + j);
+      f.objectid = ++oid;
+      f.values = {f.id, (i + j) % 2 ? std::string("sport") : std::string("cultuur"),
+                  std::int64_t{i * 10 + j}, std::string("geheim@example.nl")};
+      f.wgs84 = Geometry::point(5.0 + i * 0.1, 53.0 + j * 0.1);
+      f.rd = f.wgs84;
+      c->features.push_back(f);
+    }
+  c->finalize();
+  return c;
+}
+}  // namespace
+
+TEST_CASE("paging never loses or repeats a feature", "[query][unit]") {
+  auto c = grid();
+  for (std::size_t limit : {1u, 7u, 10u, 33u, 100u, 1000u}) {
+    std::set<std::string> seen;
+    std::size_t offset = 0, pages = 0;
+    while (true) {
+      layers::FeatureQuery q;
+      q.limit = limit;
+      q.offset = offset;
+      auto page = layers::run_query(c, q);
+      CHECK(page.number_matched == 100);
+      CHECK(page.features.size() <= limit);
+      for (auto* f : page.features) CHECK(seen.insert(f->id).second);
+      offset += page.features.size();
+      ++pages;
+      if (page.features.empty() || offset >= page.number_matched) break;
+    }
+    CHECK(seen.size() == 100);
+    CHECK(pages == (100 + limit - 1) / limit);
+  }
+  layers::FeatureQuery past;
+  past.offset = 500;
+  CHECK(layers::run_query(c, past).features.empty());
+}
+
+TEST_CASE("bbox, equality and sort", "[query][unit]") {
+  auto c = grid();
+  layers::FeatureQuery q;
+  q.limit = 1000;
+  q.bbox = geo::Box{5.05, 53.05, 5.25, 53.15, true};  // i in 1..2, j in 1
+  auto page = layers::run_query(c, q);
+  REQUIRE(page.number_matched == 2);
+  CHECK(page.features[0]->id == "p11");
+  CHECK(page.features[1]->id == "p21");
+
+  layers::FeatureQuery eq;
+  eq.limit = 1000;
+  eq.equals = {{1, "sport"}};
+  CHECK(layers::run_query(c, eq).number_matched == 50);
+
+  layers::FeatureQuery sorted;
+  sorted.limit = 3;
+  sorted.sort = {{2, true}};
+  auto s = layers::run_query(c, sorted);
+  REQUIRE(s.features.size() == 3);
+  CHECK(s.features[0]->id == "p99");
+  CHECK(s.features[2]->id == "p97");
+}
+
+TEST_CASE("bbox intersection of polygons", "[query][unit]") {
+  Geometry square{GeometryType::Polygon, {{{{0, 0}, {10, 0}, {10, 10}, {0, 10}, {0, 0}}}}};
+  CHECK(layers::intersects_box(square, {2, 2, 3, 3, true}));      // box inside the polygon
+  CHECK(layers::intersects_box(square, {-5, -5, 20, 20, true}));  // polygon inside the box
+  CHECK(layers::intersects_box(square, {9, 9, 11, 11, true}));    // corner overlap
+  CHECK_FALSE(layers::intersects_box(square, {11, 11, 12, 12, true}));
+  CHECK(layers::intersects_box(Geometry{}, {0, 0, 1, 1, true}));  // no geometry matches
+}
+
+TEST_CASE("GeoJSON encoding: RFC 7946, private fields never written", "[geojson][unit]") {
+  auto c = grid();
+  std::string out;
+  layers::append_feature(out, *c, c->features[0], geo::Crs::CRS84, {0, 1, 2, 3});
+  auto j = nlohmann::json::parse(out);
+  CHECK(j["type"] == "Feature");
+  CHECK(j["id"] == "p0");
+  CHECK(j["geometry"]["coordinates"][0] == 5.0);
+  CHECK(j["properties"].contains("naam"));
+  CHECK_FALSE(j["properties"].contains("contact_email"));
+  CHECK(out.find("geheim") == std::string::npos);
+
+  // EPSG:4326 swaps to lat,lon.
+  out.clear();
+  layers::append_feature(out, *c, c->features[1], geo::Crs::EPSG4326, layers::public_fields(*c));
+  j = nlohmann::json::parse(out);
+  CHECK(j["geometry"]["coordinates"][0] == Approx(53.1));
+  CHECK(j["geometry"]["coordinates"][1] == Approx(5.0));
+
+  // Polygons come out with the right-hand rule whatever the stored orientation.
+  layers::Feature f;
+  f.id = "sq";
+  f.values = {std::string("x"), std::string("y"), std::int64_t{1}, std::string("z")};
+  f.wgs84 =
+      Geometry{GeometryType::Polygon, {{{{0, 0}, {0, 1}, {1, 1}, {1, 0}, {0, 0}}}}};  // clockwise
+  geo::orient_rings(f.wgs84, true);
+  out.clear();
+  layers::append_feature(out, *c, f, geo::Crs::CRS84, {});
+  j = nlohmann::json::parse(out);
+  geo::Path ring;
+  for (auto& p : j["geometry"]["coordinates"][0])
+    ring.push_back({p[0].get<double>(), p[1].get<double>()});
+  CHECK(geo::signed_area(ring) > 0);
+}

@@ -1,0 +1,192 @@
+// In-process tests of the routes: every bad input gets a 4xx with a JSON body naming the
+// parameter, never a 500.
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "geo/config.hpp"
+#include "server/service.hpp"
+#include "test_paths.hpp"
+
+using namespace gebieden;
+using nlohmann::json;
+
+namespace {
+const server::Service& service() {
+  static const server::Service s(server::load_state(geo::load_config(test::default_config())));
+  return s;
+}
+
+server::Response get(const std::string& path,
+                     std::vector<std::pair<std::string, std::string>> query = {}) {
+  server::Request r;
+  r.method = "GET";
+  r.path = path;
+  r.query = std::move(query);
+  r.headers["host"] = "gebieden.test";
+  return service().handle(r);
+}
+}  // namespace
+
+TEST_CASE("landing page, conformance, collections", "[service][unit]") {
+  auto r = get("/");
+  REQUIRE(r.status == 200);
+  auto j = json::parse(r.body);
+  std::set<std::string> rels;
+  for (auto& l : j["links"]) {
+    rels.insert(l["rel"].get<std::string>());
+    CHECK(l.contains("type"));
+    CHECK(l["href"].get<std::string>().rfind("http://gebieden.test/", 0) == 0);
+  }
+  CHECK(rels.count("service-desc"));
+  CHECK(rels.count("conformance"));
+  CHECK(rels.count("data"));
+
+  j = json::parse(get("/conformance").body);
+  CHECK(j["conformsTo"][0] == "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core");
+
+  j = json::parse(get("/collections").body);
+  std::map<std::string, json> by_id;
+  for (auto& c : j["collections"]) by_id[c["id"]] = c;
+  CHECK(by_id.size() == 4);
+  for (auto id : {"buurten", "wijken", "gebieden", "gemeente"}) {
+    REQUIRE(by_id.count(id));
+    CHECK(by_id[id]["itemType"] == "feature");
+    CHECK(by_id[id]["crs"][0] == "http://www.opengis.net/def/crs/OGC/1.3/CRS84");
+    auto bbox = by_id[id]["extent"]["spatial"]["bbox"][0];
+    CHECK(bbox[0].get<double>() == Approx(5.64).margin(0.02));
+    CHECK(bbox[3].get<double>() == Approx(53.29).margin(0.02));
+  }
+  CHECK(get("/collections/wijken").status == 200);
+  CHECK(json::parse(get("/api").body)["openapi"] == "3.0.3");
+  CHECK(get("/health").status == 200);
+}
+
+TEST_CASE("items: counts, parent codes, paging links", "[service][unit]") {
+  auto r = get("/collections/buurten/items", {{"limit", "50"}});
+  REQUIRE(r.status == 200);
+  CHECK(r.content_type == "application/geo+json");
+  auto j = json::parse(r.body);
+  CHECK(j["numberMatched"] == 134);
+  CHECK(j["numberReturned"] == 50);
+  std::string next;
+  for (auto& l : j["links"])
+    if (l["rel"] == "next") next = l["href"];
+  CHECK(next.find("offset=50") != std::string::npos);
+  CHECK(next.find("limit=50") != std::string::npos);
+  auto f = j["features"][0];
+  CHECK(f["id"] == "BU00801001");
+  CHECK(f["properties"]["wijkcode"] == "WK008010");
+  CHECK(f["properties"]["gebied"] == "centrum");
+  CHECK(f["properties"]["gemeentecode"] == "GM0080");
+
+  j = json::parse(get("/collections/gebieden/items", {{"limit", "100"}}).body);
+  CHECK(j["numberMatched"] == 8);
+  CHECK(j["features"].size() == 8);
+  for (auto& l : j["links"]) CHECK(l["rel"] != "next");
+
+  // A limit above the maximum is clamped, not refused.
+  j = json::parse(get("/collections/buurten/items", {{"limit", "999999999"}}).body);
+  CHECK(j["numberReturned"] == 134);
+
+  // Property filter.
+  j = json::parse(
+      get("/collections/buurten/items", {{"wijkcode", "WK008082"}, {"limit", "100"}}).body);
+  CHECK(j["numberMatched"] == 9);
+
+  // bbox around the Oldehove (in the Binnenstad).
+  j = json::parse(get("/collections/wijken/items", {{"bbox", "5.790,53.203,5.792,53.204"}}).body);
+  REQUIRE(j["numberMatched"].get<int>() >= 1);
+  bool binnenstad = false;
+  for (auto& feat : j["features"]) binnenstad |= feat["id"] == "WK008010";
+  CHECK(binnenstad);
+
+  auto one = get("/collections/buurten/items/BU00808206");
+  REQUIRE(one.status == 200);
+  j = json::parse(one.body);
+  CHECK(j["properties"]["buurtnaam"] == "Grou");
+  CHECK(j["properties"]["gebied"] == "dorpen");
+}
+
+TEST_CASE("CRS parameter and Content-Crs", "[service][unit]") {
+  auto r = get("/collections/gemeente/items/GM0080",
+               {{"crs", "http://www.opengis.net/def/crs/EPSG/0/28992"}});
+  REQUIRE(r.status == 200);
+  bool header = false;
+  for (auto& [k, v] : r.headers)
+    if (k == "Content-Crs") header = v == "<http://www.opengis.net/def/crs/EPSG/0/28992>";
+  CHECK(header);
+  auto j = json::parse(r.body);
+  auto first = j["geometry"]["coordinates"][0][0][0];
+  if (j["geometry"]["type"] == "MultiPolygon")
+    first = j["geometry"]["coordinates"][0][0][0];
+  else
+    first = j["geometry"]["coordinates"][0][0];
+  CHECK(first[0].get<double>() > 150000);
+  CHECK(first[1].get<double>() > 550000);
+}
+
+TEST_CASE("bad input gets 4xx JSON naming the parameter", "[service][unit]") {
+  struct Case {
+    std::string path;
+    std::vector<std::pair<std::string, std::string>> query;
+    int status;
+    std::string parameter;
+  };
+  const std::vector<Case> cases = {
+      {"/collections/nope", {}, 404, "collectionId"},
+      {"/collections/nope/items", {}, 404, "collectionId"},
+      {"/collections/buurten/items/BU99999999", {}, 404, "featureId"},
+      {"/nowhere", {}, 404, "path"},
+      {"/collections/buurten/items/x/y", {}, 404, "path"},
+      {"/collections/buurten/items", {{"limit", "abc"}}, 400, "limit"},
+      {"/collections/buurten/items", {{"limit", "0"}}, 400, "limit"},
+      {"/collections/buurten/items", {{"limit", "-5"}}, 400, "limit"},
+      {"/collections/buurten/items", {{"limit", ""}}, 400, "limit"},
+      {"/collections/buurten/items", {{"limit", "1e3"}}, 400, "limit"},
+      {"/collections/buurten/items", {{"limit", "99999999999999999999999"}}, 400, "limit"},
+      {"/collections/buurten/items", {{"offset", "-1"}}, 400, "offset"},
+      {"/collections/buurten/items", {{"offset", "x"}}, 400, "offset"},
+      {"/collections/buurten/items", {{"bbox", "1,2,3"}}, 400, "bbox"},
+      {"/collections/buurten/items", {{"bbox", "1,2,3,4,5"}}, 400, "bbox"},
+      {"/collections/buurten/items", {{"bbox", "a,b,c,d"}}, 400, "bbox"},
+      {"/collections/buurten/items", {{"bbox", "0,0,1,nan"}}, 400, "bbox"},
+      {"/collections/buurten/items", {{"bbox", "0,91,1,92"}}, 400, "bbox"},
+      {"/collections/buurten/items", {{"bbox", "0,2,1,1"}}, 400, "bbox"},
+      {"/collections/buurten/items", {{"bbox", ""}}, 400, "bbox"},
+      {"/collections/buurten/items", {{"crs", "EPSG:31370"}}, 400, "crs"},
+      {"/collections/buurten/items",
+       {{"bbox-crs", "urn:nope"}, {"bbox", "1,2,3,4"}},
+       400,
+       "bbox-crs"},
+      {"/collections/buurten/items", {{"unknownQueryParam123", "1"}}, 400, "unknownQueryParam123"},
+      {"/collections/buurten/items", {{"f", "xml"}}, 400, "f"},
+      {"/collections/buurten/items/BU00801001", {{"crs", "foo"}}, 400, "crs"},
+      {"/collections/buurten/items/BU00801001", {{"limit", "3"}}, 400, "limit"},
+      {"/collections", {{"foo", "bar"}}, 400, "foo"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.path << " " << (c.query.empty() ? "" : c.query[0].first + "=" + c.query[0].second));
+    auto r = get(c.path, c.query);
+    CHECK(r.status == c.status);
+    CHECK(r.content_type == "application/json");
+    auto j = json::parse(r.body);
+    CHECK(j.contains("code"));
+    CHECK(j.contains("description"));
+    CHECK(j.value("parameter", "") == c.parameter);
+  }
+}
+
+TEST_CASE("unserved methods get 405, OPTIONS a CORS preflight", "[service][unit]") {
+  server::Request r;
+  r.path = "/collections/buurten/items";
+  for (auto m : {"POST", "PUT", "DELETE", "PATCH", "HEAD", "OTHER"}) {
+    r.method = m;
+    auto resp = service().handle(r);
+    CHECK(resp.status == 405);
+    CHECK(json::parse(resp.body)["code"] == "MethodNotAllowed");
+  }
+  r.method = "OPTIONS";
+  auto resp = service().handle(r);
+  CHECK(resp.status == 204);
+}
