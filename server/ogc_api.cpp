@@ -92,6 +92,35 @@ const std::vector<geo::Crs> kServedCrs = {geo::Crs::CRS84, geo::Crs::EPSG4326, g
                                           geo::Crs::EPSG28992};
 }  // namespace
 
+Response OgcApi::route(const Request& req, const std::vector<std::string>& seg) const {
+  const std::string allow = "GET, OPTIONS";
+  auto known = [&]() -> bool {
+    if (seg.empty()) return true;
+    if (seg.size() == 1)
+      return seg[0] == "health" || seg[0] == "conformance" || seg[0] == "collections" || seg[0] == "api";
+    if (seg[0] != "collections") return false;
+    if (seg.size() == 2) return true;
+    if (seg[2] != "items") return false;
+    return seg.size() <= 4;
+  };
+  if (!known()) throw input_error(ErrorCode::NotFound, "path", "no such path: " + req.path.substr(0, 200));
+  if (req.method == "OPTIONS") return options_response(allow);
+  if (req.method != "GET") {
+    Response r = error_response(ErrorCode::MethodNotAllowed,
+                                "method " + req.method.substr(0, 16) + " is not allowed here; use GET");
+    r.headers.emplace_back("Allow", allow);
+    return r;
+  }
+  if (seg.empty()) return landing(req);
+  if (seg[0] == "health") return health(req);
+  if (seg[0] == "conformance") return conformance(req);
+  if (seg[0] == "api") return openapi(req);
+  if (seg.size() == 1) return collections(req);
+  if (seg.size() == 2) return collection(req, seg[1]);
+  if (seg.size() == 3) return items(req, seg[1]);
+  return item(req, seg[1], seg[3]);
+}
+
 std::string OgcApi::base_url(const Request& req) const {
   if (!m_state.config.server.base_url.empty()) return m_state.config.server.base_url;
   std::string host = req.header("host");

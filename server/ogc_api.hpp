@@ -3,6 +3,7 @@
 // typed queries, call the engine, render.
 
 #include <string>
+#include <vector>
 
 #include "layers/query.hpp"
 #include "server/http_types.hpp"
@@ -20,6 +21,9 @@ struct ItemsRequest {
 class OgcApi {
  public:
   explicit OgcApi(const ServiceState& state) : m_state(state) {}
+
+  /// Route an OGC API request; `seg` are the decoded path segments.
+  Response route(const Request& req, const std::vector<std::string>& seg) const;
 
   Response health(const Request& req) const;
   Response landing(const Request& req) const;

@@ -5,6 +5,7 @@
 
 #include "geo/error.hpp"
 #include "layers/boundaries.hpp"
+#include "server/esri_api.hpp"
 #include "server/ogc_api.hpp"
 
 namespace gebieden::server {
@@ -70,6 +71,8 @@ std::vector<std::string> split_path(const std::string& raw) {
   return out;
 }
 
+}  // namespace
+
 Response options_response(const std::string& allow) {
   Response r;
   r.status = 204;
@@ -81,40 +84,11 @@ Response options_response(const std::string& allow) {
       {"Access-Control-Max-Age", "86400"}};
   return r;
 }
-}  // namespace
 
 Response Service::route(const Request& req) const {
   const auto seg = split_path(req.path);
-  OgcApi api(*m_state);
-  const std::string allow = "GET, OPTIONS";
-  if (req.method == "OPTIONS") return options_response(allow);
-
-  auto known = [&]() -> bool {
-    if (seg.empty()) return true;
-    if (seg.size() == 1)
-      return seg[0] == "health" || seg[0] == "conformance" || seg[0] == "collections" ||
-             seg[0] == "api";
-    if (seg[0] != "collections") return false;
-    if (seg.size() == 2) return true;
-    if (seg[2] != "items") return false;
-    return seg.size() <= 4;
-  };
-  if (!known())
-    throw input_error(ErrorCode::NotFound, "path", "no such path: " + req.path.substr(0, 200));
-  if (req.method != "GET") {
-    Response r = error_response(ErrorCode::MethodNotAllowed, "method " + req.method.substr(0, 16) +
-                                                                 " is not allowed here; use GET");
-    r.headers.emplace_back("Allow", allow);
-    return r;
-  }
-  if (seg.empty()) return api.landing(req);
-  if (seg[0] == "health") return api.health(req);
-  if (seg[0] == "conformance") return api.conformance(req);
-  if (seg[0] == "api") return api.openapi(req);
-  if (seg.size() == 1) return api.collections(req);
-  if (seg.size() == 2) return api.collection(req, seg[1]);
-  if (seg.size() == 3) return api.items(req, seg[1]);
-  return api.item(req, seg[1], seg[3]);
+  if (!seg.empty() && seg[0] == "arcgis") return EsriApi(*m_state).route(req, seg);
+  return OgcApi(*m_state).route(req, seg);
 }
 
 }  // namespace gebieden::server

@@ -38,6 +38,9 @@ class Service {
 /// Load the configuration's data into a ready state (boundaries, collections).
 std::shared_ptr<ServiceState> load_state(const geo::Config& config);
 
+/// The answer to a CORS preflight / OPTIONS request for a route that allows `allow`.
+Response options_response(const std::string& allow);
+
 /// The JSON error response for an error code (the one place errors are rendered).
 Response error_response(gebieden::ErrorCode code, const std::string& description,
                         const std::string& parameter = {});
