@@ -208,9 +208,9 @@ Config parse_config(const json& j, const std::filesystem::path& file) {
 
   if (j.contains("server")) {
     const json& sv = object_at(j, "", "server");
-    only_members(
-        sv, "server",
-        {"host", "port", "threads", "base_url", "default_limit", "max_limit", "max_request_bytes"});
+    only_members(sv, "server",
+                 {"host", "port", "threads", "base_url", "default_limit", "max_limit",
+                  "max_request_bytes", "esri_max_record_count"});
     get_string(sv, "server", "host", c.server.host);
     get_number(sv, "server", "port", c.server.port, 0, 65535);
     get_number(sv, "server", "threads", c.server.threads, 1, 256);
@@ -218,6 +218,7 @@ Config parse_config(const json& j, const std::filesystem::path& file) {
     get_number(sv, "server", "default_limit", c.server.default_limit, 1, 1e6);
     get_number(sv, "server", "max_limit", c.server.max_limit, 1, 1e6);
     get_number(sv, "server", "max_request_bytes", c.server.max_request_bytes, 1024, 1e9);
+    get_number(sv, "server", "esri_max_record_count", c.server.esri_max_record_count, 1, 1e5);
     if (c.server.default_limit > c.server.max_limit)
       throw config_error("server.default_limit", "must not exceed server.max_limit");
     while (!c.server.base_url.empty() && c.server.base_url.back() == '/')

@@ -52,6 +52,7 @@ struct ServerConfig {
   int default_limit = 10;
   int max_limit = 10000;
   std::size_t max_request_bytes = 1 << 20;
+  int esri_max_record_count = 100;  // GeoServices maxRecordCount: clients page above it
 };
 
 struct CheckConfig {

@@ -48,6 +48,9 @@ class Collection {
   geo::GeometryType geometry_type = geo::GeometryType::None;
   std::string display_field;
   std::string attribution;
+  // Temporal extent of a feature: indices of Date fields (values are RFC 3339 strings), -1: none.
+  int start_field = -1;
+  int end_field = -1;
 
   /// Build indexes (by id, bbox grid) and the extent. Call once after filling the features.
   void finalize();

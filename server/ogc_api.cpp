@@ -97,17 +97,19 @@ Response OgcApi::route(const Request& req, const std::vector<std::string>& seg) 
   auto known = [&]() -> bool {
     if (seg.empty()) return true;
     if (seg.size() == 1)
-      return seg[0] == "health" || seg[0] == "conformance" || seg[0] == "collections" || seg[0] == "api";
+      return seg[0] == "health" || seg[0] == "conformance" || seg[0] == "collections" ||
+             seg[0] == "api";
     if (seg[0] != "collections") return false;
     if (seg.size() == 2) return true;
     if (seg[2] != "items") return false;
     return seg.size() <= 4;
   };
-  if (!known()) throw input_error(ErrorCode::NotFound, "path", "no such path: " + req.path.substr(0, 200));
+  if (!known())
+    throw input_error(ErrorCode::NotFound, "path", "no such path: " + req.path.substr(0, 200));
   if (req.method == "OPTIONS") return options_response(allow);
   if (req.method != "GET") {
-    Response r = error_response(ErrorCode::MethodNotAllowed,
-                                "method " + req.method.substr(0, 16) + " is not allowed here; use GET");
+    Response r = error_response(ErrorCode::MethodNotAllowed, "method " + req.method.substr(0, 16) +
+                                                                 " is not allowed here; use GET");
     r.headers.emplace_back("Allow", allow);
     return r;
   }

@@ -6,6 +6,7 @@
 #include "geo/error.hpp"
 #include "layers/boundaries.hpp"
 #include "server/esri_api.hpp"
+#include "server/http_manners.hpp"
 #include "server/ogc_api.hpp"
 
 namespace gebieden::server {
@@ -48,7 +49,7 @@ Response Service::handle(const Request& req) const {
     std::cerr << "error: " << req.method << " " << req.path << ": unknown exception" << std::endl;
     r = error_response(ErrorCode::Internal, "an unexpected error occurred; it has been logged");
   }
-  r.headers.emplace_back("Access-Control-Allow-Origin", "*");
+  finish_response(req, r);
   return r;
 }
 
