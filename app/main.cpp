@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "app/geocode_command.hpp"
 #include "geo/area_model.hpp"
 #include "geo/config.hpp"
 #include "geo/error.hpp"
@@ -97,6 +98,13 @@ int main(int argc, char** argv) {
       app.add_subcommand("check", "load the boundaries and report problems; exit 0 when clean");
   check->add_option("-c,--config", config_path, "configuration file");
 
+  auto* geocode = app.add_subcommand(
+      "geocode",
+      "place every row of a CSV, GeoJSON or GeoPackage file in its buurt, wijk and gebied");
+  geocode->add_option("-c,--config", config_path, "configuration file");
+  app::GeocodeCliOptions geocode_options;
+  app::add_geocode_options(*geocode, geocode_options);
+
   CLI11_PARSE(app, argc, argv);
 
   try {
@@ -104,6 +112,7 @@ int main(int argc, char** argv) {
     const geo::Config config = geo::load_config(config_path);
     if (*serve) return run_serve(config, host, port);
     if (*check) return run_check(config);
+    if (*geocode) return app::run_geocode(config, geocode_options);
   } catch (const config_error& e) {
     std::cerr << "configuration error: " << e.what() << std::endl;
     return 2;

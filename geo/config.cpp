@@ -206,6 +206,75 @@ Config parse_config(const json& j, const std::filesystem::path& file) {
     c.scheme = parse_scheme(s, "scheme");
   }
 
+  if (j.contains("store")) {
+    const json& st = object_at(j, "", "store");
+    only_members(st, "store",
+                 {"source", "id_field", "soort_field", "private_fields", "collections", "comment"});
+    c.store.enabled = true;
+    if (!st.contains("source")) throw config_error("store.source", "missing");
+    c.store.source = parse_source(st.at("source"), "store.source", true);
+    get_string(st, "store", "id_field", c.store.id_field);
+    get_string(st, "store", "soort_field", c.store.soort_field);
+    if (st.contains("private_fields"))
+      c.store.private_fields = string_list(st.at("private_fields"), "store.private_fields");
+    if (!st.contains("collections"))
+      throw config_error("store.collections", "missing (an array of collections)");
+    const json& arr = st.at("collections");
+    if (!arr.is_array()) throw config_error("store.collections", "must be an array");
+    for (std::size_t i = 0; i < arr.size(); ++i) {
+      const std::string w = "store.collections[" + std::to_string(i) + "]";
+      const json& lj = arr[i];
+      if (!lj.is_object()) throw config_error(w, "must be an object");
+      only_members(lj, w,
+                   {"id", "title", "description", "soort", "start_field", "end_field", "comment"});
+      LayerConfig l;
+      get_string(lj, w, "id", l.id);
+      if (l.id.empty()) throw config_error(join(w, "id"), "missing or empty");
+      get_string(lj, w, "title", l.title);
+      get_string(lj, w, "description", l.description);
+      if (!lj.contains("soort"))
+        throw config_error(join(w, "soort"), "missing (the soort values this collection shows)");
+      l.soort = string_list(lj.at("soort"), join(w, "soort"));
+      get_string(lj, w, "start_field", l.start_field);
+      get_string(lj, w, "end_field", l.end_field);
+      c.store.collections.push_back(std::move(l));
+    }
+  }
+  if (j.contains("layers")) {
+    const json& arr = j.at("layers");
+    if (!arr.is_array())
+      throw config_error("layers", std::string("must be an array, not ") + type_name(arr));
+    for (std::size_t i = 0; i < arr.size(); ++i) {
+      const std::string w = "layers[" + std::to_string(i) + "]";
+      const json& lj = arr[i];
+      if (!lj.is_object()) throw config_error(w, "must be an object");
+      only_members(lj, w,
+                   {"id", "title", "description", "source", "id_field", "private_fields",
+                    "start_field", "end_field", "comment"});
+      LayerConfig l;
+      get_string(lj, w, "id", l.id);
+      if (l.id.empty()) throw config_error(join(w, "id"), "missing or empty");
+      get_string(lj, w, "title", l.title);
+      get_string(lj, w, "description", l.description);
+      if (!lj.contains("source")) throw config_error(join(w, "source"), "missing");
+      l.source = parse_source(lj.at("source"), join(w, "source"), true);
+      get_string(lj, w, "id_field", l.id_field);
+      if (lj.contains("private_fields"))
+        l.private_fields = string_list(lj.at("private_fields"), join(w, "private_fields"));
+      get_string(lj, w, "start_field", l.start_field);
+      get_string(lj, w, "end_field", l.end_field);
+      c.layers.push_back(std::move(l));
+    }
+  }
+  {
+    std::set<std::string> ids = {"buurten", "wijken", "gebieden", "gemeente"};
+    for (const auto& l : c.store.collections)
+      if (!ids.insert(l.id).second)
+        throw config_error("store.collections", "duplicate collection id '" + l.id + "'");
+    for (const auto& l : c.layers)
+      if (!ids.insert(l.id).second)
+        throw config_error("layers", "duplicate collection id '" + l.id + "'");
+  }
   if (j.contains("server")) {
     const json& sv = object_at(j, "", "server");
     only_members(sv, "server",

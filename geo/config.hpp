@@ -60,6 +60,29 @@ struct CheckConfig {
   double overlap_tolerance_m2 = 1.0;
 };
 
+/// A collection served from a file through GDAL (all its fields), or a view of the social store.
+struct LayerConfig {
+  std::string id;
+  std::string title;
+  std::string description;
+  SourceConfig source;                      // for file layers; unused for store views
+  std::string id_field;                     // feature id column (default: the FID)
+  std::vector<std::string> soort;           // store views: the values of the store's `soort` field
+  std::string start_field, end_field;       // temporal extent (RFC 3339 dates)
+  std::vector<std::string> private_fields;  // file layers: never in any public response
+};
+
+/// The social base: one store of organisations, initiatives, activities..., placed by the
+/// geocoder, served as collections that filter on `soort`.
+struct StoreConfig {
+  bool enabled = false;
+  SourceConfig source;  // until the store lands: a file read through GDAL (all columns)
+  std::string id_field = "id";
+  std::string soort_field = "soort";
+  std::vector<std::string> private_fields;  // never in any public response
+  std::vector<LayerConfig> collections;
+};
+
 struct Config {
   std::filesystem::path file;  // the config file (paths are relative to its folder)
   std::string gemeentecode = "GM0080";
@@ -72,6 +95,8 @@ struct Config {
   SourceConfig addresses;
   std::string place_aliases;  // CSV of Frisian/Dutch place names (relative to the config file)
   AreaSchemeConfig scheme;
+  StoreConfig store;
+  std::vector<LayerConfig> layers;  // extra file collections
   ServerConfig server;
   CheckConfig check;
 

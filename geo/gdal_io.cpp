@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <filesystem>
 #include <memory>
 
@@ -105,6 +106,129 @@ SourceData read_path(const std::string& path, const SourceConfig& source, int ta
     out.records.push_back(std::move(rec));
   }
   return out;
+}
+
+namespace {
+/// Open a vector dataset and pick the configured layer (or the only one).
+GDALDatasetUniquePtr open_layer(const std::string& path, const SourceConfig& source,
+                                OGRLayer*& layer) {
+  GDALDatasetUniquePtr ds(GDALDataset::Open(path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY));
+  if (!ds) throw gdal_error("cannot open '" + path + "': " + CPLGetLastErrorMsg());
+  layer = nullptr;
+  if (!source.layer.empty()) layer = ds->GetLayerByName(source.layer.c_str());
+  if (!layer) {
+    if (ds->GetLayerCount() == 1) {
+      layer = ds->GetLayer(0);
+    } else {
+      throw gdal_error("'" + path + "' has no layer '" + source.layer + "' (" +
+                       std::to_string(ds->GetLayerCount()) + " layers)");
+    }
+  }
+  return ds;
+}
+
+bool is_remote(const std::string& path) {
+  return path.find("://") != std::string::npos || path.rfind("OAPIF:", 0) == 0 ||
+         path.rfind("PG:", 0) == 0 || path.rfind("WFS:", 0) == 0 || path.rfind("/vsi", 0) == 0;
+}
+
+Table read_table_path(const std::string& path, const SourceConfig& source, int target_epsg) {
+  OGRLayer* layer = nullptr;
+  GDALDatasetUniquePtr ds = open_layer(path, source, layer);
+  Table t;
+  t.source = path;
+  t.layer = layer->GetName();
+  OGRFeatureDefn* defn = layer->GetLayerDefn();
+  for (int i = 0; i < defn->GetFieldCount(); ++i) {
+    const OGRFieldDefn* fd = defn->GetFieldDefn(i);
+    TableField f;
+    f.name = fd->GetNameRef();
+    switch (fd->GetType()) {
+      case OFTInteger:
+      case OFTInteger64:
+        f.type =
+            fd->GetSubType() == OFSTBoolean ? TableField::Type::Boolean : TableField::Type::Integer;
+        break;
+      case OFTReal:
+        f.type = TableField::Type::Real;
+        break;
+      case OFTDate:
+        f.type = TableField::Type::Date;
+        break;
+      case OFTDateTime:
+        f.type = TableField::Type::DateTime;
+        break;
+      default:
+        f.type = TableField::Type::String;
+        break;
+    }
+    t.fields.push_back(std::move(f));
+  }
+  OGRSpatialReference target;
+  target.importFromEPSG(target_epsg);
+  target.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+  std::unique_ptr<OGRCoordinateTransformation, CTDeleter> ct;
+  if (const OGRSpatialReference* srs = layer->GetSpatialRef()) {
+    OGRSpatialReference src = *srs;
+    src.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+    if (!src.IsSame(&target)) {
+      ct.reset(OGRCreateCoordinateTransformation(&src, &target));
+      if (!ct) throw gdal_error("no transformation from the CRS of '" + path + "'");
+    }
+  }
+  layer->ResetReading();
+  for (OGRFeatureUniquePtr f(layer->GetNextFeature()); f; f.reset(layer->GetNextFeature())) {
+    TableRow row;
+    row.fid = f->GetFID();
+    row.values.resize(t.fields.size());
+    for (int i = 0; i < static_cast<int>(t.fields.size()); ++i) {
+      if (!f->IsFieldSetAndNotNull(i)) continue;
+      if (t.fields[i].type == TableField::Type::Date ||
+          t.fields[i].type == TableField::Type::DateTime) {
+        int y, m, d, hh, mm, tz;
+        float ss;
+        f->GetFieldAsDateTime(i, &y, &m, &d, &hh, &mm, &ss, &tz);
+        char buf[40];
+        if (t.fields[i].type == TableField::Type::Date) {
+          std::snprintf(buf, sizeof(buf), "%04d-%02d-%02d", y, m, d);
+        } else {
+          std::snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02dZ", y, m, d, hh, mm,
+                        static_cast<int>(ss));
+        }
+        row.values[i] = buf;
+      } else {
+        row.values[i] = f->GetFieldAsString(i);
+      }
+    }
+    if (OGRGeometry* g = f->GetGeometryRef()) {
+      std::unique_ptr<OGRGeometry> copy(g->clone());
+      if (!ct || copy->transform(ct.get()) == OGRERR_NONE) {
+        copy->flattenTo2D();
+        row.wkb.resize(copy->WkbSize());
+        copy->exportToWkb(wkbNDR, row.wkb.data(), wkbVariantIso);
+      }
+    }
+    t.rows.push_back(std::move(row));
+  }
+  return t;
+}
+}  // namespace
+
+std::optional<Table> read_table(const Config& config, const SourceConfig& source, int target_epsg,
+                                std::vector<std::string>& tried) {
+  for (const auto& s : source.sources) {
+    const std::string path = config.resolve(s);
+    if (!is_remote(path) && !std::filesystem::exists(path)) {
+      tried.push_back(path + ": not found");
+      continue;
+    }
+    try {
+      return read_table_path(path, source, target_epsg);
+    } catch (const gdal_error& e) {
+      tried.push_back(path + ": " + e.what());
+    }
+  }
+  return std::nullopt;
 }
 
 std::optional<SourceData> read_source(const Config& config, const SourceConfig& source,

@@ -28,6 +28,26 @@ struct SourceData {
   std::vector<std::string> unmapped;  // our fields for which no source field was found
 };
 
+/// A whole table: every field of the layer, in order, with its OGR type.
+struct TableField {
+  std::string name;
+  enum class Type { String, Integer, Real, Date, DateTime, Boolean } type = Type::String;
+};
+struct TableRow {
+  std::vector<std::optional<std::string>> values;  // aligned with Table::fields; nullopt = null
+  std::vector<unsigned char> wkb;                  // in the target CRS (empty: none)
+  long long fid = -1;
+};
+struct Table {
+  std::string source, layer;
+  std::vector<TableField> fields;
+  std::vector<TableRow> rows;
+};
+
+/// Read every field and feature of the first source that opens (CSV columns stay text).
+std::optional<Table> read_table(const Config& config, const SourceConfig& source, int target_epsg,
+                                std::vector<std::string>& tried);
+
 /// Open the first source that opens (in order) and read every feature. Returns nullopt when
 /// none could be opened; `tried` gets one line per source explaining why it was skipped.
 std::optional<SourceData> read_source(const Config& config, const SourceConfig& source,
