@@ -63,6 +63,7 @@ int run_serve(geo::Config config, const std::string& host, int port) {
   signal(SIGPIPE, SIG_IGN);
 
   auto state = server::load_state(config);
+  for (const auto& m : state->messages) std::cerr << m << "\n";
   for (const auto& f : state->model->findings())
     if (f.severity != geo::Finding::Severity::Info)
       std::cerr << severity_name(f.severity) << ": " << f.subject << ": " << f.message << "\n";

@@ -168,8 +168,8 @@ Config parse_config(const json& j, const std::filesystem::path& file) {
   c.file = file;
   if (!j.is_object()) throw config_error("", "the configuration must be a JSON object");
   only_members(j, "",
-               {"gemeente", "boundaries", "addresses", "place_aliases", "scheme", "server", "check",
-                "comment"});
+               {"gemeente", "boundaries", "addresses", "place_aliases", "scheme", "store", "layers",
+                "server", "check", "comment"});
 
   if (j.contains("gemeente")) {
     const json& g = object_at(j, "", "gemeente");

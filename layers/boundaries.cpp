@@ -46,7 +46,7 @@ Feature feature(std::string id, std::int64_t oid, std::vector<Value> values,
 }
 }  // namespace
 
-std::vector<CollectionPtr> boundary_collections(const geo::AreaModel& m) {
+std::vector<CollectionPtr> boundary_collections(const geo::AreaModel& m, const AreaCounts& counts) {
   const std::string gm = m.gemeente().code;
   auto gebiednaam = [&](const std::string& id) -> std::string {
     const geo::Gebied* g = m.gebied(id);
@@ -123,6 +123,15 @@ std::vector<CollectionPtr> boundary_collections(const geo::AreaModel& m) {
 
   std::vector<CollectionPtr> out;
   for (auto& c : {buurten, wijken, gebieden, gemeente}) {
+    // Counts of the social base inside each area (the feature id is the area's code).
+    for (const auto& [collection, per_area] : counts) {
+      const std::string name = "aantal_" + collection;
+      c->fields.push_back(Field{name, FieldType::Integer, "Aantal " + collection, false});
+      for (auto& f : c->features) {
+        auto it = per_area.find(f.id);
+        f.values.emplace_back(static_cast<std::int64_t>(it == per_area.end() ? 0 : it->second));
+      }
+    }
     c->finalize();
     out.push_back(c);
   }

@@ -5,9 +5,13 @@
 
 #include "geo/area_model.hpp"
 #include "layers/collection.hpp"
+#include "layers/store.hpp"
 
 namespace gebieden::layers {
 
-std::vector<CollectionPtr> boundary_collections(const geo::AreaModel& model);
+/// `counts`: per social collection id, per area code, how many of its features lie inside;
+/// each becomes an Integer field `aantal_<id>` on every boundary feature (0 when none).
+std::vector<CollectionPtr> boundary_collections(const geo::AreaModel& model,
+                                                const AreaCounts& counts = {});
 
 }  // namespace gebieden::layers

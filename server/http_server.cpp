@@ -152,7 +152,7 @@ void HttpServer::start() {
   auto opts = Http::Endpoint::options()
                   .threads(m_impl->threads)
                   .flags(Tcp::Options::ReuseAddr)
-                  .maxRequestSize(m_impl->max_request)
+                  .maxRequestSize(m_impl->max_request * 8)
                   .maxResponseSize(512u * 1024u * 1024u);
   m_impl->endpoint->init(opts);
   m_impl->endpoint->setHandler(Http::make_handler<Handler>(m_impl->service));

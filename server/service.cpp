@@ -5,7 +5,9 @@
 
 #include "geo/error.hpp"
 #include "layers/boundaries.hpp"
+#include "layers/store.hpp"
 #include "server/esri_api.hpp"
+#include "server/geocode_api.hpp"
 #include "server/http_manners.hpp"
 #include "server/ogc_api.hpp"
 
@@ -30,7 +32,40 @@ std::shared_ptr<ServiceState> load_state(const geo::Config& config) {
   auto state = std::make_shared<ServiceState>();
   state->config = config;
   state->model = std::make_shared<const geo::AreaModel>(geo::AreaModel::load(config));
-  for (auto& c : layers::boundary_collections(*state->model)) state->catalogue.add(c);
+  const geo::AreaModel& model = *state->model;
+
+  // The address register and the geocoder (optional: without them the rest still serves).
+  if (!config.addresses.sources.empty()) {
+    std::optional<geo::Box> area;
+    if (const geo::Box b = model.gemeente().rd.bbox(); b.valid)
+      area = geo::Box{b.minx - 1000, b.miny - 1000, b.maxx + 1000, b.maxy + 1000, true};
+    try {
+      auto reg =
+          std::make_shared<const geo::AddressRegister>(geo::AddressRegister::load(config, area));
+      std::vector<geo::PlaceAlias> aliases;
+      if (!config.place_aliases.empty())
+        aliases = geo::read_place_aliases(config.resolve(config.place_aliases));
+      auto model_ptr = state->model;
+      state->geocoder = std::make_shared<const geo::Geocoder>(
+          reg, [model_ptr](double x, double y) { return model_ptr->locate_rd(x, y); }, aliases);
+      state->messages.push_back("addresses: " + std::to_string(reg->addresses().size()) + " from " +
+                                reg->report().source);
+    } catch (const config_error& e) {
+      if (config.addresses.required) throw;
+      state->messages.push_back(std::string("addresses: not loaded, geocoding is off: ") +
+                                e.what());
+    }
+  }
+
+  // The social base, placed by the geocoder; its counts go onto the boundaries.
+  layers::StoreLoad store = layers::load_store(config, model, state->geocoder.get());
+  state->messages.insert(state->messages.end(), store.messages.begin(), store.messages.end());
+  if (config.store.enabled)
+    state->messages.push_back("store: placed " + std::to_string(store.placed) + " of " +
+                              std::to_string(store.records));
+  for (auto& c : layers::boundary_collections(model, store.counts)) state->catalogue.add(c);
+  for (auto& c : store.collections) state->catalogue.add(c);
+  for (const auto& l : config.layers) state->catalogue.add(layers::load_file_layer(config, l));
   return state;
 }
 
@@ -89,6 +124,8 @@ Response options_response(const std::string& allow) {
 Response Service::route(const Request& req) const {
   const auto seg = split_path(req.path);
   if (!seg.empty() && seg[0] == "arcgis") return EsriApi(*m_state).route(req, seg);
+  if (!seg.empty() && (seg[0] == "geocode" || seg[0] == "reverse"))
+    return GeocodeApi(*m_state).route(req, seg);
   return OgcApi(*m_state).route(req, seg);
 }
 

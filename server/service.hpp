@@ -9,6 +9,7 @@
 #include "geo/config.hpp"
 #include "geo/crs.hpp"
 #include "geo/error.hpp"
+#include "geo/geocoder.hpp"
 #include "layers/collection.hpp"
 #include "server/http_types.hpp"
 
@@ -17,6 +18,8 @@ namespace gebieden::server {
 struct ServiceState {
   geo::Config config;
   std::shared_ptr<const geo::AreaModel> model;
+  std::shared_ptr<const geo::Geocoder> geocoder;  // null when no address register is found
+  std::vector<std::string> messages;              // what loading said (sources, unplaced records)
   layers::Catalogue catalogue;
   geo::TransformerCache transformers;
 };

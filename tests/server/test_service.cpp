@@ -48,7 +48,7 @@ TEST_CASE("landing page, conformance, collections", "[service][unit]") {
   j = json::parse(get("/collections").body);
   std::map<std::string, json> by_id;
   for (auto& c : j["collections"]) by_id[c["id"]] = c;
-  CHECK(by_id.size() == 4);
+  CHECK(by_id.size() >= 4);
   for (auto id : {"buurten", "wijken", "gebieden", "gemeente"}) {
     REQUIRE(by_id.count(id));
     CHECK(by_id[id]["itemType"] == "feature");

@@ -1,0 +1,293 @@
+#include "layers/store.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <set>
+#include <unordered_set>
+
+#include "geo/crs.hpp"
+#include "geo/error.hpp"
+#include "geo/gdal_io.hpp"
+#include "geo/geos.hpp"
+
+namespace gebieden::layers {
+
+namespace {
+std::string lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+FieldType field_type(geo::TableField::Type t) {
+  switch (t) {
+    case geo::TableField::Type::Integer:
+      return FieldType::Integer;
+    case geo::TableField::Type::Real:
+      return FieldType::Double;
+    case geo::TableField::Type::Boolean:
+      return FieldType::Boolean;
+    case geo::TableField::Type::Date:
+    case geo::TableField::Type::DateTime:
+      return FieldType::Date;
+    case geo::TableField::Type::String:
+      return FieldType::String;
+  }
+  return FieldType::String;
+}
+
+Value typed(const std::optional<std::string>& v, FieldType t) {
+  if (!v) return std::monostate{};
+  try {
+    switch (t) {
+      case FieldType::Integer:
+        return static_cast<std::int64_t>(std::stoll(*v));
+      case FieldType::Double:
+        return std::stod(*v);
+      case FieldType::Boolean:
+        return *v == "1" || lower(*v) == "true";
+      default:
+        return *v;
+    }
+  } catch (const std::exception&) {
+    return *v;
+  }
+}
+
+/// Assign stable objectids to features (sorted by id first).
+void assign_objectids(std::vector<Feature>& features) {
+  std::sort(features.begin(), features.end(),
+            [](const Feature& a, const Feature& b) { return a.id < b.id; });
+  std::unordered_set<std::int64_t> used;
+  for (auto& f : features) {
+    std::int64_t oid = stable_objectid(f.id);
+    while (!used.insert(oid).second) oid = oid % 2147483646 + 1;
+    f.objectid = oid;
+  }
+}
+
+void set_geometry(Feature& f, const geo::Geometry& rd, const geo::Transformer& to_wgs) {
+  f.rd = rd;
+  f.wgs84 = rd;
+  to_wgs.forward(f.wgs84);
+  geo::orient_rings(f.wgs84, true);
+}
+
+int column(const geo::Table& t, std::initializer_list<const char*> names) {
+  for (const char* n : names)
+    for (std::size_t i = 0; i < t.fields.size(); ++i)
+      if (lower(t.fields[i].name) == n) return static_cast<int>(i);
+  return -1;
+}
+}  // namespace
+
+std::int64_t stable_objectid(const std::string& id) {
+  std::uint32_t h = 2166136261u;
+  for (unsigned char c : id) {
+    h ^= c;
+    h *= 16777619u;
+  }
+  return static_cast<std::int64_t>(h % 2147483646u) + 1;  // 1 .. 2^31-2
+}
+
+StoreLoad load_store(const geo::Config& config, const geo::AreaModel& model,
+                     const geo::Geocoder* geocoder) {
+  StoreLoad out;
+  if (!config.store.enabled) return out;
+  std::vector<std::string> tried;
+  auto table = geo::read_table(config, config.store.source, 28992, tried);
+  if (!table) {
+    std::string msg = "no store source could be opened:";
+    for (const auto& t : tried) msg += "\n  " + t;
+    throw config_error("store.source.sources", msg);
+  }
+  out.messages.push_back("store: " + std::to_string(table->rows.size()) + " records from " +
+                         table->source);
+
+  const std::set<std::string> privates(config.store.private_fields.begin(),
+                                       config.store.private_fields.end());
+  // Fields: the source's, then the placement.
+  std::vector<Field> fields;
+  for (const auto& tf : table->fields)
+    fields.push_back(Field{tf.name, field_type(tf.type), tf.name, privates.count(tf.name) > 0});
+  const std::size_t n_source = fields.size();
+  for (const char* name :
+       {"buurtcode", "buurtnaam", "wijkcode", "wijknaam", "gebied", "gebiednaam", "geocode_status",
+        "geocode_reason", "geocode_warning", "geocode_adres"}) {
+    if (std::none_of(fields.begin(), fields.end(), [&](const Field& f) { return f.name == name; }))
+      fields.push_back(Field{name, FieldType::String, name, false});
+  }
+  fields.push_back(Field{"geocode_score", FieldType::Double, "geocode_score", false});
+  auto index_of = [&](const std::string& name) {
+    for (std::size_t i = 0; i < fields.size(); ++i)
+      if (fields[i].name == name) return static_cast<int>(i);
+    return -1;
+  };
+
+  const int c_id = column(*table, {config.store.id_field.c_str()});
+  const int c_soort = column(*table, {config.store.soort_field.c_str()});
+  if (c_soort < 0)
+    throw config_error("store.soort_field",
+                       "the store has no column '" + config.store.soort_field + "'");
+  const int c_q = column(*table, {"adres", "address", "q"});
+  const int c_straat = column(*table, {"straat", "straatnaam", "openbare_ruimte_naam"});
+  const int c_nr = column(*table, {"huisnummer", "nummer"});
+  const int c_pc = column(*table, {"postcode"});
+  const int c_plaats = column(*table, {"plaats", "woonplaats", "woonplaats_naam"});
+  const int c_lat = column(*table, {"lat", "latitude"});
+  const int c_lon = column(*table, {"lon", "lng", "longitude"});
+  const int c_x = column(*table, {"x"});
+  const int c_y = column(*table, {"y"});
+
+  geo::Transformer to_wgs(28992, 4326);
+  struct Placed {
+    Feature feature;
+    std::string soort;
+    geo::GeocodeResult result;
+  };
+  std::vector<Placed> records;
+  for (const auto& row : table->rows) {
+    Placed p;
+    auto cell = [&](int c) -> std::optional<std::string> {
+      if (c < 0 || !row.values[c] || row.values[c]->empty()) return std::nullopt;
+      return row.values[c];
+    };
+    p.soort = cell(c_soort).value_or("");
+    p.feature.id = c_id >= 0 && cell(c_id) ? *cell(c_id) : std::to_string(row.fid);
+    p.feature.values.resize(fields.size());
+    for (std::size_t i = 0; i < n_source; ++i)
+      p.feature.values[i] = typed(row.values[i], fields[i].type);
+
+    if (!row.wkb.empty()) {
+      // The record has its own geometry: place that point.
+      geo::GeosContext ctx;
+      const geo::Geometry g =
+          geo::from_geos(ctx, geo::from_wkb(ctx, row.wkb.data(), row.wkb.size()).get());
+      if (g.type == geo::GeometryType::Point) {
+        const geo::XY rd = g.parts[0][0][0];
+        p.result.status = geo::GeocodeStatus::Coordinates;
+        p.result.score = 1;
+        p.result.rd = rd;
+        if (auto a = model.locate_rd(rd.x, rd.y)) {
+          p.result.buurtcode = a->buurtcode, p.result.buurtnaam = a->buurtnaam;
+          p.result.wijkcode = a->wijkcode, p.result.wijknaam = a->wijknaam;
+          p.result.gebied = a->gebied, p.result.gebiednaam = a->gebiednaam;
+        } else {
+          p.result.status = geo::GeocodeStatus::Outside;
+          p.result.reason = "outside the gemeente";
+        }
+      }
+    } else if (geocoder) {
+      geo::GeocodeRequest req;
+      req.q = cell(c_q);
+      req.straat = cell(c_straat);
+      req.huisnummer = cell(c_nr);
+      req.postcode = cell(c_pc);
+      req.plaats = cell(c_plaats);
+      req.lat = cell(c_lat);
+      req.lon = cell(c_lon);
+      req.x = cell(c_x);
+      req.y = cell(c_y);
+      p.result = geocoder->geocode(req);
+    } else {
+      p.result.reason = "no geocoder (no address register configured)";
+    }
+    if (p.result.rd && p.result.placed())
+      set_geometry(p.feature, geo::Geometry::point(p.result.rd->x, p.result.rd->y), to_wgs);
+    auto setv = [&](const char* name, const std::string& v) {
+      const int i = index_of(name);
+      if (i >= 0 && static_cast<std::size_t>(i) >= n_source)
+        p.feature.values[i] = v.empty() ? Value{} : Value{v};
+    };
+    setv("buurtcode", p.result.buurtcode);
+    setv("buurtnaam", p.result.buurtnaam);
+    setv("wijkcode", p.result.wijkcode);
+    setv("wijknaam", p.result.wijknaam);
+    setv("gebied", p.result.gebied);
+    setv("gebiednaam", p.result.gebiednaam);
+    setv("geocode_status", std::string(geo::status_name(p.result.status)));
+    setv("geocode_reason", p.result.reason);
+    setv("geocode_warning", p.result.warning);
+    setv("geocode_adres", p.result.address);
+    p.feature.values[index_of("geocode_score")] = p.result.score;
+    ++out.records;
+    if (p.result.placed()) {
+      ++out.placed;
+    } else {
+      out.messages.push_back("not placed: " + p.feature.id + ": " + p.result.reason +
+                             (p.result.detail.empty() ? "" : " (" + p.result.detail + ")"));
+    }
+    records.push_back(std::move(p));
+  }
+
+  for (const auto& lc : config.store.collections) {
+    auto c = std::make_shared<Collection>();
+    c->id = lc.id;
+    c->title = lc.title.empty() ? lc.id : lc.title;
+    c->description = lc.description;
+    c->fields = fields;
+    c->geometry_type = geo::GeometryType::Point;
+    c->display_field = column(*table, {"naam", "name"}) >= 0
+                           ? table->fields[column(*table, {"naam", "name"})].name
+                           : "";
+    c->start_field = lc.start_field.empty() ? -1 : index_of(lc.start_field);
+    c->end_field = lc.end_field.empty() ? -1 : index_of(lc.end_field);
+    const std::set<std::string> soorten(lc.soort.begin(), lc.soort.end());
+    auto& counts = out.counts[lc.id];
+    for (const auto& r : records) {
+      if (!soorten.count(r.soort)) continue;
+      c->features.push_back(r.feature);
+      if (r.result.placed()) {
+        ++counts[r.result.buurtcode];
+        ++counts[r.result.wijkcode];
+        ++counts[r.result.gebied];
+        ++counts[model.gemeente().code];
+      }
+    }
+    assign_objectids(c->features);
+    c->finalize();
+    out.collections.push_back(c);
+  }
+  return out;
+}
+
+CollectionPtr load_file_layer(const geo::Config& config, const geo::LayerConfig& layer) {
+  std::vector<std::string> tried;
+  auto table = geo::read_table(config, layer.source, 28992, tried);
+  if (!table) {
+    std::string msg = "no source could be opened:";
+    for (const auto& t : tried) msg += "\n  " + t;
+    throw config_error("layers." + layer.id + ".source.sources", msg);
+  }
+  const std::set<std::string> privates(layer.private_fields.begin(), layer.private_fields.end());
+  auto c = std::make_shared<Collection>();
+  c->id = layer.id;
+  c->title = layer.title.empty() ? layer.id : layer.title;
+  c->description = layer.description;
+  for (const auto& tf : table->fields)
+    c->fields.push_back(Field{tf.name, field_type(tf.type), tf.name, privates.count(tf.name) > 0});
+  const int c_id = layer.id_field.empty() ? -1 : column(*table, {lower(layer.id_field).c_str()});
+  geo::Transformer to_wgs(28992, 4326);
+  geo::GeosContext ctx;
+  for (const auto& row : table->rows) {
+    Feature f;
+    f.id = c_id >= 0 && row.values[c_id] ? *row.values[c_id] : std::to_string(row.fid);
+    for (std::size_t i = 0; i < c->fields.size(); ++i)
+      f.values.push_back(typed(row.values[i], c->fields[i].type));
+    if (!row.wkb.empty()) {
+      const geo::Geometry g =
+          geo::from_geos(ctx, geo::from_wkb(ctx, row.wkb.data(), row.wkb.size()).get());
+      set_geometry(f, g, to_wgs);
+      if (c->geometry_type == geo::GeometryType::None) c->geometry_type = g.type;
+    }
+    c->features.push_back(std::move(f));
+  }
+  for (std::size_t i = 0; i < c->fields.size(); ++i) {
+    if (c->fields[i].name == layer.start_field) c->start_field = static_cast<int>(i);
+    if (c->fields[i].name == layer.end_field) c->end_field = static_cast<int>(i);
+  }
+  assign_objectids(c->features);
+  c->finalize();
+  return c;
+}
+
+}  // namespace gebieden::layers
