@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "app/geocode_command.hpp"
+#include "app/reassign_command.hpp"
 #include "geo/area_model.hpp"
 #include "geo/config.hpp"
 #include "geo/error.hpp"
@@ -63,7 +64,13 @@ int run_serve(geo::Config config, const std::string& host, int port) {
   signal(SIGPIPE, SIG_IGN);
 
   auto state = server::load_state(config);
-  for (const auto& m : state->messages) std::cerr << m << "\n";
+  std::size_t unplaced = 0;
+  for (const auto& m : state->messages) {
+    const bool detail = m.rfind("not placed:", 0) == 0;
+    if (!detail || ++unplaced <= 10) std::cerr << m << "\n";
+  }
+  if (unplaced > 10)
+    std::cerr << "... and " << unplaced - 10 << " more records not placed (see geocode_reason)\n";
   for (const auto& f : state->model->findings())
     if (f.severity != geo::Finding::Severity::Info)
       std::cerr << severity_name(f.severity) << ": " << f.subject << ": " << f.message << "\n";
@@ -106,6 +113,14 @@ int main(int argc, char** argv) {
   app::GeocodeCliOptions geocode_options;
   app::add_geocode_options(*geocode, geocode_options);
 
+  auto* reassign = app.add_subcommand(
+      "reassign",
+      "recompute the buurt, wijk and gebied of placed records with the configured boundaries and "
+      "report which moved");
+  reassign->add_option("-c,--config", config_path, "configuration file");
+  app::ReassignCliOptions reassign_options;
+  app::add_reassign_options(*reassign, reassign_options);
+
   CLI11_PARSE(app, argc, argv);
 
   try {
@@ -114,6 +129,7 @@ int main(int argc, char** argv) {
     if (*serve) return run_serve(config, host, port);
     if (*check) return run_check(config);
     if (*geocode) return app::run_geocode(config, geocode_options);
+    if (*reassign) return app::run_reassign(config, reassign_options);
   } catch (const config_error& e) {
     std::cerr << "configuration error: " << e.what() << std::endl;
     return 2;
