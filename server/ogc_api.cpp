@@ -1,30 +1,59 @@
 #include "server/ogc_api.hpp"
 
-#include <charconv>
+#include <algorithm>
 #include <chrono>
-#include <cmath>
+#include <cstdio>
+#include <cstring>
 #include <ctime>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <sstream>
 
 #include "geo/error.hpp"
 #include "layers/geojson.hpp"
 #include "layers/json_format.hpp"
+#include "layers/ogc_filter.hpp"
+#include "layers/ogc_geojson.hpp"
+#include "server/html.hpp"
+#include "server/http_manners.hpp"
+#include "server/ogc_openapi.hpp"
 #include "server/service.hpp"
+
+#ifndef GEBIEDEN_LEAFLET_DIR
+#define GEBIEDEN_LEAFLET_DIR ""
+#endif
 
 namespace gebieden::server {
 
 namespace {
 using json = nlohmann::ordered_json;
+using Params = std::vector<std::pair<std::string, std::string>>;
 
 constexpr const char* kJson = "application/json";
 constexpr const char* kGeoJson = "application/geo+json";
+constexpr const char* kHtml = "text/html";
+constexpr const char* kHtmlType = "text/html; charset=utf-8";
 constexpr const char* kOpenApi = "application/vnd.oai.openapi+json;version=3.0";
+constexpr const char* kSchemaJson = "application/schema+json";
+constexpr const char* kQueryablesRel = "http://www.opengis.net/def/rel/ogc/1.0/queryables";
+constexpr const char* kAllow = "GET, OPTIONS";
 
-Response json_response(const json& j, const char* type = kJson) {
+const std::vector<geo::Crs>& served_crs() {
+  static const std::vector<geo::Crs> kServed = {geo::Crs::CRS84, geo::Crs::EPSG4326,
+                                                geo::Crs::EPSG3857, geo::Crs::EPSG28992};
+  return kServed;
+}
+
+std::string dump(const json& j) {
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+Response make(std::string body, const char* type, bool negotiated = true) {
   Response r;
   r.content_type = type;
-  r.body = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  r.body = std::move(body);
+  if (negotiated) r.headers.emplace_back("Vary", "Accept");
   return r;
 }
 
@@ -35,43 +64,52 @@ json link(const std::string& href, const std::string& rel, const std::string& ty
   return l;
 }
 
-void append_link(std::string& out, const std::string& href, const char* rel, const char* type) {
+void append_link(std::string& out, const std::string& href, const char* rel, const char* type,
+                 const std::string& title = {}) {
   out += R"({"href":)";
   layers::append_json_string(out, href);
   out += R"(,"rel":")";
   out += rel;
   out += R"(","type":")";
   out += type;
-  out += R"("})";
-}
-
-/// Only `f=json` is served in this version; anything else is a 400 naming `f`.
-void check_format(const Request& req) {
-  if (auto f = req.param("f")) {
-    if (*f != "json" && *f != "geojson" && *f != "application/json" && *f != "application/geo+json")
-      throw input_error(ErrorCode::InvalidParameter, "f",
-                        "f: unsupported format '" + f->substr(0, 40) + "' (supported: json)");
+  out.push_back('"');
+  if (!title.empty()) {
+    out += R"(,"title":)";
+    layers::append_json_string(out, title);
   }
+  out.push_back('}');
 }
 
-void only_params(const Request& req, std::initializer_list<const char*> allowed) {
-  std::set<std::string> ok(allowed.begin(), allowed.end());
-  for (const auto& [k, v] : req.query)
-    if (!ok.count(k))
-      throw input_error(ErrorCode::UnknownParameter, k,
-                        "unknown parameter '" + k.substr(0, 60) + "'");
+/// `path` with `params`, for one format: JSON links carry no `f` (JSON is the default and GDAL
+/// appends its own parameters), HTML links start with f=html.
+std::string href(const std::string& path, const Params& params, Format format) {
+  std::string h = path;
+  char sep = '?';
+  if (format == Format::Html) {
+    h += "?f=html";
+    sep = '&';
+  }
+  for (const auto& [k, v] : params) {
+    h.push_back(sep);
+    h += percent_encode(k);
+    h.push_back('=');
+    h += percent_encode(v);
+    sep = '&';
+  }
+  return h;
 }
 
-bool parse_int(const std::string& s, long long& out) {
-  if (s.empty()) return false;
-  auto res = std::from_chars(s.data(), s.data() + s.size(), out);
-  return res.ec == std::errc() && res.ptr == s.data() + s.size();
+const char* type_of(Format f, const char* json_type) {
+  return f == Format::Html ? kHtml : json_type;
 }
 
-bool parse_double(const std::string& s, double& out) {
-  if (s.empty()) return false;
-  auto res = std::from_chars(s.data(), s.data() + s.size(), out);
-  return res.ec == std::errc() && res.ptr == s.data() + s.size() && std::isfinite(out);
+/// self + alternate links of a document available as JSON (`json_type`) and HTML.
+json doc_links(const std::string& path, Format format, const char* json_type,
+               const std::string& title) {
+  const Format other = format == Format::Json ? Format::Html : Format::Json;
+  return json::array({link(href(path, {}, format), "self", type_of(format, json_type), title),
+                      link(href(path, {}, other), "alternate", type_of(other, json_type),
+                           title + (other == Format::Html ? " as HTML" : " as JSON"))});
 }
 
 std::string now_rfc3339() {
@@ -84,47 +122,213 @@ std::string now_rfc3339() {
 }
 
 json bbox_json(const geo::Box& b) {
-  if (!b.valid) return json::array();
   return json::array({json::array({b.minx, b.miny, b.maxx, b.maxy})});
 }
 
-const std::vector<geo::Crs> kServedCrs = {geo::Crs::CRS84, geo::Crs::EPSG4326, geo::Crs::EPSG3857,
-                                          geo::Crs::EPSG28992};
+std::string field_type_name(layers::FieldType t) {
+  switch (t) {
+    case layers::FieldType::String:
+      return "string";
+    case layers::FieldType::Integer:
+      return "integer";
+    case layers::FieldType::Double:
+      return "number";
+    case layers::FieldType::Boolean:
+      return "boolean";
+    case layers::FieldType::Date:
+      return "date-time";
+  }
+  return "string";
+}
+
+std::string geometry_schema_ref(geo::GeometryType t) {
+  switch (t) {
+    case geo::GeometryType::Point:
+      return "https://geojson.org/schema/Point.json";
+    case geo::GeometryType::MultiPoint:
+      return "https://geojson.org/schema/MultiPoint.json";
+    case geo::GeometryType::LineString:
+      return "https://geojson.org/schema/LineString.json";
+    case geo::GeometryType::MultiLineString:
+      return "https://geojson.org/schema/MultiLineString.json";
+    case geo::GeometryType::Polygon:
+      return "https://geojson.org/schema/Polygon.json";
+    case geo::GeometryType::MultiPolygon:
+      return "https://geojson.org/schema/MultiPolygon.json";
+    case geo::GeometryType::None:
+      break;
+  }
+  return "https://geojson.org/schema/Geometry.json";
+}
+
+json collection_json(const layers::Collection& c, const std::string& base, Format format,
+                     const OgcCache::Summary& summary) {
+  const std::string path = base + "/collections/" + c.id;
+  json j;
+  j["id"] = c.id;
+  j["title"] = c.title;
+  j["description"] = c.description;
+  j["itemType"] = "feature";
+  json links = doc_links(path, format, kJson, c.title);
+  links.push_back(
+      link(href(path + "/items", {}, Format::Json), "items", kGeoJson, c.title + " (GeoJSON)"));
+  links.push_back(
+      link(href(path + "/items", {}, Format::Html), "items", kHtml, c.title + " (HTML)"));
+  links.push_back(link(href(path + "/queryables", {}, Format::Json), kQueryablesRel, kSchemaJson,
+                       "Queryables of " + c.title));
+  links.push_back(link(href(path + "/queryables", {}, Format::Html), kQueryablesRel, kHtml,
+                       "Queryables of " + c.title + " (HTML)"));
+  links.push_back(
+      link("https://creativecommons.org/licenses/by/4.0/", "license", kHtml, "CC BY 4.0"));
+  j["links"] = links;
+  json extent = json::object();
+  if (c.extent().valid)
+    extent["spatial"] = {{"bbox", bbox_json(c.extent())}, {"crs", geo::crs_uri(geo::Crs::CRS84)}};
+  if (summary.temporal) {
+    json a = summary.temporal->start ? json(layers::format_time(*summary.temporal->start)) : json();
+    json b = summary.temporal->end ? json(layers::format_time(*summary.temporal->end)) : json();
+    extent["temporal"] = {{"interval", json::array({json::array({a, b})})},
+                          {"trs", "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"}};
+  }
+  j["extent"] = extent;
+  json crs = json::array();
+  for (auto k : served_crs()) crs.push_back(geo::crs_uri(k));
+  j["crs"] = crs;
+  j["storageCrs"] = geo::crs_uri(geo::Crs::EPSG28992);
+  if (!c.attribution.empty()) j["attribution"] = c.attribution;
+  return j;
+}
+
+/// The HTML page around a JSON document, with breadcrumbs.
+std::vector<html::Crumb> crumbs(const std::string& base, std::initializer_list<html::Crumb> more) {
+  std::vector<html::Crumb> out = {{"gebieden", base + "/?f=html"}};
+  out.insert(out.end(), more.begin(), more.end());
+  return out;
+}
+
+std::string properties_table(const layers::Collection& c, const layers::Feature& f,
+                             const std::vector<int>& fields) {
+  std::string out = "<table><tr><th>property</th><th>value</th></tr>";
+  out += "<tr><td>id</td><td>" + html::escape(f.id) + "</td></tr>";
+  for (int i : fields) {
+    if (c.fields[i].is_private) continue;
+    out += "<tr><td title=\"" + html::escape(c.fields[i].title) + "\">" +
+           html::escape(c.fields[i].name) + "</td><td>" +
+           html::escape(layers::to_string(f.values[i])) + "</td></tr>";
+  }
+  return out + "</table>";
+}
+
+/// A FeatureCollection of CRS84 encodings for the map of an HTML page.
+std::string map_geojson(const OgcCache::Encoded& enc, const layers::Collection& c,
+                        const std::vector<const layers::Feature*>& features) {
+  std::string out = R"({"type":"FeatureCollection","features":[)";
+  for (std::size_t i = 0; i < features.size(); ++i) {
+    if (i) out.push_back(',');
+    out += enc[static_cast<std::size_t>(features[i] - c.features.data())];
+  }
+  out += "]}";
+  return out;
+}
+
+std::string canonical_query(const Request& req) {
+  Params q = req.query;
+  std::sort(q.begin(), q.end());
+  std::string out;
+  for (const auto& [k, v] : q) {
+    out += percent_encode(k);
+    out.push_back('=');
+    out += percent_encode(v);
+    out.push_back('&');
+  }
+  return out;
+}
+
+std::string cache_key(const char* kind, const layers::Collection* c, const std::string& base,
+                      Format format, bool gz, const Request& req, const std::string& extra = {}) {
+  char ptr[32];
+  std::snprintf(ptr, sizeof(ptr), "%p", static_cast<const void*>(c));
+  std::string key = kind;
+  key += '|';
+  key += ptr;
+  key += '|';
+  key += base;
+  key += format == Format::Html ? "|h|" : "|j|";
+  key += gz ? "z|" : "i|";
+  key += extra;
+  key += '|';
+  key += canonical_query(req);
+  return key;
+}
+
+[[noreturn]] void not_found_collection(const std::string& id) {
+  throw input_error(ErrorCode::NotFound, "collectionId", "no collection '" + shown(id, 100) + "'");
+}
 }  // namespace
 
+// ---------------------------------------------------------------------------------------------
+
+OgcApi::OgcApi(const ServiceState& state, OgcCache& cache) : m_state(state), m_cache(cache) {}
+
+const std::vector<std::string>& OgcApi::conformance_classes() {
+  static const std::vector<std::string> kClasses = {
+      "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+      "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+      "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
+      "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+      "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+      "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+      "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
+      "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+      "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+      "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
+      "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
+      "http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",
+      "http://www.opengis.net/spec/cql2/1.0/conf/case-insensitive-comparison",
+      "http://www.opengis.net/spec/cql2/1.0/conf/accent-insensitive-comparison",
+      "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions"};
+  return kClasses;
+}
+
 Response OgcApi::route(const Request& req, const std::vector<std::string>& seg) const {
-  const std::string allow = "GET, OPTIONS";
   auto known = [&]() -> bool {
     if (seg.empty()) return true;
+    if (seg[0] == "static") return seg.size() >= 3 && seg.size() <= 4 && seg[1] == "leaflet";
     if (seg.size() == 1)
       return seg[0] == "health" || seg[0] == "conformance" || seg[0] == "collections" ||
-             seg[0] == "api";
+             seg[0] == "api" || seg[0] == "api.html";
     if (seg[0] != "collections") return false;
     if (seg.size() == 2) return true;
-    if (seg[2] != "items") return false;
-    return seg.size() <= 4;
+    if (seg.size() == 3) return seg[2] == "items" || seg[2] == "queryables";
+    return seg.size() == 4 && seg[2] == "items";
   };
   if (!known())
-    throw input_error(ErrorCode::NotFound, "path", "no such path: " + req.path.substr(0, 200));
-  if (req.method == "OPTIONS") return options_response(allow);
+    throw input_error(ErrorCode::NotFound, "path", "no such path: " + shown(req.path, 200));
+  if (req.method == "OPTIONS") return options_response(kAllow);
   if (req.method != "GET") {
-    Response r = error_response(ErrorCode::MethodNotAllowed, "method " + req.method.substr(0, 16) +
+    Response r = error_response(ErrorCode::MethodNotAllowed, "method " + shown(req.method, 16) +
                                                                  " is not allowed here; use GET");
-    r.headers.emplace_back("Allow", allow);
+    r.headers.emplace_back("Allow", kAllow);
     return r;
   }
   if (seg.empty()) return landing(req);
+  if (seg[0] == "static") return static_file(req, seg);
   if (seg[0] == "health") return health(req);
   if (seg[0] == "conformance") return conformance(req);
   if (seg[0] == "api") return openapi(req);
+  if (seg[0] == "api.html") return api_html(req);
   if (seg.size() == 1) return collections(req);
   if (seg.size() == 2) return collection(req, seg[1]);
-  if (seg.size() == 3) return items(req, seg[1]);
+  if (seg.size() == 3) return seg[2] == "items" ? items(req, seg[1]) : queryables(req, seg[1]);
   return item(req, seg[1], seg[3]);
 }
 
 std::string OgcApi::base_url(const Request& req) const {
-  if (!m_state.config.server.base_url.empty()) return m_state.config.server.base_url;
+  if (!m_state.config.server.base_url.empty()) {
+    std::string b = m_state.config.server.base_url;
+    while (!b.empty() && b.back() == '/') b.pop_back();
+    return b;
+  }
   std::string host = req.header("host");
   // Keep only characters that belong in a host[:port]; anything else falls back.
   bool ok = !host.empty() && host.size() < 256;
@@ -136,416 +340,454 @@ std::string OgcApi::base_url(const Request& req) const {
   return "http://" + host;
 }
 
+layers::CollectionPtr OgcApi::find_collection(const std::string& id) const {
+  auto c = m_state.catalogue.get(id);
+  if (!c) not_found_collection(id);
+  return c;
+}
+
 Response OgcApi::health(const Request& req) const {
-  only_params(req, {"f"});
+  check_params(req, {"f"});
   json j;
   j["status"] = "ok";
   json counts = json::object();
   for (const auto& c : m_state.catalogue.all()) counts[c->id] = c->features.size();
   j["collections"] = counts;
-  return json_response(j);
+  Response r = make(dump(j), kJson, false);
+  r.headers.emplace_back("Cache-Control", "no-store");
+  return r;
 }
 
 Response OgcApi::landing(const Request& req) const {
-  only_params(req, {"f"});
-  check_format(req);
+  check_params(req, {"f"});
+  const Format format = negotiate(req);
   const std::string base = base_url(req);
   json j;
   j["title"] = "gebieden: " + m_state.config.gemeentenaam;
   j["description"] = "Buurten, wijken, gebieden and the social base of gemeente " +
                      m_state.config.gemeentenaam + " as OGC API - Features.";
-  j["links"] =
-      json::array({link(base + "/", "self", kJson, "This document"),
-                   link(base + "/api", "service-desc", kOpenApi, "The API definition"),
-                   link(base + "/conformance", "conformance", kJson, "Conformance classes"),
-                   link(base + "/collections", "data", kJson, "The collections")});
-  return json_response(j);
+  json links = doc_links(base + "/", format, kJson, "This document");
+  links.push_back(
+      link(base + "/api", "service-desc", kOpenApi, "The API definition (OpenAPI 3.0)"));
+  links.push_back(link(base + "/api.html", "service-doc", kHtml, "The API documentation"));
+  links.push_back(link(base + "/conformance", "conformance", kJson, "Conformance classes"));
+  links.push_back(
+      link(base + "/conformance?f=html", "conformance", kHtml, "Conformance classes (HTML)"));
+  links.push_back(link(base + "/collections", "data", kJson, "The collections"));
+  links.push_back(link(base + "/collections?f=html", "data", kHtml, "The collections (HTML)"));
+  j["links"] = links;
+  if (format == Format::Json) return make(dump(j), kJson);
+  html::Page page;
+  page.base = base;
+  page.title = j["title"];
+  page.crumbs = {{"gebieden", ""}};
+  page.body =
+      "<p>" + html::escape(j["description"].get<std::string>()) + "</p>" + html::links_list(links);
+  return make(html::render(page), kHtmlType);
 }
 
 Response OgcApi::conformance(const Request& req) const {
-  only_params(req, {"f"});
-  check_format(req);
-  json j;
-  j["conformsTo"] = json::array({"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
-                                 "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
-                                 "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
-                                 "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs"});
-  return json_response(j);
-}
-
-namespace {
-json collection_json(const layers::Collection& c, const std::string& base) {
-  json j;
-  j["id"] = c.id;
-  j["title"] = c.title;
-  j["description"] = c.description;
-  j["itemType"] = "feature";
-  j["links"] = json::array(
-      {link(base + "/collections/" + c.id, "self", kJson, c.title),
-       link(base + "/collections/" + c.id + "/items", "items", kGeoJson, c.title + " (GeoJSON)")});
-  j["extent"] = {
-      {"spatial", {{"bbox", bbox_json(c.extent())}, {"crs", geo::crs_uri(geo::Crs::CRS84)}}}};
-  json crs = json::array();
-  for (auto k : kServedCrs) crs.push_back(geo::crs_uri(k));
-  j["crs"] = crs;
-  j["storageCrs"] = geo::crs_uri(geo::Crs::EPSG28992);
-  if (!c.attribution.empty()) j["attribution"] = c.attribution;
-  return j;
-}
-}  // namespace
-
-Response OgcApi::collections(const Request& req) const {
-  only_params(req, {"f"});
-  check_format(req);
+  check_params(req, {"f"});
+  const Format format = negotiate(req);
   const std::string base = base_url(req);
   json j;
-  j["links"] = json::array({link(base + "/collections", "self", kJson, "The collections")});
+  j["links"] = doc_links(base + "/conformance", format, kJson, "Conformance classes");
+  j["conformsTo"] = conformance_classes();
+  if (format == Format::Json) return make(dump(j), kJson);
+  html::Page page;
+  page.base = base;
+  page.title = "Conformance classes";
+  page.crumbs = crumbs(base, {{"conformance", ""}});
+  page.body = html::links_list(j["links"]) + "<ul>";
+  for (const auto& c : conformance_classes())
+    page.body += "<li><a href=\"" + html::escape(c) + "\">" + html::escape(c) + "</a></li>";
+  page.body += "</ul>";
+  return make(html::render(page), kHtmlType);
+}
+
+Response OgcApi::openapi(const Request& req) const {
+  check_params(req, {"f"});
+  if (negotiate(req) == Format::Html) return api_html(req);
+  return make(dump(build_openapi(m_state, base_url(req))), kOpenApi);
+}
+
+Response OgcApi::api_html(const Request& req) const {
+  check_params(req, {"f"});
+  if (auto f = req.param("f"); f && negotiate(req) != Format::Html)
+    throw input_error(ErrorCode::InvalidParameter, "f",
+                      "f: /api.html is HTML only; use /api for the OpenAPI document");
+  const std::string base = base_url(req);
+  const json api = build_openapi(m_state, base);
+  html::Page page;
+  page.base = base;
+  page.title = "API documentation";
+  page.crumbs = crumbs(base, {{"api", ""}});
+  std::string& b = page.body;
+  b += "<p>" + html::escape(api["info"]["description"].get<std::string>()) + "</p>";
+  b += "<p>The OpenAPI 3.0 definition: <a href=\"" + html::escape(base) +
+       "/api\" type=\"application/vnd.oai.openapi+json;version=3.0\">" + html::escape(base) +
+       "/api</a></p>";
+  auto resolve = [&](const json& p) -> const json& {
+    if (p.contains("$ref")) {
+      const std::string name =
+          p["$ref"].get<std::string>().substr(strlen("#/components/parameters/"));
+      return api["components"]["parameters"][name];
+    }
+    return p;
+  };
+  for (const auto& [path, item] : api["paths"].items()) {
+    const json& get = item["get"];
+    b += "<h2 id=\"" + html::escape(path) + "\">GET " + html::escape(path) + "</h2><p>" +
+         html::escape(get.value("summary", "")) + "</p>";
+    if (!get["parameters"].empty()) {
+      b += "<table><tr><th>parameter</th><th>in</th><th>schema</th><th>description</th></tr>";
+      for (const auto& raw : get["parameters"]) {
+        const json& p = resolve(raw);
+        b += "<tr><td>" + html::escape(p.value("name", "")) + "</td><td>" +
+             html::escape(p.value("in", "")) + "</td><td>" + html::escape(dump(p["schema"])) +
+             "</td><td>" + html::escape(p.value("description", "")) + "</td></tr>";
+      }
+      b += "</table>";
+    }
+    b += "<p class=\"muted\">Responses: ";
+    bool first = true;
+    for (const auto& [code, r] : get["responses"].items()) {
+      b += (first ? "" : ", ") + html::escape(code);
+      first = false;
+    }
+    b += "</p>";
+  }
+  return make(html::render(page), kHtmlType);
+}
+
+Response OgcApi::collections(const Request& req) const {
+  check_params(req, {"f"});
+  const Format format = negotiate(req);
+  const std::string base = base_url(req);
+  json j;
+  j["links"] = doc_links(base + "/collections", format, kJson, "The collections");
   json arr = json::array();
-  for (const auto& c : m_state.catalogue.all()) arr.push_back(collection_json(*c, base));
+  const auto all = m_state.catalogue.all();
+  for (const auto& c : all) arr.push_back(collection_json(*c, base, format, *m_cache.summary(c)));
   j["collections"] = arr;
-  return json_response(j);
+  if (format == Format::Json) return make(dump(j), kJson);
+
+  html::Page page;
+  page.base = base;
+  page.title = "Collections";
+  page.crumbs = crumbs(base, {{"collections", ""}});
+  page.boxes = json::array();
+  std::string& b = page.body;
+  b += html::links_list(j["links"]);
+  b += "<table><tr><th>collection</th><th>description</th><th>features</th><th>items</th></tr>";
+  for (const auto& c : all) {
+    const std::string path = base + "/collections/" + c->id;
+    b += "<tr><td><a href=\"" + html::escape(path) + "?f=html\">" + html::escape(c->title) +
+         "</a></td><td>" + html::escape(c->description) + "</td><td>" +
+         std::to_string(c->features.size()) + "</td><td><a href=\"" + html::escape(path) +
+         "/items?f=html\">items</a> · <a href=\"" + html::escape(path) +
+         "/items\" type=\"application/geo+json\">GeoJSON</a></td></tr>";
+    if (c->extent().valid)
+      page.boxes.push_back(
+          {{"bbox", bbox_json(c->extent())[0]}, {"title", c->title}, {"href", path + "?f=html"}});
+  }
+  b += "</table>";
+  return make(html::render(page), kHtmlType);
 }
 
 Response OgcApi::collection(const Request& req, const std::string& id) const {
-  only_params(req, {"f"});
-  check_format(req);
-  auto c = m_state.catalogue.get(id);
-  if (!c)
-    throw input_error(ErrorCode::NotFound, "collectionId",
-                      "no collection '" + id.substr(0, 100) + "'");
-  return json_response(collection_json(*c, base_url(req)));
+  check_params(req, {"f"});
+  const Format format = negotiate(req);
+  auto c = find_collection(id);
+  const std::string base = base_url(req);
+  json j = collection_json(*c, base, format, *m_cache.summary(c));
+  if (format == Format::Json) return make(dump(j), kJson);
+  html::Page page;
+  page.base = base;
+  page.title = c->title;
+  page.crumbs = crumbs(base, {{"collections", base + "/collections?f=html"}, {c->id, ""}});
+  page.boxes = json::array();
+  if (c->extent().valid)
+    page.boxes.push_back({{"bbox", bbox_json(c->extent())[0]},
+                          {"title", c->title},
+                          {"href", base + "/collections/" + c->id + "/items?f=html"}});
+  page.body = "<p>" + html::escape(c->description) + "</p><p><a href=\"" +
+              html::escape(base + "/collections/" + c->id) + "/items?f=html\">Browse the " +
+              std::to_string(c->features.size()) + " features</a></p>" + html::value(j);
+  return make(html::render(page), kHtmlType);
+}
+
+Response OgcApi::queryables(const Request& req, const std::string& id) const {
+  check_params(req, {"f"});
+  const Format format = negotiate(req);
+  auto c = find_collection(id);
+  const std::string base = base_url(req);
+  const std::string path = base + "/collections/" + c->id + "/queryables";
+  json j;
+  j["$schema"] = "https://json-schema.org/draft/2019-09/schema";
+  j["$id"] = path;
+  j["type"] = "object";
+  j["title"] = c->title;
+  json props = json::object();
+  props[layers::kGeometryQueryable] = {{"title", "Geometry"},
+                                       {"$ref", geometry_schema_ref(c->geometry_type)}};
+  for (const auto& f : c->fields) {
+    if (f.is_private) continue;
+    json p = {{"title", f.title.empty() ? f.name : f.title}};
+    switch (f.type) {
+      case layers::FieldType::String:
+        p["type"] = "string";
+        break;
+      case layers::FieldType::Integer:
+        p["type"] = "integer";
+        break;
+      case layers::FieldType::Double:
+        p["type"] = "number";
+        break;
+      case layers::FieldType::Boolean:
+        p["type"] = "boolean";
+        break;
+      case layers::FieldType::Date:
+        p["type"] = "string";
+        p["format"] = "date-time";
+        break;
+    }
+    props[f.name] = p;
+  }
+  j["properties"] = props;
+  j["additionalProperties"] = false;
+  if (format == Format::Json) return make(dump(j), kSchemaJson);
+  html::Page page;
+  page.base = base;
+  page.title = "Queryables of " + c->title;
+  page.crumbs = crumbs(base, {{"collections", base + "/collections?f=html"},
+                              {c->id, base + "/collections/" + c->id + "?f=html"},
+                              {"queryables", ""}});
+  std::string& b = page.body;
+  b += html::links_list(doc_links(path, format, kSchemaJson, "Queryables"));
+  b += "<p>Use them as <code>?name=value</code> or in a CQL2 <code>filter</code>.</p>";
+  b += "<table><tr><th>name</th><th>type</th><th>title</th></tr>";
+  b += "<tr><td>geometry</td><td>geometry</td><td>Geometry</td></tr>";
+  for (const auto& f : c->fields) {
+    if (f.is_private) continue;
+    b += "<tr><td>" + html::escape(f.name) + "</td><td>" + field_type_name(f.type) + "</td><td>" +
+         html::escape(f.title) + "</td></tr>";
+  }
+  b += "</table>";
+  return make(html::render(page), kHtmlType);
 }
 
 ItemsRequest OgcApi::parse_items(const Request& req, const layers::Collection& c) const {
-  ItemsRequest out;
-  auto& q = out.query;
-  const auto& sc = m_state.config.server;
-  q.limit = static_cast<std::size_t>(sc.default_limit);
-  std::set<std::string> seen;
-  std::optional<std::string> bbox_text;
-  std::optional<geo::Crs> bbox_crs;
-  for (const auto& [k, v] : req.query) {
-    if (!seen.insert(k).second)
-      throw input_error(ErrorCode::InvalidParameter, k, k + ": given more than once");
-    if (k == "f") {
-      check_format(req);
-    } else if (k == "limit") {
-      long long n = 0;
-      if (!parse_int(v, n))
-        throw input_error(ErrorCode::InvalidParameter, "limit",
-                          "limit: '" + v.substr(0, 40) + "' is not an integer");
-      if (n < 1)
-        throw input_error(ErrorCode::InvalidParameter, "limit", "limit: must be at least 1");
-      q.limit =
-          static_cast<std::size_t>(std::min<long long>(n, sc.max_limit));  // clamped, not refused
-      out.echo.emplace_back(k, std::to_string(q.limit));
-    } else if (k == "offset") {
-      long long n = 0;
-      if (!parse_int(v, n))
-        throw input_error(ErrorCode::InvalidParameter, "offset",
-                          "offset: '" + v.substr(0, 40) + "' is not an integer");
-      if (n < 0)
-        throw input_error(ErrorCode::InvalidParameter, "offset", "offset: must not be negative");
-      q.offset = static_cast<std::size_t>(n);
-    } else if (k == "bbox") {
-      bbox_text = v;
-      out.echo.emplace_back(k, v);
-    } else if (k == "bbox-crs") {
-      bbox_crs = geo::crs_from_uri(v);
-      if (!bbox_crs)
-        throw input_error(ErrorCode::InvalidParameter, "bbox-crs",
-                          "bbox-crs: unsupported CRS '" + v.substr(0, 100) + "'");
-      out.echo.emplace_back(k, v);
-    } else if (k == "crs") {
-      auto crs = geo::crs_from_uri(v);
-      if (!crs)
-        throw input_error(ErrorCode::InvalidParameter, "crs",
-                          "crs: unsupported CRS '" + v.substr(0, 100) + "'");
-      q.crs = *crs;
-      out.echo.emplace_back(k, v);
-    } else if (k == "datetime") {
-      // Boundaries carry no time: every feature matches any valid instant or interval.
-      out.echo.emplace_back(k, v);
-    } else if (int fi = c.field_index(k); fi >= 0 && !c.fields[fi].is_private) {
-      q.equals.emplace_back(fi, v);
-      out.echo.emplace_back(k, v);
-    } else {
-      throw input_error(ErrorCode::UnknownParameter, k,
-                        "unknown parameter '" + k.substr(0, 60) + "'");
-    }
-  }
-  if (bbox_text) {
-    std::vector<double> nums;
-    std::size_t i = 0;
-    const std::string& s = *bbox_text;
-    while (i <= s.size()) {
-      std::size_t j = s.find(',', i);
-      if (j == std::string::npos) j = s.size();
-      double d = 0;
-      if (!parse_double(s.substr(i, j - i), d))
-        throw input_error(
-            ErrorCode::InvalidParameter, "bbox",
-            "bbox: '" + s.substr(i, std::min<std::size_t>(j - i, 40)) + "' is not a number");
-      nums.push_back(d);
-      if (nums.size() > 6) break;
-      i = j + 1;
-    }
-    if (nums.size() != 4 && nums.size() != 6)
-      throw input_error(ErrorCode::InvalidParameter, "bbox", "bbox: must have 4 or 6 numbers");
-    geo::Box b;
-    const std::size_t n = nums.size();
-    double minx = nums[0], miny = nums[1], maxx = nums[n / 2], maxy = nums[n / 2 + 1];
-    const geo::Crs crs = bbox_crs.value_or(geo::Crs::CRS84);
-    if (crs == geo::Crs::EPSG4326) {
-      std::swap(minx, miny);
-      std::swap(maxx, maxy);
-    }
-    if (miny > maxy)
-      throw input_error(ErrorCode::InvalidParameter, "bbox",
-                        "bbox: the lower y is above the upper y");
-    if (crs == geo::Crs::CRS84 || crs == geo::Crs::EPSG4326) {
-      if (minx < -180 || maxx > 180 || miny < -90 || maxy > 90)
-        throw input_error(ErrorCode::InvalidParameter, "bbox",
-                          "bbox: coordinates out of range for longitude/latitude");
-      if (minx > maxx) {  // crosses the antimeridian: far from here, but honour it
-        minx = -180;
-        maxx = 180;
-      }
-      b.expand(geo::XY{minx, miny});
-      b.expand(geo::XY{maxx, maxy});
-    } else {
-      if (minx > maxx)
-        throw input_error(ErrorCode::InvalidParameter, "bbox",
-                          "bbox: the lower x is above the upper x");
-      auto to_ll = [&](geo::XY p) {
-        if (crs == geo::Crs::EPSG3857) return geo::webmercator_to_lonlat(p);
-        return m_state.transformers.get(28992, 4326).forward(p);
-      };
-      // Transform the four corners and take their envelope.
-      for (auto p :
-           {geo::XY{minx, miny}, geo::XY{maxx, miny}, geo::XY{maxx, maxy}, geo::XY{minx, maxy}}) {
-        const geo::XY ll = to_ll(p);
-        if (!std::isfinite(ll.x) || !std::isfinite(ll.y))
-          throw input_error(ErrorCode::InvalidParameter, "bbox",
-                            "bbox: outside the area of use of the bbox-crs");
-        b.expand(ll);
-      }
-    }
-    q.bbox = b;
-  } else if (bbox_crs) {
-    throw input_error(ErrorCode::InvalidParameter, "bbox-crs", "bbox-crs: given without bbox");
-  }
-  return out;
+  return parse_items_request(req, c, m_state);
 }
 
 Response OgcApi::items(const Request& req, const std::string& id) const {
-  auto c = m_state.catalogue.get(id);
-  if (!c)
-    throw input_error(ErrorCode::NotFound, "collectionId",
-                      "no collection '" + id.substr(0, 100) + "'");
+  auto c = find_collection(id);
   ItemsRequest ir = parse_items(req, *c);
-  const layers::FeaturePage page = layers::run_query(c, ir.query);
   const std::string base = base_url(req);
-  const std::string self = base + "/collections/" + c->id + "/items";
-  auto href = [&](std::size_t offset) {
-    std::string h = self + "?f=json";
-    bool has_limit = false;
-    for (const auto& [k, v] : ir.echo) {
-      h += "&" + percent_encode(k) + "=" + percent_encode(v);
-      if (k == "limit") has_limit = true;
-    }
-    if (!has_limit) h += "&limit=" + std::to_string(ir.query.limit);
-    if (offset) h += "&offset=" + std::to_string(offset);
-    return h;
-  };
+  const bool gz = accepts_gzip(req);
+  const std::string key = cache_key("items", c.get(), base, ir.format, gz, req);
+  if (auto hit = m_cache.response(c, key)) return *hit;
 
-  const auto fields = layers::public_fields(*c);
-  std::string out;
-  out.reserve(256 + page.features.size() * 2048);
-  out += R"({"type":"FeatureCollection","numberMatched":)";
-  out += std::to_string(page.number_matched);
-  out += R"(,"numberReturned":)";
-  out += std::to_string(page.features.size());
-  out += R"(,"timeStamp":")";
-  out += now_rfc3339();
-  out += R"(","links":[)";
-  append_link(out, href(ir.query.offset), "self", kGeoJson);
-  out.push_back(',');
-  append_link(out, base + "/collections/" + c->id, "collection", kJson);
-  if (ir.query.offset + page.features.size() < page.number_matched) {
-    out.push_back(',');
-    append_link(out, href(ir.query.offset + page.features.size()), "next", kGeoJson);
-  }
-  if (ir.query.offset > 0) {
-    out.push_back(',');
-    append_link(out, href(ir.query.offset > ir.query.limit ? ir.query.offset - ir.query.limit : 0),
-                "prev", kGeoJson);
-  }
-  out += R"(],"features":[)";
-  for (std::size_t i = 0; i < page.features.size(); ++i) {
-    if (i) out.push_back(',');
-    layers::append_feature(out, *c, *page.features[i], ir.query.crs, fields);
-  }
-  out += "]}";
+  const layers::FeaturePage page = layers::run_query(c, ir.query);
+  const std::string path = base + "/collections/" + c->id + "/items";
+  const std::size_t offset = ir.query.offset;
+  const std::size_t limit = ir.query.limit;
+  auto page_params = [&](std::size_t off) {
+    Params p = ir.echo;
+    if (std::none_of(p.begin(), p.end(), [](const auto& kv) { return kv.first == "limit"; }))
+      p.emplace_back("limit", std::to_string(limit));
+    if (off) p.emplace_back("offset", std::to_string(off));
+    return p;
+  };
+  const bool has_next = offset + page.features.size() < page.number_matched;
+  const bool has_prev = offset > 0;
+  const std::size_t prev_offset = offset > limit ? offset - limit : 0;
+  const auto encoded =
+      ir.all_fields
+          ? m_cache.features(c, ir.format == Format::Html ? geo::Crs::CRS84 : ir.query.crs)
+          : nullptr;
+
   Response r;
-  r.content_type = kGeoJson;
-  r.body = std::move(out);
-  r.headers.emplace_back("Content-Crs", "<" + geo::crs_uri(ir.query.crs) + ">");
+  if (ir.format == Format::Json) {
+    std::string out;
+    out.reserve(512 + page.features.size() * 512);
+    out += R"({"type":"FeatureCollection","numberMatched":)";
+    out += std::to_string(page.number_matched);
+    out += R"(,"numberReturned":)";
+    out += std::to_string(page.features.size());
+    out += R"(,"timeStamp":")";
+    out += now_rfc3339();
+    out += R"(","links":[)";
+    append_link(out, href(path, page_params(offset), Format::Json), "self", kGeoJson, "This page");
+    out.push_back(',');
+    append_link(out, href(path, page_params(offset), Format::Html), "alternate", kHtml,
+                "This page as HTML");
+    out.push_back(',');
+    append_link(out, base + "/collections/" + c->id, "collection", kJson, c->title);
+    if (has_next) {
+      out.push_back(',');
+      append_link(out, href(path, page_params(offset + page.features.size()), Format::Json), "next",
+                  kGeoJson, "Next page");
+    }
+    if (has_prev) {
+      out.push_back(',');
+      append_link(out, href(path, page_params(prev_offset), Format::Json), "prev", kGeoJson,
+                  "Previous page");
+    }
+    out += R"(],"features":[)";
+    for (std::size_t i = 0; i < page.features.size(); ++i) {
+      if (i) out.push_back(',');
+      if (encoded)
+        out += (*encoded)[static_cast<std::size_t>(page.features[i] - c->features.data())];
+      else
+        layers::append_ogc_feature(out, *c, *page.features[i], ir.query.crs, ir.fields);
+    }
+    out += "]}";
+    r = make(std::move(out), kGeoJson);
+    r.headers.emplace_back("Content-Crs", "<" + geo::crs_uri(ir.query.crs) + ">");
+  } else {
+    html::Page hp;
+    hp.base = base;
+    hp.title = c->title + ": features";
+    hp.crumbs = crumbs(base, {{"collections", base + "/collections?f=html"},
+                              {c->id, base + "/collections/" + c->id + "?f=html"},
+                              {"items", ""}});
+    std::string& b = hp.body;
+    json links = json::array(
+        {link(href(path, page_params(offset), Format::Html), "self", kHtml, "This page"),
+         link(href(path, page_params(offset), Format::Json), "alternate", kGeoJson,
+              "This page as GeoJSON"),
+         link(base + "/collections/" + c->id + "?f=html", "collection", kHtml, c->title)});
+    b += "<p>" + std::to_string(page.number_matched) + " features match; " +
+         (page.features.empty() ? std::string("none shown")
+                                : "showing " + std::to_string(offset + 1) + "–" +
+                                      std::to_string(offset + page.features.size())) +
+         ".</p><p class=\"pager\">";
+    if (has_prev)
+      b += "<a rel=\"prev\" href=\"" +
+           html::escape(href(path, page_params(prev_offset), Format::Html)) + "\">« previous</a>";
+    if (has_next)
+      b += "<a rel=\"next\" href=\"" +
+           html::escape(href(path, page_params(offset + page.features.size()), Format::Html)) +
+           "\">next »</a>";
+    b += "</p>" + html::links_list(links);
+    b += "<table><tr><th>id</th>";
+    for (int i : ir.fields) b += "<th>" + html::escape(c->fields[i].name) + "</th>";
+    b += "</tr>";
+    for (const auto* f : page.features) {
+      b += "<tr><td><a href=\"" + html::escape(path + "/" + percent_encode(f->id)) + "?f=html\">" +
+           html::escape(f->id) + "</a></td>";
+      for (int i : ir.fields) b += "<td>" + html::escape(layers::to_string(f->values[i])) + "</td>";
+      b += "</tr>";
+    }
+    b += "</table>";
+    const auto map_enc = m_cache.features(c, geo::Crs::CRS84);
+    hp.geojson = map_geojson(*map_enc, *c, page.features);
+    hp.items_href = path;
+    r = make(html::render(hp), kHtmlType);
+  }
+  encode_body(req, r);
+  m_cache.store(c, key, r);
   return r;
 }
 
 Response OgcApi::item(const Request& req, const std::string& id,
                       const std::string& feature_id) const {
-  auto c = m_state.catalogue.get(id);
-  if (!c)
-    throw input_error(ErrorCode::NotFound, "collectionId",
-                      "no collection '" + id.substr(0, 100) + "'");
+  auto c = find_collection(id);
+  check_params(req, {"f", "crs", "properties"});
+  const Format format = negotiate(req);
   geo::Crs crs = geo::Crs::CRS84;
-  for (const auto& [k, v] : req.query) {
-    if (k == "f") {
-      check_format(req);
-    } else if (k == "crs") {
-      auto parsed = geo::crs_from_uri(v);
-      if (!parsed)
-        throw input_error(ErrorCode::InvalidParameter, "crs",
-                          "crs: unsupported CRS '" + v.substr(0, 100) + "'");
-      crs = *parsed;
-    } else {
-      throw input_error(ErrorCode::UnknownParameter, k,
-                        "unknown parameter '" + k.substr(0, 60) + "'");
-    }
-  }
+  std::optional<std::vector<int>> fields;
+  if (auto v = req.param("crs")) crs = parse_crs("crs", *v);
+  if (auto v = req.param("properties")) fields = parse_properties(*c, *v);
   const layers::Feature* f = c->find(feature_id);
   if (!f)
     throw input_error(ErrorCode::NotFound, "featureId",
-                      "no feature '" + feature_id.substr(0, 100) + "' in " + c->id);
+                      "no feature '" + shown(feature_id, 100) + "' in " + c->id);
   const std::string base = base_url(req);
-  std::string links = R"(,"links":[)";
-  append_link(links, base + "/collections/" + c->id + "/items/" + percent_encode(f->id) + "?f=json",
-              "self", kGeoJson);
-  links.push_back(',');
-  append_link(links, base + "/collections/" + c->id, "collection", kJson);
-  links.push_back(']');
-  Response r;
-  r.content_type = kGeoJson;
-  layers::append_feature(r.body, *c, *f, crs, layers::public_fields(*c), links);
-  r.headers.emplace_back("Content-Crs", "<" + geo::crs_uri(crs) + ">");
-  return r;
+  const std::string path = base + "/collections/" + c->id + "/items/" + percent_encode(f->id);
+  Params keep;
+  for (const auto& [k, v] : req.query)
+    if (k != "f") keep.emplace_back(k, v);
+  const std::vector<int> shown_fields = fields ? *fields : layers::public_fields(*c);
+
+  if (format == Format::Json) {
+    std::string links = R"(,"links":[)";
+    append_link(links, href(path, keep, Format::Json), "self", kGeoJson, "This feature");
+    links.push_back(',');
+    append_link(links, href(path, keep, Format::Html), "alternate", kHtml, "This feature as HTML");
+    links.push_back(',');
+    append_link(links, base + "/collections/" + c->id, "collection", kJson, c->title);
+    links.push_back(']');
+    std::string body;
+    if (!fields) {
+      const auto enc = m_cache.features(c, crs);
+      body = (*enc)[static_cast<std::size_t>(f - c->features.data())];
+      body.insert(body.size() - 1, links);  // before the closing brace of the Feature
+    } else {
+      layers::append_ogc_feature(body, *c, *f, crs, shown_fields, links);
+    }
+    Response r = make(std::move(body), kGeoJson);
+    r.headers.emplace_back("Content-Crs", "<" + geo::crs_uri(crs) + ">");
+    return r;
+  }
+  html::Page page;
+  page.base = base;
+  page.title = c->title + ": " + f->id;
+  page.crumbs = crumbs(base, {{"collections", base + "/collections?f=html"},
+                              {c->id, base + "/collections/" + c->id + "?f=html"},
+                              {"items", base + "/collections/" + c->id + "/items?f=html"},
+                              {f->id, ""}});
+  json links = json::array(
+      {link(href(path, keep, Format::Html), "self", kHtml, "This feature"),
+       link(href(path, keep, Format::Json), "alternate", kGeoJson, "This feature as GeoJSON"),
+       link(base + "/collections/" + c->id + "?f=html", "collection", kHtml, c->title)});
+  page.body = html::links_list(links) + properties_table(*c, *f, shown_fields);
+  const auto enc = m_cache.features(c, geo::Crs::CRS84);
+  page.geojson = map_geojson(*enc, *c, {f});
+  return make(html::render(page), kHtmlType);
 }
 
-Response OgcApi::openapi(const Request& req) const {
-  only_params(req, {"f"});
-  check_format(req);
-  const std::string base = base_url(req);
-  json err = {
-      {"description", "Error"},
-      {"content", {{"application/json", {{"schema", {{"$ref", "#/components/schemas/Error"}}}}}}}};
-  auto ok = [](const char* type) {
-    return json{{"description", "OK"}, {"content", {{type, {{"schema", {{"type", "object"}}}}}}}};
+Response OgcApi::static_file(const Request& req, const std::vector<std::string>& seg) const {
+  check_params(req, {});
+  const std::string root = GEBIEDEN_LEAFLET_DIR;
+  // Only plain names: letters, digits, '.', '-', '_', no leading dot (so no '..').
+  std::string rel;
+  for (std::size_t i = 2; i < seg.size(); ++i) {
+    const auto& s = seg[i];
+    const bool plain =
+        !s.empty() && s.size() < 100 && s[0] != '.' && std::all_of(s.begin(), s.end(), [](char ch) {
+          return std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '-' ||
+                 ch == '_';
+        });
+    if (!plain || (seg.size() == 4 && i == 2 && s != "images"))
+      throw input_error(ErrorCode::NotFound, "path", "no such file: " + shown(req.path, 200));
+    rel += "/" + s;
+  }
+  std::ifstream in(root + rel, std::ios::binary);
+  if (root.empty() || !in)
+    throw input_error(ErrorCode::NotFound, "path", "no such file: " + shown(req.path, 200));
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  auto ends_with = [&](const char* suffix) {
+    const std::string s = suffix;
+    return rel.size() >= s.size() && rel.compare(rel.size() - s.size(), s.size(), s) == 0;
   };
-  json p;
-  p["openapi"] = "3.0.3";
-  p["info"] = {
-      {"title", "gebieden"},
-      {"version", "0.1.0"},
-      {"description", "Boundaries and the social base of gemeente " + m_state.config.gemeentenaam}};
-  p["servers"] = json::array({{{"url", base}}});
-  json f_param = {{"name", "f"},
-                  {"in", "query"},
-                  {"required", false},
-                  {"schema", {{"type", "string"}, {"enum", json::array({"json"})}}}};
-  json paths;
-  auto simple = [&](const char* summary) {
-    return json{{"get",
-                 {{"summary", summary},
-                  {"parameters", json::array({f_param})},
-                  {"responses", {{"200", ok(kJson)}, {"400", err}, {"500", err}}}}}};
-  };
-  paths["/"] = simple("Landing page");
-  paths["/conformance"] = simple("Conformance classes");
-  paths["/api"] = simple("This API definition");
-  paths["/collections"] = simple("The collections");
-  json cid = {{"name", "collectionId"},
-              {"in", "path"},
-              {"required", true},
-              {"schema", {{"type", "string"}}}};
-  json coll = simple("One collection");
-  coll["get"]["parameters"].push_back(cid);
-  coll["get"]["responses"]["404"] = err;
-  paths["/collections/{collectionId}"] = coll;
-  json items_params = json::array(
-      {cid,
-       f_param,
-       {{"name", "limit"},
-        {"in", "query"},
-        {"required", false},
-        {"style", "form"},
-        {"explode", false},
-        {"schema",
-         {{"type", "integer"},
-          {"minimum", 1},
-          {"maximum", m_state.config.server.max_limit},
-          {"default", m_state.config.server.default_limit}}}},
-       {{"name", "offset"},
-        {"in", "query"},
-        {"required", false},
-        {"schema", {{"type", "integer"}, {"minimum", 0}, {"default", 0}}}},
-       {{"name", "bbox"},
-        {"in", "query"},
-        {"required", false},
-        {"style", "form"},
-        {"explode", false},
-        {"schema",
-         {{"type", "array"}, {"minItems", 4}, {"maxItems", 6}, {"items", {{"type", "number"}}}}}},
-       {{"name", "bbox-crs"},
-        {"in", "query"},
-        {"required", false},
-        {"schema", {{"type", "string"}, {"format", "uri"}}}},
-       {{"name", "crs"},
-        {"in", "query"},
-        {"required", false},
-        {"schema", {{"type", "string"}, {"format", "uri"}}}},
-       {{"name", "datetime"},
-        {"in", "query"},
-        {"required", false},
-        {"schema", {{"type", "string"}}}},
-       {{"name", "properties"},
-        {"in", "query"},
-        {"required", false},
-        {"style", "form"},
-        {"explode", true},
-        {"description", "Property filters: any public property of the collection as name=value"},
-        {"schema", {{"type", "object"}, {"additionalProperties", true}}}}});
-  paths["/collections/{collectionId}/items"] = {
-      {"get",
-       {{"summary", "Features of a collection"},
-        {"parameters", items_params},
-        {"responses", {{"200", ok(kGeoJson)}, {"400", err}, {"404", err}, {"500", err}}}}}};
-  json item_params = json::array(
-      {cid,
-       f_param,
-       {{"name", "featureId"},
-        {"in", "path"},
-        {"required", true},
-        {"schema", {{"type", "string"}}}},
-       {{"name", "crs"}, {"in", "query"}, {"required", false}, {"schema", {{"type", "string"}}}}});
-  paths["/collections/{collectionId}/items/{featureId}"] = {
-      {"get",
-       {{"summary", "One feature"},
-        {"parameters", item_params},
-        {"responses", {{"200", ok(kGeoJson)}, {"400", err}, {"404", err}, {"500", err}}}}}};
-  paths["/health"] = simple("Health check");
-  p["paths"] = paths;
-  p["components"] = {{"schemas",
-                      {{"Error",
-                        {{"type", "object"},
-                         {"required", json::array({"code", "description"})},
-                         {"properties",
-                          {{"code", {{"type", "string"}}},
-                           {"description", {{"type", "string"}}},
-                           {"parameter", {{"type", "string"}}},
-                           {"status", {{"type", "integer"}}}}}}}}}};
-  return json_response(p, kOpenApi);
+  const char* type = "application/octet-stream";
+  if (ends_with(".js"))
+    type = "application/javascript";
+  else if (ends_with(".css"))
+    type = "text/css";
+  else if (ends_with(".png"))
+    type = "image/png";
+  else if (ends_with(".map"))
+    type = "application/json";
+  else if (ends_with(".svg"))
+    type = "image/svg+xml";
+  Response r = make(ss.str(), type, false);
+  r.headers.emplace_back("Cache-Control", "public, max-age=86400");
+  return r;
 }
 
 }  // namespace gebieden::server

@@ -1,26 +1,24 @@
 #pragma once
-// OGC API - Features (Part 1 core + GeoJSON, Part 2 CRS) handlers: parse and validate into
-// typed queries, call the engine, render.
+// OGC API - Features (Part 1 core, GeoJSON, HTML, OpenAPI 3.0; Part 2 CRS; Part 3 queryables,
+// property parameters and CQL2 text filters): parse and validate into typed queries, call the
+// engine, render JSON or HTML.
 
 #include <string>
 #include <vector>
 
 #include "layers/query.hpp"
 #include "server/http_types.hpp"
+#include "server/ogc_cache.hpp"
+#include "server/ogc_params.hpp"
 
 namespace gebieden::server {
 
 struct ServiceState;
 
-/// The validated parameters of /collections/{id}/items.
-struct ItemsRequest {
-  layers::FeatureQuery query;
-  std::vector<std::pair<std::string, std::string>> echo;  // parameters to keep in paging links
-};
-
 class OgcApi {
  public:
-  explicit OgcApi(const ServiceState& state) : m_state(state) {}
+  /// Uses `cache`, which must outlive this object.
+  OgcApi(const ServiceState& state, OgcCache& cache);
 
   /// Route an OGC API request; `seg` are the decoded path segments.
   Response route(const Request& req, const std::vector<std::string>& seg) const;
@@ -29,17 +27,25 @@ class OgcApi {
   Response landing(const Request& req) const;
   Response conformance(const Request& req) const;
   Response openapi(const Request& req) const;
+  Response api_html(const Request& req) const;
   Response collections(const Request& req) const;
   Response collection(const Request& req, const std::string& id) const;
+  Response queryables(const Request& req, const std::string& id) const;
   Response items(const Request& req, const std::string& id) const;
   Response item(const Request& req, const std::string& id, const std::string& feature_id) const;
+  Response static_file(const Request& req, const std::vector<std::string>& seg) const;
 
   /// Parse and validate the items parameters (throws input_error naming the parameter).
   ItemsRequest parse_items(const Request& req, const layers::Collection& c) const;
 
+  /// The conformance classes this front implements.
+  static const std::vector<std::string>& conformance_classes();
+
  private:
   std::string base_url(const Request& req) const;
+  layers::CollectionPtr find_collection(const std::string& id) const;
   const ServiceState& m_state;
+  OgcCache& m_cache;
 };
 
 }  // namespace gebieden::server

@@ -10,6 +10,7 @@
 #include "server/geocode_api.hpp"
 #include "server/http_manners.hpp"
 #include "server/ogc_api.hpp"
+#include "server/ogc_cache.hpp"
 
 namespace gebieden::server {
 
@@ -31,6 +32,7 @@ Response error_response(ErrorCode code, const std::string& description,
 std::shared_ptr<ServiceState> load_state(const geo::Config& config) {
   auto state = std::make_shared<ServiceState>();
   state->config = config;
+  state->ogc_cache = std::make_shared<OgcCache>();
   state->model = std::make_shared<const geo::AreaModel>(geo::AreaModel::load(config));
   const geo::AreaModel& model = *state->model;
 
@@ -126,7 +128,7 @@ Response Service::route(const Request& req) const {
   if (!seg.empty() && seg[0] == "arcgis") return EsriApi(*m_state).route(req, seg);
   if (!seg.empty() && (seg[0] == "geocode" || seg[0] == "reverse"))
     return GeocodeApi(*m_state).route(req, seg);
-  return OgcApi(*m_state).route(req, seg);
+  return OgcApi(*m_state, *m_state->ogc_cache).route(req, seg);
 }
 
 }  // namespace gebieden::server

@@ -15,11 +15,14 @@
 
 namespace gebieden::server {
 
+class OgcCache;
+
 struct ServiceState {
   geo::Config config;
   std::shared_ptr<const geo::AreaModel> model;
   std::shared_ptr<const geo::Geocoder> geocoder;  // null when no address register is found
   std::vector<std::string> messages;              // what loading said (sources, unplaced records)
+  std::shared_ptr<OgcCache> ogc_cache;            // encoded features and pages, per snapshot
   layers::Catalogue catalogue;
   geo::TransformerCache transformers;
 };

@@ -1,0 +1,216 @@
+#include "layers/ogc_filter.hpp"
+
+#include <charconv>
+#include <cmath>
+
+#include "layers/geojson.hpp"
+
+namespace gebieden::layers {
+
+namespace {
+constexpr std::int64_t kDayMillis = 24LL * 3600 * 1000;
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+const std::string* text_of(const Value& v) {
+  return std::get_if<std::string>(&v);
+}
+}  // namespace
+
+std::optional<TimeInterval> time_of(std::string_view text) {
+  auto t = filter::parse_timestamp(trim(text));
+  if (!t) return std::nullopt;
+  if (t->date_only) return TimeInterval{t->millis, t->millis + kDayMillis - 1};
+  return TimeInterval{t->millis, t->millis};
+}
+
+std::optional<TimeInterval> feature_time(const Collection& c, const Feature& f) {
+  if (c.start_field < 0 && c.end_field < 0) return std::nullopt;
+  auto at = [&](int field) -> std::optional<TimeInterval> {
+    if (field < 0 || static_cast<std::size_t>(field) >= f.values.size()) return std::nullopt;
+    const std::string* s = text_of(f.values[field]);
+    if (!s || s->empty()) return std::nullopt;
+    return time_of(*s);
+  };
+  TimeInterval out;
+  const auto start = at(c.start_field);
+  if (start) out.start = start->start;
+  if (c.end_field >= 0) {
+    if (const auto end = at(c.end_field)) out.end = end->end;
+  } else if (start) {
+    out.end = start->end;  // an instant (or one day)
+  }
+  return out;
+}
+
+bool in_time(const Collection& c, const Feature& f, const TimeInterval& t) {
+  const auto ft = feature_time(c, f);
+  if (!ft) return true;
+  if (t.end && ft->start && *ft->start > *t.end) return false;
+  if (t.start && ft->end && *ft->end < *t.start) return false;
+  return true;
+}
+
+std::optional<TimeInterval> temporal_extent(const Collection& c) {
+  if (c.start_field < 0 && c.end_field < 0) return std::nullopt;
+  bool any = false, open_start = false, open_end = false;
+  TimeInterval out;
+  for (const auto& f : c.features) {
+    const auto ft = feature_time(c, f);
+    if (!ft || (!ft->start && !ft->end)) continue;  // no time at all: not part of the extent
+    any = true;
+    if (!ft->start) open_start = true;
+    if (!ft->end) open_end = true;
+    if (ft->start && (!out.start || *ft->start < *out.start)) out.start = ft->start;
+    if (ft->end && (!out.end || *ft->end > *out.end)) out.end = ft->end;
+  }
+  if (!any) return std::nullopt;
+  if (open_start) out.start.reset();
+  if (open_end) out.end.reset();
+  return out;
+}
+
+std::string format_time(std::int64_t millis) {
+  filter::Timestamp t;
+  t.millis = millis;
+  return filter::format_timestamp(t);
+}
+
+filter::Schema filter_schema(const Collection& c) {
+  filter::Schema s;
+  for (const auto& f : c.fields) {
+    if (f.is_private) continue;
+    filter::FieldType t = filter::FieldType::String;
+    switch (f.type) {
+      case FieldType::String:
+        t = filter::FieldType::String;
+        break;
+      case FieldType::Integer:
+        t = filter::FieldType::Integer;
+        break;
+      case FieldType::Double:
+        t = filter::FieldType::Double;
+        break;
+      case FieldType::Boolean:
+        t = filter::FieldType::Boolean;
+        break;
+      case FieldType::Date:
+        t = filter::FieldType::Date;
+        break;
+    }
+    s.emplace(f.name, t);
+  }
+  if (!s.count(kGeometryQueryable)) s.emplace(kGeometryQueryable, filter::FieldType::Geometry);
+  return s;
+}
+
+filter::Value filter_value(const Field& field, const Value& v) {
+  switch (v.index()) {
+    case 1:
+      return std::get<bool>(v);
+    case 2:
+      return std::get<std::int64_t>(v);
+    case 3:
+      return std::get<double>(v);
+    case 4: {
+      const auto& s = std::get<std::string>(v);
+      if (field.type == FieldType::Date) {
+        if (auto t = filter::parse_timestamp(trim(s))) return *t;
+      }
+      return s;
+    }
+    default:
+      return std::monostate{};
+  }
+}
+
+CompiledFilter::CompiledFilter(const Collection& c, filter::Expr expr, geo::Crs literal_crs)
+    : m_collection(&c), m_expr(std::move(expr)), m_crs(literal_crs) {}
+
+bool CompiledFilter::matches(const Feature& f) const {
+  const Collection& c = *m_collection;
+  // Geometry in the CRS of the literals: the stored ones for CRS84 and RD, converted otherwise.
+  std::optional<geo::Geometry> converted;
+  filter::PropertyAccess access;
+  access.value = [&](std::string_view name) -> filter::Value {
+    const int i = c.field_index(std::string(name));
+    if (i < 0 || c.fields[i].is_private || static_cast<std::size_t>(i) >= f.values.size())
+      return std::monostate{};
+    return filter_value(c.fields[i], f.values[i]);
+  };
+  access.geometry = [&](std::string_view name) -> const geo::Geometry* {
+    if (name != kGeometryQueryable) return nullptr;
+    const geo::Geometry* g = nullptr;
+    switch (m_crs) {
+      case geo::Crs::CRS84:
+        g = &f.wgs84;
+        break;
+      case geo::Crs::EPSG28992:
+        g = &f.rd;
+        break;
+      default:
+        if (!converted) converted = geometry_in(f, m_crs);
+        g = &*converted;
+        break;
+    }
+    return g->empty() ? nullptr : g;
+  };
+  return filter::matches(m_expr, access);
+}
+
+filter::Expr compile_cql2(const Collection& c, std::string_view text) {
+  filter::ParseOptions options;
+  options.max_length = 16 * 1024;
+  return filter::bind(filter::parse_cql2_text(text, options), filter_schema(c));
+}
+
+std::optional<Value> typed_value(const Field& field, const std::string& text) {
+  switch (field.type) {
+    case FieldType::Integer: {
+      std::int64_t i = 0;
+      auto r = std::from_chars(text.data(), text.data() + text.size(), i);
+      if (r.ec == std::errc() && r.ptr == text.data() + text.size() && !text.empty()) return i;
+      [[fallthrough]];
+    }
+    case FieldType::Double: {
+      double d = 0;
+      auto r = std::from_chars(text.data(), text.data() + text.size(), d);
+      if (r.ec == std::errc() && r.ptr == text.data() + text.size() && !text.empty() &&
+          std::isfinite(d))
+        return d;
+      return std::nullopt;
+    }
+    case FieldType::Boolean:
+      if (text == "true" || text == "1") return true;
+      if (text == "false" || text == "0") return false;
+      return std::nullopt;
+    case FieldType::String:
+    case FieldType::Date:
+      break;
+  }
+  return text;
+}
+
+bool equals_value(const Value& have, const Value& want) {
+  auto num = [](const Value& v, double& out) {
+    if (const auto* i = std::get_if<std::int64_t>(&v)) {
+      out = static_cast<double>(*i);
+      return true;
+    }
+    if (const auto* d = std::get_if<double>(&v)) {
+      out = *d;
+      return true;
+    }
+    return false;
+  };
+  double a = 0, b = 0;
+  if (num(have, a) && num(want, b)) return a == b;
+  if (have.index() == want.index()) return have == want;
+  return false;
+}
+
+}  // namespace gebieden::layers

@@ -1,0 +1,373 @@
+#include "server/ogc_openapi.hpp"
+
+#include <algorithm>
+
+#include "layers/ogc_filter.hpp"
+#include "server/service.hpp"
+
+namespace gebieden::server {
+
+namespace {
+using json = nlohmann::ordered_json;
+
+json ref(const std::string& kind, const std::string& name) {
+  return json{{"$ref", "#/components/" + kind + "/" + name}};
+}
+
+json query_param(const std::string& name, const std::string& description, json schema,
+                 bool explode = false) {
+  json p = {
+      {"name", name},    {"in", "query"},      {"description", description}, {"required", false},
+      {"style", "form"}, {"explode", explode}, {"schema", std::move(schema)}};
+  return p;
+}
+
+json crs_enum() {
+  json e = json::array();
+  for (auto c : {geo::Crs::CRS84, geo::Crs::EPSG4326, geo::Crs::EPSG3857, geo::Crs::EPSG28992})
+    e.push_back(geo::crs_uri(c));
+  return e;
+}
+
+json content(const char* type, json schema) {
+  return json{{type, {{"schema", std::move(schema)}}}};
+}
+
+json ok(const std::string& description, const char* type, json schema) {
+  json c = content(type, std::move(schema));
+  c["text/html"] = {{"schema", {{"type", "string"}}}};
+  return json{{"description", description}, {"content", c}};
+}
+
+json field_schema(const layers::Field& f) {
+  switch (f.type) {
+    case layers::FieldType::Integer:
+      return json{{"type", "integer"}};
+    case layers::FieldType::Double:
+      return json{{"type", "number"}};
+    case layers::FieldType::Boolean:
+      return json{{"type", "boolean"}};
+    case layers::FieldType::Date:
+      return json{{"type", "string"}, {"format", "date-time"}};
+    case layers::FieldType::String:
+      break;
+  }
+  return json{{"type", "string"}};
+}
+
+json responses(json ok200, bool not_found) {
+  json r;
+  r["200"] = std::move(ok200);
+  r["304"] = ref("responses", "NotModified");
+  r["400"] = ref("responses", "BadRequest");
+  if (not_found) r["404"] = ref("responses", "NotFound");
+  r["500"] = ref("responses", "ServerError");
+  return r;
+}
+
+json options_op(const std::string& id) {
+  return json{{"summary", "CORS preflight"},
+              {"operationId", "options" + id},
+              {"responses", {{"204", ref("responses", "Preflight")}}}};
+}
+
+json get_op(const std::string& summary, const std::string& id, const std::vector<std::string>& tags,
+            json params, json resp) {
+  json op = {{"summary", summary}, {"operationId", "get" + id}};
+  if (!tags.empty()) op["tags"] = tags;
+  op["parameters"] = std::move(params);
+  op["responses"] = std::move(resp);
+  return op;
+}
+
+json path_item(json get, const std::string& id) {
+  return json{{"get", std::move(get)}, {"options", options_op(id)}};
+}
+
+std::string op_id(const std::string& s) {
+  std::string out;
+  bool up = true;
+  for (char c : s) {
+    if (std::isalnum(static_cast<unsigned char>(c))) {
+      out.push_back(up ? static_cast<char>(std::toupper(static_cast<unsigned char>(c))) : c);
+      up = false;
+    } else {
+      up = true;
+    }
+  }
+  return out;
+}
+
+json components(const ServiceState& state) {
+  const auto& sc = state.config.server;
+  json c;
+  json& p = c["parameters"];
+  p["f"] = query_param("f",
+                       "The representation: json (GeoJSON for features) or html. Without it, the "
+                       "Accept header decides (a browser gets HTML).",
+                       {{"type", "string"}, {"enum", {"json", "html"}}, {"default", "json"}});
+  p["limit"] = query_param(
+      "limit", "The number of features per page. A larger value than the maximum is clamped to it.",
+      {{"type", "integer"},
+       {"minimum", 1},
+       {"maximum", sc.max_limit},
+       {"default", std::max(1, sc.default_limit)}});
+  p["offset"] = query_param("offset", "The number of matching features to skip (paging).",
+                            {{"type", "integer"}, {"minimum", 0}, {"default", 0}});
+  p["bbox"] = query_param(
+      "bbox",
+      "Only features whose geometry intersects the box minx,miny,maxx,maxy (or 6 numbers with "
+      "heights), in CRS84 unless bbox-crs says otherwise.",
+      {{"type", "array"}, {"minItems", 4}, {"maxItems", 6}, {"items", {{"type", "number"}}}});
+  p["bbox-crs"] = query_param("bbox-crs", "The CRS of bbox (default CRS84).",
+                              {{"type", "string"}, {"format", "uri"}, {"enum", crs_enum()}});
+  p["crs"] = query_param("crs", "The CRS of the returned geometries (default CRS84).",
+                         {{"type", "string"}, {"format", "uri"}, {"enum", crs_enum()}});
+  p["datetime"] = query_param(
+      "datetime",
+      "An RFC 3339 instant or interval (start/end, '..' or empty for an open end): only "
+      "features whose temporal extent (start and end fields) intersects it. Collections without "
+      "temporal fields match every value.",
+      {{"type", "string"}});
+  p["filter"] = query_param(
+      "filter",
+      "A CQL2 text filter over the queryables: comparisons, AND/OR/NOT, IS NULL, LIKE, IN, "
+      "BETWEEN, CASEI/ACCENTI, S_INTERSECTS with POINT, LINESTRING, POLYGON and BBOX literals.",
+      {{"type", "string"}});
+  p["filter-lang"] =
+      query_param("filter-lang", "The language of filter.",
+                  {{"type", "string"}, {"enum", {"cql2-text"}}, {"default", "cql2-text"}});
+  p["filter-crs"] =
+      query_param("filter-crs", "The CRS of the geometry literals in filter (default CRS84).",
+                  {{"type", "string"}, {"format", "uri"}, {"enum", crs_enum()}});
+  p["featureId"] = {{"name", "featureId"},
+                    {"in", "path"},
+                    {"description", "The id of a feature."},
+                    {"required", true},
+                    {"schema", {{"type", "string"}}}};
+
+  json& s = c["schemas"];
+  s["Exception"] = {{"type", "object"},
+                    {"required", {"code", "description"}},
+                    {"properties",
+                     {{"code", {{"type", "string"}}},
+                      {"description", {{"type", "string"}}},
+                      {"parameter", {{"type", "string"}}},
+                      {"status", {{"type", "integer"}}}}}};
+  s["Link"] = {{"type", "object"},
+               {"required", {"href", "rel"}},
+               {"properties",
+                {{"href", {{"type", "string"}}},
+                 {"rel", {{"type", "string"}}},
+                 {"type", {{"type", "string"}}},
+                 {"title", {{"type", "string"}}}}}};
+  json links = {{"type", "array"}, {"items", ref("schemas", "Link")}};
+  s["LandingPage"] = {
+      {"type", "object"},
+      {"required", {"links"}},
+      {"properties",
+       {{"title", {{"type", "string"}}}, {"description", {{"type", "string"}}}, {"links", links}}}};
+  s["Conformance"] = {
+      {"type", "object"},
+      {"required", {"conformsTo"}},
+      {"properties", {{"conformsTo", {{"type", "array"}, {"items", {{"type", "string"}}}}}}}};
+  s["Collection"] = {{"type", "object"},
+                     {"required", {"id", "links"}},
+                     {"properties",
+                      {{"id", {{"type", "string"}}},
+                       {"title", {{"type", "string"}}},
+                       {"description", {{"type", "string"}}},
+                       {"links", links},
+                       {"extent", {{"type", "object"}}},
+                       {"itemType", {{"type", "string"}}},
+                       {"crs", {{"type", "array"}, {"items", {{"type", "string"}}}}},
+                       {"storageCrs", {{"type", "string"}}}}}};
+  s["Collections"] = {
+      {"type", "object"},
+      {"required", {"links", "collections"}},
+      {"properties",
+       {{"links", links},
+        {"collections", {{"type", "array"}, {"items", ref("schemas", "Collection")}}}}}};
+  s["Feature"] = {{"type", "object"},
+                  {"required", {"type", "geometry", "properties"}},
+                  {"properties",
+                   {{"type", {{"type", "string"}, {"enum", {"Feature"}}}},
+                    {"id", {{"oneOf", {{{"type", "string"}}, {{"type", "integer"}}}}}},
+                    {"geometry", {{"type", "object"}, {"nullable", true}}},
+                    {"properties", {{"type", "object"}, {"nullable", true}}},
+                    {"links", links}}}};
+  s["FeatureCollection"] = {
+      {"type", "object"},
+      {"required", {"type", "features"}},
+      {"properties",
+       {{"type", {{"type", "string"}, {"enum", {"FeatureCollection"}}}},
+        {"features", {{"type", "array"}, {"items", ref("schemas", "Feature")}}},
+        {"links", links},
+        {"timeStamp", {{"type", "string"}, {"format", "date-time"}}},
+        {"numberMatched", {{"type", "integer"}, {"minimum", 0}}},
+        {"numberReturned", {{"type", "integer"}, {"minimum", 0}}}}}};
+  s["Queryables"] = {{"type", "object"},
+                     {"properties",
+                      {{"$schema", {{"type", "string"}}},
+                       {"$id", {{"type", "string"}}},
+                       {"type", {{"type", "string"}}},
+                       {"properties", {{"type", "object"}}}}}};
+
+  json err = content("application/json", ref("schemas", "Exception"));
+  json& r = c["responses"];
+  r["BadRequest"] = {{"description", "A parameter is invalid or unknown; the body names it."},
+                     {"content", err}};
+  r["NotFound"] = {{"description", "No such path, collection or feature."}, {"content", err}};
+  r["ServerError"] = {{"description", "An unexpected error; details are in the server log."},
+                      {"content", err}};
+  r["NotModified"] = {{"description", "The representation matches If-None-Match (ETag); no body."}};
+  r["Preflight"] = {{"description", "CORS preflight: Allow and Access-Control-* headers."}};
+  return c;
+}
+}  // namespace
+
+bool is_items_parameter(const std::string& name) {
+  static const char* const kNames[] = {"f",           "limit",      "offset",   "bbox",
+                                       "bbox-crs",    "crs",        "datetime", "filter",
+                                       "filter-lang", "filter-crs", "sortby",   "properties"};
+  return std::any_of(std::begin(kNames), std::end(kNames),
+                     [&](const char* n) { return name == n; });
+}
+
+json build_openapi(const ServiceState& state, const std::string& base) {
+  json p;
+  p["openapi"] = "3.0.3";
+  p["info"] = {
+      {"title", "gebieden: " + state.config.gemeentenaam},
+      {"version", "0.2.0"},
+      {"description",
+       "Buurten, wijken, gebieden and the social base of gemeente " + state.config.gemeentenaam +
+           " as OGC API - Features (Part 1 core, GeoJSON, HTML, OpenAPI 3.0; Part 2 CRS; Part 3 "
+           "queryables and CQL2 text filters). Every response carries CORS headers, a strong "
+           "ETag and Cache-Control, and is gzip-compressed when the client accepts it. Methods "
+           "other than GET and OPTIONS are answered with 405 and an Allow header."},
+      {"license",
+       {{"name", "CC BY 4.0 (CBS, Kadaster)"},
+        {"url", "https://creativecommons.org/licenses/by/4.0/"}}}};
+  p["servers"] = json::array({{{"url", base}}});
+  p["tags"] = json::array({{{"name", "Capabilities"}}, {{"name", "Data"}}});
+
+  json paths;
+  const json f = ref("parameters", "f");
+  paths["/"] = path_item(
+      get_op("Landing page", "LandingPage", {"Capabilities"}, {f},
+             responses(ok("The landing page", "application/json", ref("schemas", "LandingPage")),
+                       false)),
+      "LandingPage");
+  paths["/conformance"] =
+      path_item(get_op("Conformance classes", "Conformance", {"Capabilities"}, {f},
+                       responses(ok("The conformance classes implemented", "application/json",
+                                    ref("schemas", "Conformance")),
+                                 false)),
+                "Conformance");
+  {
+    json r = responses(
+        json{{"description", "This document"},
+             {"content",
+              {{"application/vnd.oai.openapi+json;version=3.0", {{"schema", {{"type", "object"}}}}},
+               {"text/html", {{"schema", {{"type", "string"}}}}}}}},
+        false);
+    paths["/api"] = path_item(
+        get_op("The API definition (OpenAPI 3.0)", "Api", {"Capabilities"}, {f}, r), "Api");
+    json doc = responses(json{{"description", "The API documentation"},
+                              {"content", {{"text/html", {{"schema", {{"type", "string"}}}}}}}},
+                         false);
+    paths["/api.html"] = path_item(
+        get_op("The API documentation (HTML)", "ApiHtml", {"Capabilities"}, {f}, doc), "ApiHtml");
+  }
+  paths["/collections"] = path_item(
+      get_op("The collections", "Collections", {"Capabilities"}, {f},
+             responses(ok("The collections", "application/json", ref("schemas", "Collections")),
+                       false)),
+      "Collections");
+  paths["/health"] = path_item(
+      get_op("Health check: feature counts per collection", "Health", {"Capabilities"}, {f},
+             responses(json{{"description", "Running"},
+                            {"content", content("application/json", {{"type", "object"}})}},
+                       false)),
+      "Health");
+
+  for (const auto& c : state.catalogue.all()) {
+    const std::string id = op_id(c->id);
+    const std::string root = "/collections/" + c->id;
+    paths[root] = path_item(
+        get_op("The collection " + c->title, "Collection" + id, {"Capabilities"}, {f},
+               responses(ok("The collection", "application/json", ref("schemas", "Collection")),
+                         true)),
+        "Collection" + id);
+
+    json names = json::array();
+    json sortable = json::array();
+    json props = json::array();
+    for (const auto& fld : c->fields) {
+      if (fld.is_private) continue;
+      names.push_back(fld.name);
+      sortable.push_back(fld.name);
+      sortable.push_back("+" + fld.name);
+      sortable.push_back("-" + fld.name);
+      if (is_items_parameter(fld.name)) continue;
+      json schema = field_schema(fld);
+      props.push_back({{"name", fld.name},
+                       {"in", "query"},
+                       {"description", "Only features whose " + fld.name + " equals this value" +
+                                           (fld.title.empty() ? "" : " (" + fld.title + ")")},
+                       {"required", false},
+                       {"style", "form"},
+                       {"explode", false},
+                       {"schema", schema}});
+    }
+    json items_params = json::array({f, ref("parameters", "limit"), ref("parameters", "offset"),
+                                     ref("parameters", "bbox"), ref("parameters", "bbox-crs"),
+                                     ref("parameters", "crs"), ref("parameters", "datetime"),
+                                     ref("parameters", "filter"), ref("parameters", "filter-lang"),
+                                     ref("parameters", "filter-crs")});
+    items_params.push_back(query_param(
+        "sortby",
+        "Sort keys: property names, each with + (ascending, the default) or - (descending).",
+        {{"type", "array"}, {"minItems", 1}, {"items", {{"type", "string"}, {"enum", sortable}}}}));
+    items_params.push_back(query_param(
+        "properties", "The properties to return (default: all).",
+        {{"type", "array"}, {"minItems", 1}, {"items", {{"type", "string"}, {"enum", names}}}}));
+    for (auto& prop : props) items_params.push_back(prop);
+
+    json items_ok = ok("The features (GeoJSON FeatureCollection), with a Content-Crs header",
+                       "application/geo+json", ref("schemas", "FeatureCollection"));
+    items_ok["headers"] = {{"Content-Crs",
+                            {{"description", "The CRS of the geometries, as <URI>"},
+                             {"schema", {{"type", "string"}}}}}};
+    paths[root + "/items"] = path_item(get_op("Features of " + c->title, "Items" + id, {"Data"},
+                                              items_params, responses(items_ok, true)),
+                                       "Items" + id);
+
+    json item_params =
+        json::array({ref("parameters", "featureId"), f, ref("parameters", "crs"),
+                     query_param("properties", "The properties to return (default: all).",
+                                 {{"type", "array"},
+                                  {"minItems", 1},
+                                  {"items", {{"type", "string"}, {"enum", names}}}})});
+    json item_ok = ok("The feature (GeoJSON Feature), with a Content-Crs header",
+                      "application/geo+json", ref("schemas", "Feature"));
+    item_ok["headers"] = items_ok["headers"];
+    paths[root + "/items/{featureId}"] =
+        path_item(get_op("One feature of " + c->title, "Item" + id, {"Data"}, item_params,
+                         responses(item_ok, true)),
+                  "Item" + id);
+    paths[root + "/queryables"] = path_item(
+        get_op(
+            "The queryables of " + c->title + " (JSON Schema)", "Queryables" + id, {"Capabilities"},
+            {f},
+            responses(ok("The queryables", "application/schema+json", ref("schemas", "Queryables")),
+                      true)),
+        "Queryables" + id);
+  }
+  p["paths"] = paths;
+  p["components"] = components(state);
+  return p;
+}
+
+}  // namespace gebieden::server
