@@ -27,9 +27,14 @@ bool is_water(const std::string& v) {
   return v == "JA" || v == "ja" || v == "Ja" || v == "true" || v == "1" || v == "B";
 }
 
-Geometry to_wgs84(const Transformer& t, const Geometry& rd) {
+/// The CRS84 twin of an RD geometry, and the RD geometry snapped to what PROJ makes of that
+/// CRS84 (a sub-millimetre change: PROJ's WGS84 <-> RD Helmert inverse is not exact), so that a
+/// client projecting our CRS84 with PROJ gets our RD back to the rounding of the output.
+Geometry to_wgs84(const Transformer& wgs_to_rd, Geometry& rd) {
   Geometry g = rd;
-  t.forward(g);
+  wgs_to_rd.inverse(g);
+  rd = g;
+  wgs_to_rd.forward(rd);
   orient_rings(g, true);
   return g;
 }
@@ -60,6 +65,10 @@ std::vector<Polygonal> read_polygons(const Config& config, const SourceConfig& s
                       "read " + std::to_string(data->records.size()) + " features from " +
                           data->source + " (layer " + data->layer + ")"});
   for (const auto& t : tried) findings.push_back({Finding::Severity::Info, what, "skipped " + t});
+  if (data->dropped_rings > 0)
+    findings.push_back({Finding::Severity::Warning, what,
+                        "removed " + std::to_string(data->dropped_rings) +
+                            " rings of fewer than 4 points (collapsed by quantisation)"});
   for (auto& rec : data->records) {
     Polygonal p;
     p.code = rec.fields["code"];
@@ -172,7 +181,7 @@ AreaModel AreaModel::build(std::vector<Buurt> buurten,
 void AreaModel::finish(const AreaSchemeConfig& scheme,
                        const std::map<std::string, std::string>& wijknamen) {
   GeosContext ctx;
-  Transformer to_wgs(28992, 4326);
+  Transformer to_wgs(4326, 28992);  // used inversely: RD -> WGS84
 
   // Buurten: GEOS geometries, areas, WGS84.
   std::vector<GeomPtr> bgeoms;

@@ -120,14 +120,23 @@ XY Transformer::inverse(XY p) const {
   return XY{r.xy.x, r.xy.y};
 }
 
-void Transformer::forward(Geometry& g) const {
+namespace {
+void transform_geometry(PJ* pj, PJ_DIRECTION dir, Geometry& g) {
   for (auto& part : g.parts) {
     for (auto& path : part) {
       if (path.empty()) continue;
-      proj_trans_generic(m_impl->pj, PJ_FWD, &path[0].x, sizeof(XY), path.size(), &path[0].y,
-                         sizeof(XY), path.size(), nullptr, 0, 0, nullptr, 0, 0);
+      proj_trans_generic(pj, dir, &path[0].x, sizeof(XY), path.size(), &path[0].y, sizeof(XY),
+                         path.size(), nullptr, 0, 0, nullptr, 0, 0);
     }
   }
+}
+}  // namespace
+
+void Transformer::forward(Geometry& g) const {
+  transform_geometry(m_impl->pj, PJ_FWD, g);
+}
+void Transformer::inverse(Geometry& g) const {
+  transform_geometry(m_impl->pj, PJ_INV, g);
 }
 
 const Transformer& TransformerCache::get(int from_epsg, int to_epsg) const {

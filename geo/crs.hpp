@@ -37,6 +37,7 @@ class Transformer {
 
   XY forward(XY p) const;
   void forward(Geometry& g) const;  // in place
+  void inverse(Geometry& g) const;  // in place
   XY inverse(XY p) const;
 
  private:

@@ -25,6 +25,33 @@ std::string lower(std::string s) {
   return s;
 }
 
+/// Remove polygon rings with fewer than 4 points (quantised sources collapse small rings to
+/// 2-point "rings" that no WKB reader accepts); returns how many were removed.
+int drop_short_rings(OGRGeometry* g) {
+  int removed = 0;
+  const auto type = wkbFlatten(g->getGeometryType());
+  if (type == wkbPolygon) {
+    auto* poly = g->toPolygon();
+    for (int i = poly->getNumInteriorRings() - 1; i >= 0; --i) {
+      if (poly->getInteriorRing(i)->getNumPoints() < 4) {
+        poly->removeRing(i + 1, true);
+        ++removed;
+      }
+    }
+    if (poly->getExteriorRing() && poly->getExteriorRing()->getNumPoints() < 4) {
+      poly->empty();
+      ++removed;
+    }
+  } else if (type == wkbMultiPolygon || type == wkbGeometryCollection) {
+    auto* coll = g->toGeometryCollection();
+    for (int i = coll->getNumGeometries() - 1; i >= 0; --i) {
+      removed += drop_short_rings(coll->getGeometryRef(i));
+      if (coll->getGeometryRef(i)->IsEmpty()) coll->removeGeometry(i, true);
+    }
+  }
+  return removed;
+}
+
 struct CTDeleter {
   void operator()(OGRCoordinateTransformation* ct) const {
     OGRCoordinateTransformation::DestroyCT(ct);
@@ -100,6 +127,11 @@ SourceData read_path(const std::string& path, const SourceConfig& source, int ta
         throw gdal_error("cannot reproject feature " + std::to_string(rec.fid) + " of '" + path +
                          "'");
       copy->flattenTo2D();
+      out.dropped_rings += drop_short_rings(copy.get());
+      if (copy->IsEmpty()) {
+        out.records.push_back(std::move(rec));
+        continue;
+      }
       rec.wkb.resize(copy->WkbSize());
       copy->exportToWkb(wkbNDR, rec.wkb.data(), wkbVariantIso);
     }

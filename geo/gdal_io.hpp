@@ -26,6 +26,7 @@ struct SourceData {
   std::string layer;   // which layer
   std::vector<SourceRecord> records;
   std::vector<std::string> unmapped;  // our fields for which no source field was found
+  int dropped_rings = 0;              // rings of fewer than 4 points removed while reading
 };
 
 /// A whole table: every field of the layer, in order, with its OGR type.

@@ -31,7 +31,7 @@ int decimals_for(geo::Crs crs) {
   switch (crs) {
     case geo::Crs::CRS84:
     case geo::Crs::EPSG4326:
-      return 8;
+      return 9;
     case geo::Crs::EPSG3857:
     case geo::Crs::EPSG28992:
       return 3;

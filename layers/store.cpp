@@ -66,9 +66,12 @@ void assign_objectids(std::vector<Feature>& features) {
 }
 
 void set_geometry(Feature& f, const geo::Geometry& rd, const geo::Transformer& to_wgs) {
-  f.rd = rd;
+  // As the area model does: CRS84 by the inverse of WGS84 -> RD, and RD snapped to PROJ's
+  // forward projection of that CRS84, so that both agree with PROJ.
   f.wgs84 = rd;
-  to_wgs.forward(f.wgs84);
+  to_wgs.inverse(f.wgs84);
+  f.rd = f.wgs84;
+  to_wgs.forward(f.rd);
   geo::orient_rings(f.wgs84, true);
 }
 
@@ -138,7 +141,7 @@ StoreLoad load_store(const geo::Config& config, const geo::AreaModel& model,
   const int c_x = column(*table, {"x"});
   const int c_y = column(*table, {"y"});
 
-  geo::Transformer to_wgs(28992, 4326);
+  geo::Transformer to_wgs(4326, 28992);
   struct Placed {
     Feature feature;
     std::string soort;
@@ -266,7 +269,7 @@ CollectionPtr load_file_layer(const geo::Config& config, const geo::LayerConfig&
   for (const auto& tf : table->fields)
     c->fields.push_back(Field{tf.name, field_type(tf.type), tf.name, privates.count(tf.name) > 0});
   const int c_id = layer.id_field.empty() ? -1 : column(*table, {lower(layer.id_field).c_str()});
-  geo::Transformer to_wgs(28992, 4326);
+  geo::Transformer to_wgs(4326, 28992);
   geo::GeosContext ctx;
   for (const auto& row : table->rows) {
     Feature f;

@@ -106,3 +106,13 @@ TEST_CASE("JSON number and string formatting", "[json][unit]") {
   layers::append_json_string(s, "a\"b\\c\n\x01 Wielenp\xC3\xB4lle \xFF");
   CHECK(s == "\"a\\\"b\\\\c\\n\\u0001 Wielenp\xC3\xB4lle \xEF\xBF\xBD\"");
 }
+
+TEST_CASE("degenerate rings are dropped when reading from GEOS", "[geometry][geos][unit]") {
+  geo::GeosContext ctx;
+  // A square with a zero-area "hole" [a, b, a, a].
+  auto g = geo::wrap(
+      ctx, GEOSGeomFromWKT_r(ctx, "POLYGON((0 0,10 0,10 10,0 10,0 0),(2 2,3 3,2 2,2 2))"), "wkt");
+  const Geometry plain = geo::from_geos(ctx, g.get());
+  REQUIRE(plain.type == GeometryType::Polygon);
+  CHECK(plain.parts[0].size() == 1);
+}
