@@ -1,13 +1,1073 @@
 #include "server/esri_api.hpp"
 
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "geo/crs.hpp"
 #include "geo/error.hpp"
+#include "layers/esri_json.hpp"
+#include "layers/filter.hpp"
 #include "server/service.hpp"
+
+#ifndef GEBIEDEN_STYLES_DIR
+#define GEBIEDEN_STYLES_DIR "styles"
+#endif
 
 namespace gebieden::server {
 
-Response EsriApi::route(const Request& req, const std::vector<std::string>& /*seg*/) const {
-  (void)m_state;
-  throw input_error(ErrorCode::NotFound, "path", "no such path: " + req.path.substr(0, 200));
+namespace {
+namespace esri = layers::esri;
+using json = nlohmann::ordered_json;
+
+constexpr const char* kServiceName = "gebieden";
+constexpr double kCurrentVersion = 11.2;
+constexpr const char* kFullVersion = "11.2.0";
+constexpr const char* kAllow = "GET, POST, OPTIONS";
+constexpr std::size_t kMaxJsonDepth = 32;
+constexpr std::size_t kMaxVertices = 100'000;
+constexpr std::size_t kMaxStatistics = 32;
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i])))
+      return false;
+  return true;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+std::vector<std::string_view> split(std::string_view s, char sep) {
+  std::vector<std::string_view> out;
+  std::size_t i = 0;
+  while (true) {
+    const std::size_t j = s.find(sep, i);
+    out.push_back(trim(s.substr(i, j == std::string_view::npos ? std::string_view::npos : j - i)));
+    if (j == std::string_view::npos) break;
+    i = j + 1;
+  }
+  return out;
+}
+
+/// A short, printable excerpt of client input for messages.
+std::string excerpt(std::string_view s, std::size_t max = 60) {
+  std::string out;
+  for (char c : s.substr(0, max)) {
+    const auto u = static_cast<unsigned char>(c);
+    out.push_back(u < 0x20 || u == 0x7f ? '?' : c);
+  }
+  if (s.size() > max) out += "...";
+  return out;
+}
+
+[[noreturn]] void invalid(const std::string& parameter, const std::string& message) {
+  throw input_error(ErrorCode::InvalidParameter, parameter, parameter + ": " + message);
+}
+
+bool parse_int(std::string_view s, long long& out) {
+  s = trim(s);
+  if (s.empty()) return false;
+  auto res = std::from_chars(s.data(), s.data() + s.size(), out);
+  return res.ec == std::errc() && res.ptr == s.data() + s.size();
+}
+
+bool parse_double(std::string_view s, double& out) {
+  s = trim(s);
+  if (s.empty()) return false;
+  auto res = std::from_chars(s.data(), s.data() + s.size(), out);
+  return res.ec == std::errc() && res.ptr == s.data() + s.size() && std::isfinite(out);
+}
+
+bool parse_bool(const EsriParams& p, const char* name, bool fallback) {
+  const std::string* v = p.get(lower(name));
+  if (!v) return fallback;
+  const std::string t = lower(trim(*v));
+  if (t == "true" || t == "1") return true;
+  if (t == "false" || t == "0") return false;
+  invalid(name, "'" + excerpt(*v) + "' is not true or false");
+}
+
+std::size_t parse_count(const EsriParams& p, const char* name) {
+  const std::string* v = p.get(lower(name));
+  if (!v) return 0;
+  long long n = 0;
+  if (!parse_int(*v, n)) invalid(name, "'" + excerpt(*v) + "' is not an integer");
+  if (n < 0) invalid(name, "must not be negative");
+  return static_cast<std::size_t>(n);
+}
+
+/// Bracket nesting of a JSON text (strings skipped), so that hostile input never reaches a
+/// recursive parser or destructor.
+bool json_depth_ok(std::string_view s, std::size_t max_depth) {
+  std::size_t depth = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (in_string) {
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > max_depth) return false;
+    } else if (c == ']' || c == '}') {
+      if (depth > 0) --depth;
+    }
+  }
+  return true;
+}
+
+json parse_json_param(const std::string& name, const std::string& text) {
+  if (!json_depth_ok(text, kMaxJsonDepth)) invalid(name, "JSON nested too deeply");
+  json j = json::parse(text, nullptr, false);
+  if (j.is_discarded()) invalid(name, "not valid JSON");
+  return j;
+}
+
+/// `4326`, `{"wkid":102100}`, `{"latestWkid":3857}`.
+esri::SpatialRef parse_spatial_ref(const std::string& name, const std::string& text) {
+  long long wkid = 0;
+  if (!parse_int(text, wkid)) {
+    const std::string_view t = trim(text);
+    if (t.empty() || t.front() != '{') invalid(name, "'" + excerpt(text) + "' is not a wkid");
+    json j = parse_json_param(name, text);
+    const json* w = nullptr;
+    if (j.is_object()) {
+      if (auto it = j.find("wkid"); it != j.end() && it->is_number_integer())
+        w = &*it;
+      else if (auto it2 = j.find("latestWkid"); it2 != j.end() && it2->is_number_integer())
+        w = &*it2;
+    }
+    if (!w) invalid(name, "a spatial reference needs an integer wkid (WKT is not supported)");
+    wkid = w->get<long long>();
+  }
+  auto sr = esri::spatial_ref_from_wkid(wkid);
+  if (!sr)
+    invalid(name, "unsupported spatial reference " + std::to_string(wkid) +
+                      " (supported: 4326, 102100, 3857, 28992)");
+  return *sr;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Query geometry
+
+enum class InputShape { Envelope, Point, Multipoint, Polyline, Polygon };
+
+std::optional<InputShape> shape_from_name(std::string_view name) {
+  static constexpr std::pair<std::string_view, InputShape> names[] = {
+      {"esriGeometryEnvelope", InputShape::Envelope},
+      {"esriGeometryPoint", InputShape::Point},
+      {"esriGeometryMultipoint", InputShape::Multipoint},
+      {"esriGeometryPolyline", InputShape::Polyline},
+      {"esriGeometryPolygon", InputShape::Polygon}};
+  for (const auto& [n, s] : names)
+    if (iequals(n, name)) return s;
+  return std::nullopt;
+}
+
+struct InputGeometry {
+  InputShape shape = InputShape::Envelope;
+  geo::Geometry geometry;  // in the input spatial reference
+  std::optional<esri::SpatialRef> sr;
+};
+
+double json_number(const json& j, const char* what) {
+  if (!j.is_number()) invalid("geometry", std::string(what) + " must be a number");
+  const double v = j.get<double>();
+  if (!std::isfinite(v)) invalid("geometry", std::string(what) + " must be finite");
+  return v;
+}
+
+geo::Path json_path(const json& j, std::size_t& vertices) {
+  if (!j.is_array()) invalid("geometry", "a path must be an array of [x,y] pairs");
+  geo::Path path;
+  path.reserve(j.size());
+  for (const auto& p : j) {
+    if (!p.is_array() || p.size() < 2) invalid("geometry", "a vertex must be [x,y]");
+    path.push_back(geo::XY{json_number(p[0], "x"), json_number(p[1], "y")});
+    if (++vertices > kMaxVertices) invalid("geometry", "too many vertices");
+  }
+  return path;
+}
+
+/// Esri rings (one flat list, outer rings clockwise) to polygons. Rings given all in one
+/// orientation are separate polygons; otherwise counter-clockwise rings are holes of the
+/// clockwise ring that contains them.
+geo::Geometry polygon_from_rings(std::vector<geo::Path> rings) {
+  std::vector<geo::Path> valid;
+  for (auto& r : rings) {
+    if (r.size() < 3) invalid("geometry", "a ring needs at least 3 vertices");
+    if (!(r.front() == r.back())) r.push_back(r.front());
+    if (r.size() < 4) invalid("geometry", "a ring needs at least 3 distinct vertices");
+    if (geo::signed_area(r) == 0.0) invalid("geometry", "a ring has no area");
+    valid.push_back(std::move(r));
+  }
+  if (valid.empty()) invalid("geometry", "a polygon needs at least one ring");
+  bool any_cw = false, any_ccw = false;
+  for (const auto& r : valid) (geo::signed_area(r) < 0 ? any_cw : any_ccw) = true;
+  geo::Geometry g;
+  if (!(any_cw && any_ccw)) {
+    for (auto& r : valid) g.parts.push_back({std::move(r)});
+  } else {
+    std::vector<geo::Path> holes;
+    for (auto& r : valid) {
+      if (geo::signed_area(r) < 0)
+        g.parts.push_back({std::move(r)});
+      else
+        holes.push_back(std::move(r));
+    }
+    for (auto& h : holes) {
+      bool placed = false;
+      for (auto& polygon : g.parts) {
+        const geo::Geometry shell{geo::GeometryType::Polygon, {{polygon[0]}}};
+        if (geo::contains_point(shell, h[0])) {
+          polygon.push_back(std::move(h));
+          placed = true;
+          break;
+        }
+      }
+      if (!placed) g.parts.push_back({std::move(h)});
+    }
+  }
+  g.type = g.parts.size() == 1 ? geo::GeometryType::Polygon : geo::GeometryType::MultiPolygon;
+  return g;
+}
+
+InputGeometry parse_geometry(const std::string& text, std::optional<InputShape> declared) {
+  InputGeometry in;
+  const std::string_view t = trim(text);
+  if (!t.empty() && t.front() == '{') {
+    json j = parse_json_param("geometry", text);
+    if (!j.is_object()) invalid("geometry", "must be a JSON object");
+    if (auto it = j.find("spatialReference"); it != j.end() && !it->is_null())
+      in.sr = parse_spatial_ref("geometry", it->dump());
+    std::size_t vertices = 0;
+    if (j.contains("xmin")) {
+      in.shape = InputShape::Envelope;
+      geo::Box b;
+      b.expand(
+          geo::XY{json_number(j["xmin"], "xmin"), json_number(j.value("ymin", json()), "ymin")});
+      b.expand(geo::XY{json_number(j.value("xmax", json()), "xmax"),
+                       json_number(j.value("ymax", json()), "ymax")});
+      in.geometry = geo::Geometry::box(b);
+    } else if (j.contains("x")) {
+      in.shape = InputShape::Point;
+      in.geometry =
+          geo::Geometry::point(json_number(j["x"], "x"), json_number(j.value("y", json()), "y"));
+    } else if (j.contains("points")) {
+      in.shape = InputShape::Multipoint;
+      geo::Path pts = json_path(j["points"], vertices);
+      if (pts.empty()) invalid("geometry", "a multipoint needs points");
+      in.geometry = geo::Geometry{geo::GeometryType::MultiPoint, {{pts}}};
+    } else if (j.contains("paths")) {
+      in.shape = InputShape::Polyline;
+      if (!j["paths"].is_array() || j["paths"].empty())
+        invalid("geometry", "a polyline needs paths");
+      std::vector<geo::Path> paths;
+      for (const auto& p : j["paths"]) {
+        paths.push_back(json_path(p, vertices));
+        if (paths.back().size() < 2) invalid("geometry", "a path needs at least 2 vertices");
+      }
+      in.geometry = geo::Geometry{
+          paths.size() == 1 ? geo::GeometryType::LineString : geo::GeometryType::MultiLineString,
+          {paths}};
+    } else if (j.contains("rings")) {
+      in.shape = InputShape::Polygon;
+      if (!j["rings"].is_array()) invalid("geometry", "rings must be an array");
+      std::vector<geo::Path> rings;
+      for (const auto& r : j["rings"]) rings.push_back(json_path(r, vertices));
+      in.geometry = polygon_from_rings(std::move(rings));
+    } else {
+      invalid("geometry", "not an Esri envelope, point, multipoint, polyline or polygon");
+    }
+    if (declared && *declared != in.shape) invalid("geometryType", "does not match the geometry");
+    return in;
+  }
+  // Plain numbers: `x,y` or `xmin,ymin,xmax,ymax`.
+  std::vector<double> nums;
+  for (auto part : split(t, ',')) {
+    double d = 0;
+    if (!parse_double(part, d)) invalid("geometry", "'" + excerpt(part) + "' is not a number");
+    nums.push_back(d);
+    if (nums.size() > 4) break;
+  }
+  const InputShape shape =
+      declared.value_or(nums.size() == 2 ? InputShape::Point : InputShape::Envelope);
+  if (shape == InputShape::Point && nums.size() == 2) {
+    in.shape = shape;
+    in.geometry = geo::Geometry::point(nums[0], nums[1]);
+    return in;
+  }
+  if (shape == InputShape::Envelope && nums.size() == 4) {
+    in.shape = shape;
+    geo::Box b;
+    b.expand(geo::XY{nums[0], nums[1]});
+    b.expand(geo::XY{nums[2], nums[3]});
+    in.geometry = geo::Geometry::box(b);
+    return in;
+  }
+  invalid("geometry", "expected x,y or xmin,ymin,xmax,ymax (or Esri JSON)");
+}
+
+/// Densify the edges of polygon rings (for an RD envelope that becomes curved in lon/lat).
+void densify(geo::Geometry& g, int steps) {
+  for (auto& part : g.parts) {
+    for (auto& path : part) {
+      geo::Path out;
+      for (std::size_t i = 0; i + 1 < path.size(); ++i)
+        for (int s = 0; s < steps; ++s) {
+          const double t = static_cast<double>(s) / steps;
+          out.push_back(geo::XY{path[i].x + t * (path[i + 1].x - path[i].x),
+                                path[i].y + t * (path[i + 1].y - path[i].y)});
+        }
+      out.push_back(path.back());
+      path = std::move(out);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rendering
+
+json spatial_reference_json(esri::SpatialRef sr) {
+  return json{{"wkid", esri::wkid(sr)}, {"latestWkid", esri::latest_wkid(sr)}};
+}
+
+json extent_json(const geo::Box& b, esri::SpatialRef sr) {
+  if (!b.valid)
+    return json{{"xmin", nullptr},
+                {"ymin", nullptr},
+                {"xmax", nullptr},
+                {"ymax", nullptr},
+                {"spatialReference", spatial_reference_json(sr)}};
+  return json{{"xmin", b.minx},
+              {"ymin", b.miny},
+              {"xmax", b.maxx},
+              {"ymax", b.maxy},
+              {"spatialReference", spatial_reference_json(sr)}};
+}
+
+json column_json(const esri::Column& col) {
+  json j = {{"name", col.name},
+            {"type", esri::esri_field_type(col.type)},
+            {"alias", col.alias},
+            {"sqlType", esri::esri_sql_type(col.type)}};
+  if (col.type == esri::ColumnType::String) j["length"] = col.length;
+  if (col.type == esri::ColumnType::Date) j["length"] = 8;
+  j["nullable"] = col.type != esri::ColumnType::OID;
+  j["editable"] = false;
+  j["domain"] = nullptr;
+  j["defaultValue"] = nullptr;
+  return j;
+}
+
+json default_renderer(geo::GeometryType type) {
+  using T = geo::GeometryType;
+  json symbol;
+  if (type == T::Point || type == T::MultiPoint) {
+    symbol = {{"type", "esriSMS"},
+              {"style", "esriSMSCircle"},
+              {"color", {0, 112, 192, 220}},
+              {"size", 8},
+              {"angle", 0},
+              {"xoffset", 0},
+              {"yoffset", 0},
+              {"outline", {{"color", {255, 255, 255, 255}}, {"width", 1}}}};
+  } else if (type == T::LineString || type == T::MultiLineString) {
+    symbol = {{"type", "esriSLS"},
+              {"style", "esriSLSSolid"},
+              {"color", {0, 112, 192, 255}},
+              {"width", 2}};
+  } else {
+    symbol = {{"type", "esriSFS"},
+              {"style", "esriSFSSolid"},
+              {"color", {0, 112, 192, 64}},
+              {"outline",
+               {{"type", "esriSLS"},
+                {"style", "esriSLSSolid"},
+                {"color", {0, 70, 140, 255}},
+                {"width", 1}}}};
+  }
+  return json{{"type", "simple"}, {"symbol", symbol}, {"label", ""}, {"description", ""}};
+}
+
+/// styles/{id}.json (a drawingInfo object, or a bare renderer), for point layers falling back
+/// to styles/organisaties.json, else a generated simple renderer.
+json drawing_info(const layers::Collection& c) {
+  std::vector<std::string> names;
+  bool safe = !c.id.empty();
+  for (char ch : c.id)
+    if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '-')) safe = false;
+  if (safe) names.push_back(c.id);
+  if (c.geometry_type == geo::GeometryType::Point ||
+      c.geometry_type == geo::GeometryType::MultiPoint)
+    names.emplace_back("organisaties");
+  for (const auto& name : names) {
+    std::ifstream in(std::string(GEBIEDEN_STYLES_DIR) + "/" + name + ".json");
+    if (!in) continue;
+    std::stringstream ss;
+    ss << in.rdbuf();
+    json j = json::parse(ss.str(), nullptr, false);
+    if (j.is_discarded() || !j.is_object()) {
+      std::cerr << "warning: styles/" << name << ".json is not a JSON object; ignored" << std::endl;
+      continue;
+    }
+    if (j.contains("type") && !j.contains("renderer")) j = json{{"renderer", j}};
+    if (!j.contains("renderer") || !j["renderer"].is_object()) continue;
+    if (!j.contains("transparency")) j["transparency"] = 0;
+    if (!j.contains("labelingInfo")) j["labelingInfo"] = nullptr;
+    return j;
+  }
+  return json{{"renderer", default_renderer(c.geometry_type)},
+              {"transparency", 0},
+              {"labelingInfo", nullptr}};
+}
+
+json layer_json(const layers::Collection& c, std::size_t id, int max_records) {
+  const std::string_view gtype = esri::esri_geometry_type(c.geometry_type);
+  const bool table = gtype.empty();
+  json fields = json::array();
+  fields.push_back(column_json(esri::field_column(c, esri::kObjectId)));
+  for (std::size_t i = 0; i < c.fields.size(); ++i) {
+    if (c.fields[i].is_private || iequals(c.fields[i].name, esri::kObjectIdName)) continue;
+    fields.push_back(column_json(esri::field_column(c, static_cast<int>(i))));
+  }
+  std::string display = c.display_field;
+  if (display.empty() || !esri::resolve_field(c, display)) display = "OBJECTID";
+
+  json j;
+  j["currentVersion"] = kCurrentVersion;
+  j["id"] = id;
+  j["name"] = c.title.empty() ? c.id : c.title;
+  j["type"] = table ? "Table" : "Feature Layer";
+  j["description"] = c.description;
+  j["copyrightText"] = c.attribution;
+  j["defaultVisibility"] = true;
+  j["editingInfo"] = {{"lastEditDate", nullptr}};
+  j["isDataVersioned"] = false;
+  j["supportsRollbackOnFailureParameter"] = false;
+  if (!table) j["geometryType"] = gtype;
+  j["minScale"] = 0;
+  j["maxScale"] = 0;
+  if (!table) j["extent"] = extent_json(c.extent(), esri::SpatialRef::Wgs84);
+  if (!table) j["drawingInfo"] = drawing_info(c);
+  j["hasZ"] = false;
+  j["hasM"] = false;
+  j["allowGeometryUpdates"] = false;
+  j["hasAttachments"] = false;
+  j["htmlPopupType"] = "esriServerHTMLPopupTypeNone";
+  j["objectIdField"] = "OBJECTID";
+  j["uniqueIdField"] = {{"name", "OBJECTID"}, {"isSystemMaintained", true}};
+  j["globalIdField"] = "";
+  j["displayField"] = display;
+  j["typeIdField"] = "";
+  j["fields"] = fields;
+  j["geometryField"] = table ? json() : json{{"name", "Shape"}, {"type", "esriFieldTypeGeometry"}};
+  j["indexes"] = json::array();
+  j["dateFieldsTimeReference"] = {{"timeZone", "UTC"}, {"respectsDaylightSaving", false}};
+  j["types"] = json::array();
+  j["templates"] = json::array();
+  j["relationships"] = json::array();
+  j["maxRecordCount"] = max_records;
+  j["standardMaxRecordCount"] = max_records;
+  j["tileMaxRecordCount"] = max_records;
+  j["standardMaxRecordCountNoGeometry"] = max_records;
+  j["maxRecordCountFactor"] = 1;
+  j["supportedQueryFormats"] = "JSON,geojson";
+  j["capabilities"] = "Query";
+  j["useStandardizedQueries"] = true;
+  j["supportsAdvancedQueries"] = true;
+  j["supportsStatistics"] = true;
+  j["supportsExceedsLimitStatistics"] = false;
+  j["supportsCoordinatesQuantization"] = false;
+  j["supportsDatumTransformation"] = false;
+  j["supportsValidateSql"] = false;
+  j["supportsCalculate"] = false;
+  j["supportsTruncate"] = false;
+  j["advancedQueryCapabilities"] = {{"supportsPagination", true},
+                                    {"supportsPaginationOnAggregatedQueries", true},
+                                    {"supportsQueryRelatedPagination", false},
+                                    {"supportsQueryWithDistance", false},
+                                    {"supportsReturningQueryExtent", true},
+                                    {"supportsStatistics", true},
+                                    {"supportsOrderBy", true},
+                                    {"supportsDistinct", true},
+                                    {"supportsQueryWithResultType", false},
+                                    {"supportsSqlExpression", false},
+                                    {"supportsAdvancedQueryRelated", false},
+                                    {"supportsCountDistinct", false},
+                                    {"supportsPercentileStatistics", false},
+                                    {"supportsLod", false},
+                                    {"supportsQueryWithLodSR", false},
+                                    {"supportsReturningGeometryCentroid", false},
+                                    {"supportsQueryWithDatumTransformation", false},
+                                    {"supportsHavingClause", false},
+                                    {"supportsOutFieldSQLExpression", false},
+                                    {"supportsMaxRecordCountFactor", false},
+                                    {"supportsTopFeaturesQuery", false},
+                                    {"supportsDisjointSpatialRel", false},
+                                    {"supportsQueryWithCacheHint", false}};
+  j["supportedSpatialRelationships"] = esri::supported_spatial_rels();
+  j["ownershipBasedAccessControlForFeatures"] = {{"allowOthersToQuery", true}};
+  j["archivingInfo"] = {{"supportsQueryWithHistoricMoment", false}, {"startArchivingMoment", -1}};
+  return j;
+}
+
+std::string dump(const json& j) {
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+/// The ArcGIS error body (HTTP 200): {"error":{"code":…,"message":…,"details":[…]}}.
+std::string error_body(int code, const std::string& message, const std::string& detail) {
+  json j;
+  j["error"] = {{"code", code},
+                {"message", message},
+                {"details", detail.empty() ? json::array() : json::array({detail})}};
+  return dump(j);
+}
+
+/// Keep only [A-Za-z0-9_.$[\]] of a JSONP callback (at most 128 characters).
+std::string sanitise_callback(std::string_view cb) {
+  std::string out;
+  for (char c : cb) {
+    const auto u = static_cast<unsigned char>(c);
+    if (std::isalnum(u) || c == '_' || c == '.' || c == '$' || c == '[' || c == ']')
+      out.push_back(c);
+    if (out.size() >= 128) break;
+  }
+  return out;
+}
+
+Response finish(std::string body, bool geojson, bool pretty, const std::string& callback) {
+  Response r;
+  r.content_type = geojson ? "application/geo+json" : "application/json";
+  if (pretty) {
+    json j = json::parse(body, nullptr, false);
+    if (!j.is_discarded()) body = j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
+  }
+  if (!callback.empty()) {
+    r.content_type = "application/javascript";
+    r.body.reserve(body.size() + callback.size() + 4);
+    r.body = "/**/" + callback + "(";
+    r.body += body;
+    r.body += ");";
+  } else {
+    r.body = std::move(body);
+  }
+  return r;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Parameters
+
+EsriParams EsriParams::from_request(const Request& req) {
+  EsriParams p;
+  for (const auto& [k, v] : req.query) p.set(k, v);
+  if (req.body.empty()) return p;
+  const std::string type = lower(req.header("content-type"));
+  if (!type.empty() && type.rfind("application/x-www-form-urlencoded", 0) != 0)
+    throw input_error(ErrorCode::InvalidBody, "body",
+                      "body: only application/x-www-form-urlencoded is accepted");
+  for (auto pair : split(req.body, '&')) {
+    if (pair.empty()) continue;
+    const std::size_t eq = pair.find('=');
+    auto k = percent_decode(pair.substr(0, eq), true);
+    auto v = percent_decode(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1),
+                            true);
+    if (!k || !v) throw input_error(ErrorCode::InvalidBody, "body", "body: malformed encoding");
+    p.set(std::move(*k), std::move(*v));
+  }
+  return p;
+}
+
+void EsriParams::set(std::string name, std::string value) {
+  m_values[lower(name)] = std::move(value);
+}
+
+const std::string* EsriParams::get(std::string_view lower_name) const {
+  auto it = m_values.find(lower_name);
+  if (it == m_values.end() || trim(it->second).empty()) return nullptr;
+  return &it->second;
+}
+
+esri::Query EsriApi::parse_query(const EsriParams& p, const layers::Collection& c) const {
+  esri::Query q;
+  q.max_record_count =
+      static_cast<std::size_t>(std::max(1, m_state.config.server.esri_max_record_count));
+
+  auto field_list = [&](const char* name, const std::string& text, bool star) {
+    std::vector<int> fields;
+    for (auto token : split(text, ',')) {
+      if (token.empty()) continue;
+      if (star && token == "*") {
+        fields.push_back(esri::kObjectId);
+        for (std::size_t i = 0; i < c.fields.size(); ++i)
+          if (!c.fields[i].is_private && !iequals(c.fields[i].name, esri::kObjectIdName))
+            fields.push_back(static_cast<int>(i));
+        continue;
+      }
+      auto f = esri::resolve_field(c, token);
+      if (!f) invalid(name, "unknown field '" + excerpt(token) + "'");
+      fields.push_back(*f);
+    }
+    std::vector<int> unique;
+    for (int f : fields)
+      if (std::find(unique.begin(), unique.end(), f) == unique.end()) unique.push_back(f);
+    return unique;
+  };
+
+  // where
+  if (const std::string* w = p.get("where")) {
+    const std::string_view t = trim(*w);
+    if (t != "1=1" && t != "1 = 1") {
+      layers::filter::ParseOptions options;
+      options.like_case_insensitive = true;
+      try {
+        q.where = layers::filter::bind(layers::filter::parse_esri_where(*w, options),
+                                       esri::where_schema(c), true);
+      } catch (const layers::filter::parse_error& e) {
+        invalid("where", e.what());
+      }
+    }
+  }
+  // objectIds
+  if (const std::string* ids = p.get("objectids")) {
+    std::vector<std::int64_t> list;
+    for (auto token : split(*ids, ',')) {
+      if (token.empty()) continue;
+      long long n = 0;
+      if (!parse_int(token, n)) invalid("objectIds", "'" + excerpt(token) + "' is not an integer");
+      list.push_back(n);
+    }
+    std::sort(list.begin(), list.end());
+    list.erase(std::unique(list.begin(), list.end()), list.end());
+    q.object_ids = std::move(list);
+  }
+  // outFields (default: the OID only, as ArcGIS does)
+  if (const std::string* of = p.get("outfields")) q.out_fields = field_list("outFields", *of, true);
+  if (q.out_fields.empty()) q.out_fields.push_back(esri::kObjectId);
+
+  q.return_geometry = parse_bool(p, "returnGeometry", true);
+  q.count_only = parse_bool(p, "returnCountOnly", false);
+  q.ids_only = parse_bool(p, "returnIdsOnly", false);
+  q.extent_only = parse_bool(p, "returnExtentOnly", false);
+  q.distinct = parse_bool(p, "returnDistinctValues", false);
+  parse_bool(p, "returnZ", false);
+  parse_bool(p, "returnM", false);
+  q.offset = parse_count(p, "resultOffset");
+  q.record_count = parse_count(p, "resultRecordCount");
+
+  if (const std::string* sr = p.get("outsr")) q.out_sr = parse_spatial_ref("outSR", *sr);
+  if (const std::string* gp = p.get("geometryprecision")) {
+    long long n = 0;
+    if (!parse_int(*gp, n) || n < 0 || n > 15)
+      invalid("geometryPrecision", "must be an integer from 0 to 15");
+    q.decimals = static_cast<int>(n);
+  }
+  if (const std::string* d = p.get("distance")) {
+    double dist = 0;
+    if (!parse_double(*d, dist)) invalid("distance", "'" + excerpt(*d) + "' is not a number");
+    if (dist != 0) invalid("distance", "queries with a distance are not supported");
+  }
+
+  // orderByFields: `name [ASC|DESC], ...`
+  if (const std::string* ob = p.get("orderbyfields")) {
+    for (auto token : split(*ob, ',')) {
+      if (token.empty()) continue;
+      std::vector<std::string_view> words;
+      std::size_t i = 0;
+      while (i < token.size()) {
+        while (i < token.size() && std::isspace(static_cast<unsigned char>(token[i]))) ++i;
+        std::size_t j = i;
+        while (j < token.size() && !std::isspace(static_cast<unsigned char>(token[j]))) ++j;
+        if (j > i) words.push_back(token.substr(i, j - i));
+        i = j;
+      }
+      if (words.empty() || words.size() > 2)
+        invalid("orderByFields", "expected 'field [ASC|DESC]', got '" + excerpt(token) + "'");
+      esri::Order o{std::string(words[0]), false};
+      if (words.size() == 2) {
+        if (iequals(words[1], "DESC"))
+          o.descending = true;
+        else if (!iequals(words[1], "ASC"))
+          invalid("orderByFields", "expected ASC or DESC, got '" + excerpt(words[1]) + "'");
+      }
+      q.order_by.push_back(std::move(o));
+    }
+  }
+
+  // outStatistics + groupByFieldsForStatistics
+  if (const std::string* os = p.get("outstatistics")) {
+    json j = parse_json_param("outStatistics", *os);
+    if (j.is_object()) j = json::array({j});
+    if (!j.is_array() || j.empty()) invalid("outStatistics", "must be a non-empty JSON array");
+    if (j.size() > kMaxStatistics) invalid("outStatistics", "too many statistics");
+    for (const auto& s : j) {
+      if (!s.is_object()) invalid("outStatistics", "each statistic must be a JSON object");
+      auto type_it = s.find("statisticType");
+      auto field_it = s.find("onStatisticField");
+      if (type_it == s.end() || !type_it->is_string())
+        invalid("outStatistics", "statisticType is required");
+      if (field_it == s.end() || !field_it->is_string())
+        invalid("outStatistics", "onStatisticField is required");
+      const auto type_name = type_it->get<std::string>();
+      auto type = esri::statistic_type_from_name(type_name);
+      if (!type)
+        invalid("outStatistics", "unsupported statisticType '" + excerpt(type_name) +
+                                     "' (supported: count, sum, min, max, avg, stddev, var)");
+      const auto field_text = std::string(trim(field_it->get<std::string>()));
+      std::optional<int> field;
+      if (field_text == "*" && *type == esri::StatisticType::Count)
+        field = esri::kObjectId;
+      else
+        field = esri::resolve_field(c, field_text);
+      if (!field) invalid("outStatistics", "unknown field '" + excerpt(field_text) + "'");
+      if (*type != esri::StatisticType::Count && *type != esri::StatisticType::Min &&
+          *type != esri::StatisticType::Max && *field != esri::kObjectId) {
+        const auto ft = c.fields[static_cast<std::size_t>(*field)].type;
+        if (ft != layers::FieldType::Integer && ft != layers::FieldType::Double)
+          invalid("outStatistics", std::string(esri::statistic_type_name(*type)) +
+                                       " needs a numeric field, '" + excerpt(field_text) +
+                                       "' is not");
+      }
+      esri::Statistic st{*type, *field, {}};
+      if (auto n = s.find("outStatisticFieldName"); n != s.end() && !n->is_null()) {
+        if (!n->is_string()) invalid("outStatistics", "outStatisticFieldName must be a string");
+        st.out_name = std::string(trim(n->get<std::string>()));
+      }
+      if (st.out_name.empty())
+        st.out_name =
+            std::string(esri::statistic_type_name(*type)) + "_" + esri::field_name(c, *field);
+      bool ok = st.out_name.size() <= 64;
+      for (char ch : st.out_name)
+        if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '_')) ok = false;
+      if (!ok)
+        invalid("outStatistics", "outStatisticFieldName '" + excerpt(st.out_name) +
+                                     "' must be letters, digits and _ (at most 64)");
+      for (const auto& other : q.statistics)
+        if (iequals(other.out_name, st.out_name))
+          invalid("outStatistics", "duplicate outStatisticFieldName '" + st.out_name + "'");
+      q.statistics.push_back(std::move(st));
+    }
+  }
+  if (const std::string* gb = p.get("groupbyfieldsforstatistics")) {
+    if (q.statistics.empty()) invalid("groupByFieldsForStatistics", "needs outStatistics");
+    q.group_by = field_list("groupByFieldsForStatistics", *gb, false);
+  }
+  if (q.distinct && q.statistics.empty()) {
+    // Distinct values of the out fields; with `*` the OID would make every row distinct.
+    if (q.out_fields.size() > 1 && q.out_fields.front() == esri::kObjectId && p.get("outfields") &&
+        trim(*p.get("outfields")) == "*")
+      q.out_fields.erase(q.out_fields.begin());
+  }
+
+  // The spatial filter.
+  std::optional<InputShape> declared;
+  if (const std::string* gt = p.get("geometrytype")) {
+    declared = shape_from_name(trim(*gt));
+    if (!declared) invalid("geometryType", "unsupported geometryType '" + excerpt(*gt) + "'");
+  }
+  esri::SpatialRel rel = esri::SpatialRel::Intersects;
+  if (const std::string* sr = p.get("spatialrel")) {
+    auto parsed = esri::spatial_rel_from_name(trim(*sr));
+    if (!parsed) invalid("spatialRel", "unsupported spatialRel '" + excerpt(*sr) + "'");
+    rel = *parsed;
+  }
+  std::optional<esri::SpatialRef> in_sr;
+  if (const std::string* isr = p.get("insr")) in_sr = parse_spatial_ref("inSR", *isr);
+  if (const std::string* g = p.get("geometry")) {
+    InputGeometry in = parse_geometry(*g, declared);
+    const esri::SpatialRef sr = in.sr.value_or(in_sr.value_or(esri::SpatialRef::Wgs84));
+    esri::SpatialFilter sf;
+    sf.rel = rel;
+    sf.geometry = std::move(in.geometry);
+    sf.envelope = in.shape == InputShape::Envelope && sr != esri::SpatialRef::RdNew;
+    if (sr == esri::SpatialRef::RdNew && in.shape == InputShape::Envelope) densify(sf.geometry, 8);
+    if (sr == esri::SpatialRef::WebMercator) {
+      geo::for_each_xy(sf.geometry, [](geo::XY& xy) { xy = geo::webmercator_to_lonlat(xy); });
+    } else if (sr == esri::SpatialRef::RdNew) {
+      const geo::Transformer& t = m_state.transformers.get(28992, 4326);
+      geo::for_each_xy(sf.geometry, [&](geo::XY& xy) { xy = t.forward(xy); });
+    }
+    bool finite = true;
+    geo::for_each_xy(sf.geometry, [&](geo::XY& xy) {
+      if (!std::isfinite(xy.x) || !std::isfinite(xy.y)) finite = false;
+    });
+    if (!finite) invalid("geometry", "outside the area of use of its spatial reference");
+    q.spatial = std::move(sf);
+  }
+  return q;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Routes
+
+layers::CollectionPtr EsriApi::collection(std::size_t id) const {
+  auto all = m_state.catalogue.all();
+  if (id >= all.size()) return nullptr;
+  return all[id];
+}
+
+std::string EsriApi::base_url(const Request& req) const {
+  if (!m_state.config.server.base_url.empty()) return m_state.config.server.base_url;
+  std::string host = req.header("host");
+  bool ok = !host.empty() && host.size() < 256;
+  for (char c : host)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == ':' || c == '-' ||
+          c == '[' || c == ']'))
+      ok = false;
+  if (!ok) host = m_state.config.server.host + ":" + std::to_string(m_state.config.server.port);
+  return "http://" + host;
+}
+
+std::string EsriApi::info() const {
+  json j;
+  j["currentVersion"] = kCurrentVersion;
+  j["fullVersion"] = kFullVersion;
+  j["authInfo"] = {{"isTokenBasedSecurity", false}};
+  return dump(j);
+}
+
+std::string EsriApi::catalog(const Request& req) const {
+  json j;
+  j["currentVersion"] = kCurrentVersion;
+  j["folders"] = json::array();
+  j["services"] = json::array(
+      {{{"name", kServiceName},
+        {"type", "FeatureServer"},
+        {"url", base_url(req) + "/arcgis/rest/services/" + kServiceName + "/FeatureServer"}}});
+  return dump(j);
+}
+
+std::string EsriApi::service(const Request& /*req*/) const {
+  json layers_list = json::array(), tables = json::array();
+  geo::Box full;
+  std::string copyright;
+  const auto all = m_state.catalogue.all();
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    const auto& c = *all[i];
+    const std::string_view gtype = esri::esri_geometry_type(c.geometry_type);
+    json l = {{"id", i},
+              {"name", c.title.empty() ? c.id : c.title},
+              {"parentLayerId", -1},
+              {"defaultVisibility", true},
+              {"subLayerIds", nullptr},
+              {"minScale", 0},
+              {"maxScale", 0}};
+    if (gtype.empty()) {
+      l["type"] = "Table";
+      tables.push_back(l);
+    } else {
+      l["type"] = "Feature Layer";
+      l["geometryType"] = gtype;
+      layers_list.push_back(l);
+      full.expand(c.extent());
+    }
+    if (copyright.empty()) copyright = c.attribution;
+  }
+  json j;
+  j["currentVersion"] = kCurrentVersion;
+  j["serviceDescription"] = "Buurten, wijken, gebieden and the social base of gemeente " +
+                            m_state.config.gemeentenaam + ".";
+  j["hasVersionedData"] = false;
+  j["supportsDisconnectedEditing"] = false;
+  j["hasStaticData"] = false;
+  j["hasSharedDomains"] = false;
+  j["maxRecordCount"] = m_state.config.server.esri_max_record_count;
+  j["supportedQueryFormats"] = "JSON,geojson";
+  j["supportsVCSProjection"] = false;
+  j["supportedExportFormats"] = "";
+  j["capabilities"] = "Query";
+  j["description"] = "gebieden: " + m_state.config.gemeentenaam;
+  j["copyrightText"] = copyright;
+  j["spatialReference"] = spatial_reference_json(esri::SpatialRef::Wgs84);
+  j["initialExtent"] = extent_json(full, esri::SpatialRef::Wgs84);
+  j["fullExtent"] = extent_json(full, esri::SpatialRef::Wgs84);
+  j["allowGeometryUpdates"] = false;
+  j["units"] = "esriDecimalDegrees";
+  j["supportsAppend"] = false;
+  j["syncEnabled"] = false;
+  j["supportsApplyEditsWithGlobalIds"] = false;
+  j["supportsTilesAndBasicQueriesMode"] = false;
+  j["supportsQueryDataElements"] = false;
+  j["documentInfo"] = {{"Title", "gebieden"},
+                       {"Author", "gemeente " + m_state.config.gemeentenaam},
+                       {"Comments", ""},
+                       {"Subject", "buurten, wijken, gebieden"},
+                       {"Category", ""},
+                       {"Keywords", "buurten,wijken,gebieden," + m_state.config.gemeentenaam}};
+  j["layers"] = layers_list;
+  j["tables"] = tables;
+  return dump(j);
+}
+
+std::string EsriApi::layers(const Request& /*req*/) const {
+  json layers_list = json::array(), tables = json::array();
+  const auto all = m_state.catalogue.all();
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    json l = layer_json(*all[i], i, m_state.config.server.esri_max_record_count);
+    (l["type"] == "Table" ? tables : layers_list).push_back(std::move(l));
+  }
+  return dump(json{{"layers", layers_list}, {"tables", tables}});
+}
+
+std::string EsriApi::layer(const Request& /*req*/, std::size_t id) const {
+  auto c = collection(id);
+  return dump(layer_json(*c, id, m_state.config.server.esri_max_record_count));
+}
+
+std::string EsriApi::query(const EsriParams& params, std::size_t id, bool geojson) const {
+  auto c = collection(id);
+  const esri::Query q = parse_query(params, *c);
+  const esri::Result r = esri::execute(c, q);
+  std::string out;
+  if (geojson)
+    esri::append_result_geojson(out, *c, q, r);
+  else
+    esri::append_result_json(out, *c, q, r);
+  return out;
+}
+
+std::string EsriApi::feature(const EsriParams& params, std::size_t id,
+                             const std::string& oid) const {
+  auto c = collection(id);
+  long long n = 0;
+  if (!parse_int(oid, n) || oid.empty() || !std::isdigit(static_cast<unsigned char>(oid[0])))
+    throw input_error(ErrorCode::NotFound, "path", "no such path");
+  const layers::Feature* f = c->find_objectid(n);
+  if (!f) throw input_error(ErrorCode::NotFound, "objectId", "Feature not found: " + oid);
+  esri::Query q;
+  q.out_fields.push_back(esri::kObjectId);
+  for (std::size_t i = 0; i < c->fields.size(); ++i)
+    if (!c->fields[i].is_private && !iequals(c->fields[i].name, esri::kObjectIdName))
+      q.out_fields.push_back(static_cast<int>(i));
+  q.return_geometry = parse_bool(params, "returnGeometry", true);
+  if (const std::string* sr = params.get("outsr")) q.out_sr = parse_spatial_ref("outSR", *sr);
+  std::vector<esri::Column> columns;
+  for (int field : q.out_fields) columns.push_back(esri::field_column(*c, field));
+  std::string out = R"({"feature":)";
+  esri::append_esri_feature(out, *c, q, columns, *f);
+  out.push_back('}');
+  return out;
+}
+
+std::string EsriApi::dispatch(const Request& req, const std::vector<std::string>& seg,
+                              const EsriParams& params, bool& geojson) const {
+  auto not_found = [&]() -> std::string {
+    throw input_error(ErrorCode::NotFound, "path", "Not found: " + excerpt(req.path, 200));
+  };
+  auto is = [&](std::size_t i, std::string_view name) {
+    return seg.size() > i && iequals(seg[i], name);
+  };
+  const bool features_format = geojson;
+  geojson = false;  // only query answers are GeoJSON
+  if (!is(1, "rest")) return not_found();
+  if (seg.size() == 3 && is(2, "info")) return info();
+  if (!is(2, "services")) return not_found();
+  if (seg.size() == 3) return catalog(req);
+  if (!is(3, kServiceName)) {
+    throw input_error(ErrorCode::NotFound, "service", "Service not found: " + excerpt(seg[3], 100));
+  }
+  if (!is(4, "FeatureServer")) return not_found();
+  if (seg.size() == 5) return service(req);
+  if (seg.size() == 6 && is(5, "layers")) return layers(req);
+  // A layer id: digits only.
+  const std::string& lid = seg[5];
+  long long id = -1;
+  if (lid.empty() ||
+      !std::all_of(lid.begin(), lid.end(),
+                   [](char ch) { return std::isdigit(static_cast<unsigned char>(ch)); }) ||
+      !parse_int(lid, id) || !collection(static_cast<std::size_t>(id)))
+    throw input_error(ErrorCode::NotFound, "layer", "Layer not found: " + excerpt(lid, 40));
+  const auto layer_id = static_cast<std::size_t>(id);
+  if (seg.size() == 6) return layer(req, layer_id);
+  if (seg.size() == 7 && is(6, "query")) {
+    std::string body = query(params, layer_id, features_format);
+    // Counts, ids, extents and statistics are the same JSON in both formats.
+    geojson = features_format && body.rfind(R"({"type":"FeatureCollection")", 0) == 0;
+    return body;
+  }
+  if (seg.size() == 7) return feature(params, layer_id, seg[6]);
+  return not_found();
+}
+
+Response EsriApi::route(const Request& req, const std::vector<std::string>& seg) const {
+  if (req.method == "OPTIONS") return options_response(kAllow);
+  std::string callback;
+  bool pretty = false, geojson = false;
+  std::string body;
+  try {
+    if (req.method != "GET" && req.method != "POST") {
+      Response r;
+      r.status = 405;
+      r.body = error_body(405, "Method not allowed",
+                          "method " + excerpt(req.method, 16) + " is not allowed; use GET or POST");
+      r.headers.emplace_back("Allow", kAllow);
+      return r;
+    }
+    // The callback and format first: errors are rendered with them too.
+    if (auto cb = req.param("callback")) callback = sanitise_callback(*cb);
+    const EsriParams params = EsriParams::from_request(req);
+    if (const std::string* cb = params.get("callback")) callback = sanitise_callback(*cb);
+    if (const std::string* f = params.get("f")) {
+      const std::string fmt = lower(trim(*f));
+      if (fmt == "pjson")
+        pretty = true;
+      else if (fmt == "geojson")
+        geojson = true;
+      else if (fmt != "json")
+        invalid("f", "unsupported format '" + excerpt(*f) + "' (supported: json, pjson, geojson)");
+    }
+    body = dispatch(req, seg, params, geojson);
+  } catch (const input_error& e) {
+    geojson = false;
+    const int code = e.code() == ErrorCode::NotFound ? 404 : 400;
+    std::string message;
+    if (e.code() == ErrorCode::NotFound)
+      message = e.parameter() == "layer"      ? "Layer not found"
+                : e.parameter() == "service"  ? "Service not found"
+                : e.parameter() == "objectId" ? "Feature not found"
+                                              : "Not found";
+    else if (!e.parameter().empty() && e.parameter() != "body")
+      message = "'" + e.parameter() + "' parameter is invalid";
+    else
+      message = "Unable to complete operation.";
+    body = error_body(code, message, e.what());
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << req.method << " " << excerpt(req.path, 200) << ": " << e.what()
+              << std::endl;
+    geojson = false;
+    body = error_body(500, "Unable to complete operation.",
+                      "an unexpected error occurred; it has been logged");
+  }
+  try {
+    return finish(std::move(body), geojson, pretty, callback);
+  } catch (...) {
+    Response r;
+    r.body = R"({"error":{"code":500,"message":"Unable to complete operation.","details":[]}})";
+    return r;
+  }
 }
 
 }  // namespace gebieden::server

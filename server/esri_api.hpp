@@ -1,23 +1,65 @@
 #pragma once
 // Esri GeoServices REST: /arcgis/rest/info and /arcgis/rest/services/gebieden/FeatureServer/...
+//
+// Every layer of the catalogue is a FeatureServer layer whose id is its index in
+// Catalogue::all(). GET and form-encoded POST are served alike (body parameters win over the
+// query string; parameter names are case-insensitive, empty values count as absent). Errors
+// follow ArcGIS: HTTP 200 with {"error":{"code":400|404|500,"message":...,"details":[...]}};
+// only a method other than GET, POST or OPTIONS gets a real HTTP status (405).
 
+#include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "layers/collection.hpp"
+#include "layers/esri_query.hpp"
 #include "server/http_types.hpp"
 
 namespace gebieden::server {
 
 struct ServiceState;
 
+/// The request parameters of an Esri route: query string and form body merged, names
+/// lower-cased, empty values dropped.
+class EsriParams {
+ public:
+  /// Throws input_error for a body that is not form-encoded or is malformed.
+  static EsriParams from_request(const Request& req);
+
+  void set(std::string name, std::string value);
+  /// The value of a (lower-case) parameter, or nullptr when it is absent or empty.
+  const std::string* get(std::string_view lower_name) const;
+
+ private:
+  std::map<std::string, std::string, std::less<>> m_values;
+};
+
 class EsriApi {
  public:
   explicit EsriApi(const ServiceState& state) : m_state(state) {}
 
   /// Route a request under /arcgis; `seg` are the decoded path segments (seg[0] == "arcgis").
+  /// Never throws: failures become ArcGIS error bodies.
   Response route(const Request& req, const std::vector<std::string>& seg) const;
 
+  /// Validate the parameters of `…/FeatureServer/{layer}/query` into a typed query. Throws
+  /// input_error naming the parameter.
+  layers::esri::Query parse_query(const EsriParams& params, const layers::Collection& c) const;
+
  private:
+  std::string dispatch(const Request& req, const std::vector<std::string>& seg,
+                       const EsriParams& params, bool& geojson) const;
+  std::string info() const;
+  std::string catalog(const Request& req) const;
+  std::string service(const Request& req) const;
+  std::string layers(const Request& req) const;
+  std::string layer(const Request& req, std::size_t id) const;
+  std::string query(const EsriParams& params, std::size_t id, bool geojson) const;
+  std::string feature(const EsriParams& params, std::size_t id, const std::string& oid) const;
+  layers::CollectionPtr collection(std::size_t id) const;
+  std::string base_url(const Request& req) const;
+
   const ServiceState& m_state;
 };
 

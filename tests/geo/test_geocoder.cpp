@@ -745,7 +745,7 @@ TEST_CASE("a register with a gemeentecode column keeps one gemeente", "[geocoder
 
 // ==== the real data ==========================================================================
 
-TEST_CASE("the synthetic BAG loads from GeoPackage and CSV, fast", "[geocoder][data]") {
+TEST_CASE("the synthetic BAG loads from GeoPackage and CSV", "[geocoder][data]") {
   GDALAllRegister();
   SourceConfig source;
   source.layer = "verblijfsobject";
@@ -758,9 +758,7 @@ TEST_CASE("the synthetic BAG loads from GeoPackage and CSV, fast", "[geocoder][d
     CHECK(reg.addresses().front().identificatie == "0080010000000001");
     WARN(file << ": " << reg.addresses().size() << " addresses in " << reg.report().seconds
               << " s");
-#if !defined(__SANITIZE_ADDRESS__)
-    CHECK(reg.report().seconds < 2.0);
-#endif
+    // No timing assertion: the machines are shared (bench/bench_geocode measures speed).
   }
   // An area filter keeps only the addresses inside it.
   const auto centre = AddressRegister::load(synthetic("bag_leeuwarden_synthetic.gpkg"), source,

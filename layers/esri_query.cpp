@@ -1,0 +1,714 @@
+#include "layers/esri_query.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <limits>
+#include <map>
+
+#include "geo/crs.hpp"
+#include "geo/error.hpp"
+#include "geo/geos.hpp"
+#include "layers/geojson.hpp"
+
+namespace gebieden::layers::esri {
+
+namespace {
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i])))
+      return false;
+  return true;
+}
+
+bool is_oid_name(std::string_view name) {
+  return iequals(name, kObjectIdName);
+}
+}  // namespace
+
+std::optional<SpatialRef> spatial_ref_from_wkid(long long wkid) {
+  switch (wkid) {
+    case 4326:
+      return SpatialRef::Wgs84;
+    case 102100:
+    case 3857:
+    case 102113:
+    case 900913:
+      return SpatialRef::WebMercator;
+    case 28992:
+      return SpatialRef::RdNew;
+    default:
+      return std::nullopt;
+  }
+}
+
+int wkid(SpatialRef sr) {
+  switch (sr) {
+    case SpatialRef::Wgs84:
+      return 4326;
+    case SpatialRef::WebMercator:
+      return 102100;
+    case SpatialRef::RdNew:
+      return 28992;
+  }
+  return 4326;
+}
+
+int latest_wkid(SpatialRef sr) {
+  return sr == SpatialRef::WebMercator ? 3857 : wkid(sr);
+}
+
+int default_decimals(SpatialRef sr) {
+  // The OGC API's precision, so that both fronts give the same coordinates.
+  switch (sr) {
+    case SpatialRef::Wgs84:
+      return decimals_for(geo::Crs::CRS84);
+    case SpatialRef::WebMercator:
+      return decimals_for(geo::Crs::EPSG3857);
+    case SpatialRef::RdNew:
+      return decimals_for(geo::Crs::EPSG28992);
+  }
+  return decimals_for(geo::Crs::CRS84);
+}
+
+namespace {
+struct RelName {
+  std::string_view name;
+  SpatialRel rel;
+};
+constexpr RelName kRelNames[] = {
+    {"esriSpatialRelIntersects", SpatialRel::Intersects},
+    {"esriSpatialRelEnvelopeIntersects", SpatialRel::EnvelopeIntersects},
+    {"esriSpatialRelIndexIntersects", SpatialRel::EnvelopeIntersects},
+    {"esriSpatialRelContains", SpatialRel::Contains},
+    {"esriSpatialRelWithin", SpatialRel::Within},
+    {"esriSpatialRelTouches", SpatialRel::Touches},
+    {"esriSpatialRelCrosses", SpatialRel::Crosses},
+    {"esriSpatialRelOverlaps", SpatialRel::Overlaps},
+};
+}  // namespace
+
+std::optional<SpatialRel> spatial_rel_from_name(std::string_view name) {
+  for (const auto& r : kRelNames)
+    if (iequals(r.name, name)) return r.rel;
+  return std::nullopt;
+}
+
+const std::vector<std::string>& supported_spatial_rels() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> v;
+    for (const auto& r : kRelNames) v.emplace_back(r.name);
+    return v;
+  }();
+  return names;
+}
+
+std::optional<StatisticType> statistic_type_from_name(std::string_view name) {
+  static constexpr std::pair<std::string_view, StatisticType> names[] = {
+      {"count", StatisticType::Count}, {"sum", StatisticType::Sum},
+      {"min", StatisticType::Min},     {"max", StatisticType::Max},
+      {"avg", StatisticType::Avg},     {"stddev", StatisticType::StdDev},
+      {"var", StatisticType::Var}};
+  for (const auto& [n, t] : names)
+    if (iequals(n, name)) return t;
+  return std::nullopt;
+}
+
+std::string_view statistic_type_name(StatisticType type) {
+  switch (type) {
+    case StatisticType::Count:
+      return "count";
+    case StatisticType::Sum:
+      return "sum";
+    case StatisticType::Min:
+      return "min";
+    case StatisticType::Max:
+      return "max";
+    case StatisticType::Avg:
+      return "avg";
+    case StatisticType::StdDev:
+      return "stddev";
+    case StatisticType::Var:
+      return "var";
+  }
+  return "count";
+}
+
+// ---------------------------------------------------------------------------------------------
+// Schema helpers
+
+std::optional<int> resolve_field(const Collection& c, std::string_view name) {
+  if (name == kObjectIdName) return kObjectId;
+  for (std::size_t i = 0; i < c.fields.size(); ++i)
+    if (!c.fields[i].is_private && c.fields[i].name == name && !is_oid_name(name))
+      return static_cast<int>(i);
+  if (is_oid_name(name)) return kObjectId;
+  std::optional<int> found;
+  for (std::size_t i = 0; i < c.fields.size(); ++i) {
+    if (c.fields[i].is_private || !iequals(c.fields[i].name, name)) continue;
+    if (found) return std::nullopt;  // ambiguous
+    found = static_cast<int>(i);
+  }
+  return found;
+}
+
+std::string field_name(const Collection& c, int field) {
+  if (field == kObjectId) return std::string(kObjectIdName);
+  return c.fields.at(static_cast<std::size_t>(field)).name;
+}
+
+filter::Schema where_schema(const Collection& c) {
+  filter::Schema schema;
+  for (const auto& f : c.fields) {
+    if (f.is_private || is_oid_name(f.name)) continue;
+    filter::FieldType t = filter::FieldType::String;
+    switch (f.type) {
+      case FieldType::String:
+        t = filter::FieldType::String;
+        break;
+      case FieldType::Integer:
+        t = filter::FieldType::Integer;
+        break;
+      case FieldType::Double:
+        t = filter::FieldType::Double;
+        break;
+      case FieldType::Boolean:  // Esri has no booleans: SmallInteger 0/1
+        t = filter::FieldType::Integer;
+        break;
+      case FieldType::Date:
+        t = filter::FieldType::Date;
+        break;
+    }
+    schema.emplace(f.name, t);
+  }
+  schema.emplace(std::string(kObjectIdName), filter::FieldType::Integer);
+  return schema;
+}
+
+ColumnType column_type(FieldType type) {
+  switch (type) {
+    case FieldType::String:
+      return ColumnType::String;
+    case FieldType::Integer:
+      return ColumnType::Integer;
+    case FieldType::Double:
+      return ColumnType::Double;
+    case FieldType::Boolean:
+      return ColumnType::SmallInteger;
+    case FieldType::Date:
+      return ColumnType::Date;
+  }
+  return ColumnType::String;
+}
+
+Column field_column(const Collection& c, int field) {
+  if (field == kObjectId)
+    return Column{std::string(kObjectIdName), std::string(kObjectIdName), ColumnType::OID, 0};
+  const Field& f = c.fields.at(static_cast<std::size_t>(field));
+  Column col{f.name, f.title.empty() ? f.name : f.title, column_type(f.type), 0};
+  if (col.type == ColumnType::String) {
+    // Clients size their attribute tables by `length`: cover the longest value.
+    std::size_t longest = 0;
+    for (const auto& feature : c.features) {
+      const Value& v = feature.values[static_cast<std::size_t>(field)];
+      if (const auto* s = std::get_if<std::string>(&v)) longest = std::max(longest, s->size());
+    }
+    col.length = std::max<std::size_t>(255, longest);
+  }
+  return col;
+}
+
+std::string_view esri_field_type(ColumnType type) {
+  switch (type) {
+    case ColumnType::OID:
+      return "esriFieldTypeOID";
+    case ColumnType::String:
+      return "esriFieldTypeString";
+    case ColumnType::Integer:
+      return "esriFieldTypeInteger";
+    case ColumnType::SmallInteger:
+      return "esriFieldTypeSmallInteger";
+    case ColumnType::Double:
+      return "esriFieldTypeDouble";
+    case ColumnType::Date:
+      return "esriFieldTypeDate";
+  }
+  return "esriFieldTypeString";
+}
+
+std::string_view esri_sql_type(ColumnType type) {
+  switch (type) {
+    case ColumnType::OID:
+    case ColumnType::Integer:
+      return "sqlTypeInteger";
+    case ColumnType::String:
+      return "sqlTypeNVarchar";
+    case ColumnType::SmallInteger:
+      return "sqlTypeSmallInt";
+    case ColumnType::Double:
+      return "sqlTypeDouble";
+    case ColumnType::Date:
+      return "sqlTypeTimestamp";
+  }
+  return "sqlTypeOther";
+}
+
+std::string_view esri_geometry_type(geo::GeometryType type) {
+  switch (type) {
+    case geo::GeometryType::Point:
+      return "esriGeometryPoint";
+    case geo::GeometryType::MultiPoint:
+      return "esriGeometryMultipoint";
+    case geo::GeometryType::LineString:
+    case geo::GeometryType::MultiLineString:
+      return "esriGeometryPolyline";
+    case geo::GeometryType::Polygon:
+    case geo::GeometryType::MultiPolygon:
+      return "esriGeometryPolygon";
+    case geo::GeometryType::None:
+      return "";
+  }
+  return "";
+}
+
+namespace {
+geo::Box lonlat_box_in(const geo::Box& b, SpatialRef sr) {
+  if (!b.valid || sr != SpatialRef::WebMercator) return b;
+  // Web Mercator is monotonic in longitude and latitude separately: the corners suffice.
+  geo::Box out;
+  out.expand(geo::lonlat_to_webmercator(geo::XY{b.minx, b.miny}));
+  out.expand(geo::lonlat_to_webmercator(geo::XY{b.maxx, b.maxy}));
+  return out;
+}
+}  // namespace
+
+geo::Box collection_extent(const Collection& c, SpatialRef sr) {
+  if (sr == SpatialRef::RdNew) return c.extent_rd();
+  return lonlat_box_in(c.extent(), sr);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Evaluation
+
+namespace {
+
+/// Order of values in sorting and grouping: nulls first, numbers across int/double, then the
+/// variant's own order.
+int compare_value(const Value& a, const Value& b) {
+  auto num = [](const Value& v, double& out) {
+    if (const auto* i = std::get_if<std::int64_t>(&v)) {
+      out = static_cast<double>(*i);
+      return true;
+    }
+    if (const auto* d = std::get_if<double>(&v)) {
+      out = *d;
+      return true;
+    }
+    return false;
+  };
+  double x = 0, y = 0;
+  if (num(a, x) && num(b, y)) {
+    if (std::isnan(x) || std::isnan(y)) return std::isnan(x) ? (std::isnan(y) ? 0 : -1) : 1;
+    return x < y ? -1 : x > y ? 1 : 0;
+  }
+  if (a.index() != b.index()) return a.index() < b.index() ? -1 : 1;
+  if (a < b) return -1;
+  if (b < a) return 1;
+  return 0;
+}
+
+int compare_rows(const std::vector<Value>& a, const std::vector<Value>& b) {
+  for (std::size_t i = 0; i < a.size() && i < b.size(); ++i)
+    if (int r = compare_value(a[i], b[i]); r != 0) return r;
+  return 0;
+}
+
+struct RowLess {
+  bool operator()(const std::vector<Value>& a, const std::vector<Value>& b) const {
+    return compare_rows(a, b) < 0;
+  }
+};
+
+Value value_of(const Feature& f, int field) {
+  if (field == kObjectId) return Value{f.objectid};
+  return f.values[static_cast<std::size_t>(field)];
+}
+
+filter::Value to_filter_value(const Value& v, FieldType type) {
+  switch (v.index()) {
+    case 1:
+      return std::int64_t{std::get<bool>(v) ? 1 : 0};
+    case 2:
+      return std::get<std::int64_t>(v);
+    case 3:
+      return std::get<double>(v);
+    case 4: {
+      const auto& s = std::get<std::string>(v);
+      if (type == FieldType::Date)
+        if (auto t = filter::parse_timestamp(s)) return *t;
+      return s;
+    }
+    default:
+      return filter::Value{};
+  }
+}
+
+/// The where clause as a predicate over features.
+class WherePredicate {
+ public:
+  WherePredicate(const Collection& c, const filter::Expr& expr) : m_c(c), m_expr(expr) {
+    for (const auto& name : filter::referenced_properties(expr)) {
+      auto field = resolve_field(c, name);
+      m_names.emplace_back(name, field.value_or(kObjectId - 1));
+    }
+    m_access.value = [this](std::string_view name) -> filter::Value {
+      for (const auto& [n, field] : m_names) {
+        if (n != name) continue;
+        if (field == kObjectId) return m_current->objectid;
+        if (field < 0) return filter::Value{};
+        const auto i = static_cast<std::size_t>(field);
+        return to_filter_value(m_current->values[i], m_c.fields[i].type);
+      }
+      return filter::Value{};
+    };
+  }
+  WherePredicate(const WherePredicate&) = delete;
+  WherePredicate& operator=(const WherePredicate&) = delete;
+
+  bool operator()(const Feature& f) {
+    m_current = &f;
+    return filter::matches(m_expr, m_access);
+  }
+
+ private:
+  const Collection& m_c;
+  const filter::Expr& m_expr;
+  std::vector<std::pair<std::string, int>> m_names;
+  filter::PropertyAccess m_access;
+  const Feature* m_current = nullptr;
+};
+
+/// Exact spatial relations through GEOS prepared geometries (per query, single thread).
+class SpatialPredicate {
+ public:
+  explicit SpatialPredicate(const SpatialFilter& s) : m_filter(s), m_box(s.geometry.bbox()) {
+    if (s.rel == SpatialRel::EnvelopeIntersects) return;
+    if (s.rel == SpatialRel::Intersects && s.envelope) return;
+    try {
+      m_query = geo::to_geos(m_ctx, s.geometry);
+      if (!GEOSisValid_r(m_ctx, m_query.get())) {
+        const bool polygonal = s.geometry.type == geo::GeometryType::Polygon ||
+                               s.geometry.type == geo::GeometryType::MultiPolygon;
+        if (!polygonal)
+          throw input_error(ErrorCode::InvalidParameter, "geometry",
+                            "geometry: not a valid geometry");
+        m_query = geo::make_valid_polygonal(m_ctx, m_query.get());
+      }
+      m_prepared =
+          geo::PreparedPtr(GEOSPrepare_r(m_ctx, m_query.get()), geo::PreparedDeleter{m_ctx.get()});
+    } catch (const geos_error&) {
+      throw input_error(ErrorCode::InvalidParameter, "geometry", "geometry: not a valid geometry");
+    }
+    if (!m_prepared)
+      throw input_error(ErrorCode::InvalidParameter, "geometry", "geometry: not a valid geometry");
+  }
+
+  bool operator()(const Feature& f) {
+    if (f.wgs84.empty()) return false;
+    if (!f.bbox.intersects(m_box)) return false;
+    if (m_filter.rel == SpatialRel::EnvelopeIntersects) return true;
+    if (!m_prepared) return intersects_box(f.wgs84, m_box);
+    geo::GeomPtr g;
+    try {
+      g = geo::to_geos(m_ctx, f.wgs84);
+    } catch (const geos_error&) {
+      return false;
+    }
+    char r = 0;
+    const GEOSPreparedGeometry* q = m_prepared.get();
+    switch (m_filter.rel) {
+      case SpatialRel::Intersects:
+        r = GEOSPreparedIntersects_r(m_ctx, q, g.get());
+        break;
+      case SpatialRel::Contains:
+        r = GEOSPreparedContains_r(m_ctx, q, g.get());
+        break;
+      case SpatialRel::Within:
+        r = GEOSPreparedWithin_r(m_ctx, q, g.get());
+        break;
+      case SpatialRel::Touches:
+        r = GEOSPreparedTouches_r(m_ctx, q, g.get());
+        break;
+      case SpatialRel::Crosses:
+        r = GEOSPreparedCrosses_r(m_ctx, q, g.get());
+        break;
+      case SpatialRel::Overlaps:
+        r = GEOSPreparedOverlaps_r(m_ctx, q, g.get());
+        break;
+      case SpatialRel::EnvelopeIntersects:
+        r = 1;
+        break;
+    }
+    return r == 1;
+  }
+
+  const geo::Box& box() const { return m_box; }
+
+ private:
+  const SpatialFilter& m_filter;
+  geo::Box m_box;
+  geo::GeosContext m_ctx;
+  geo::GeomPtr m_query;
+  geo::PreparedPtr m_prepared;
+};
+
+std::size_t page_limit(const Query& q) {
+  const std::size_t max = std::max<std::size_t>(q.max_record_count, 1);
+  return q.record_count == 0 ? max : std::min(q.record_count, max);
+}
+
+/// Sort and page a table by `order` (resolved against its columns), default: all columns.
+void sort_and_page(Table& t, const Query& q, bool exceeded_paging, Result& r) {
+  std::vector<std::pair<std::size_t, bool>> keys;
+  for (const auto& o : q.order_by) {
+    std::optional<std::size_t> found;
+    for (std::size_t i = 0; i < t.columns.size() && !found; ++i)
+      if (t.columns[i].name == o.column) found = i;
+    for (std::size_t i = 0; i < t.columns.size() && !found; ++i)
+      if (iequals(t.columns[i].name, o.column)) found = i;
+    if (!found)
+      throw input_error(ErrorCode::InvalidParameter, "orderByFields",
+                        "orderByFields: '" + o.column.substr(0, 60) + "' is not in the result");
+    keys.emplace_back(*found, o.descending);
+  }
+  if (!keys.empty()) {
+    std::stable_sort(t.rows.begin(), t.rows.end(), [&](const auto& a, const auto& b) {
+      for (const auto& [i, desc] : keys) {
+        int c = compare_value(a[i], b[i]);
+        if (desc) c = -c;
+        if (c != 0) return c < 0;
+      }
+      return false;
+    });
+  }
+  if (!exceeded_paging) return;
+  const std::size_t total = t.rows.size();
+  const std::size_t begin = std::min(q.offset, total);
+  const std::size_t end = std::min(total, begin + page_limit(q));
+  r.exceeded_transfer_limit = end < total;
+  t.rows = std::vector<std::vector<Value>>(t.rows.begin() + static_cast<std::ptrdiff_t>(begin),
+                                           t.rows.begin() + static_cast<std::ptrdiff_t>(end));
+}
+
+struct Accumulator {
+  std::int64_t count = 0;  // non-null values
+  double sum = 0, mean = 0, m2 = 0;
+  std::size_t numeric = 0;
+  Value min, max;
+
+  void add(const Value& v) {
+    if (std::holds_alternative<std::monostate>(v)) return;
+    ++count;
+    if (std::holds_alternative<std::monostate>(min) || compare_value(v, min) < 0) min = v;
+    if (std::holds_alternative<std::monostate>(max) || compare_value(v, max) > 0) max = v;
+    double x = 0;
+    if (const auto* i = std::get_if<std::int64_t>(&v))
+      x = static_cast<double>(*i);
+    else if (const auto* d = std::get_if<double>(&v))
+      x = *d;
+    else if (const auto* b = std::get_if<bool>(&v))
+      x = *b ? 1 : 0;
+    else
+      return;
+    ++numeric;
+    sum += x;
+    const double delta = x - mean;
+    mean += delta / static_cast<double>(numeric);
+    m2 += delta * (x - mean);
+  }
+
+  Value result(StatisticType type) const {
+    switch (type) {
+      case StatisticType::Count:
+        return Value{count};
+      case StatisticType::Sum:
+        return numeric ? Value{sum} : Value{};
+      case StatisticType::Avg:
+        return numeric ? Value{mean} : Value{};
+      case StatisticType::Min:
+        return min;
+      case StatisticType::Max:
+        return max;
+      case StatisticType::Var:  // sample variance, as SQL VAR / VAR_SAMP
+        return numeric > 1 ? Value{m2 / static_cast<double>(numeric - 1)} : Value{};
+      case StatisticType::StdDev:
+        return numeric > 1 ? Value{std::sqrt(m2 / static_cast<double>(numeric - 1))} : Value{};
+    }
+    return Value{};
+  }
+};
+
+Column statistic_column(const Collection& c, const Statistic& s) {
+  Column col{s.out_name, s.out_name, ColumnType::Double, 0};
+  switch (s.type) {
+    case StatisticType::Count:
+      col.type = ColumnType::Integer;
+      break;
+    case StatisticType::Min:
+    case StatisticType::Max: {
+      Column src = field_column(c, s.field);
+      col.type = src.type == ColumnType::OID ? ColumnType::Integer : src.type;
+      col.length = src.length;
+      break;
+    }
+    default:
+      break;
+  }
+  return col;
+}
+
+}  // namespace
+
+Result execute(const CollectionPtr& collection, const Query& q) {
+  const Collection& c = *collection;
+  Result r;
+
+  std::optional<WherePredicate> where;
+  if (q.where) where.emplace(c, *q.where);
+  std::optional<SpatialPredicate> spatial;
+  if (q.spatial) spatial.emplace(*q.spatial);
+
+  FeatureQuery fq;
+  fq.crs = geo::Crs::CRS84;
+  if (spatial) fq.bbox = spatial->box();
+  if (where || spatial || q.object_ids) {
+    fq.predicate = [&](const Feature& f) {
+      if (q.object_ids &&
+          !std::binary_search(q.object_ids->begin(), q.object_ids->end(), f.objectid))
+        return false;
+      if (spatial && !(*spatial)(f)) return false;
+      if (where && !(*where)(f)) return false;
+      return true;
+    };
+  }
+
+  const bool features_mode =
+      q.statistics.empty() && !q.distinct && !q.extent_only && !q.count_only && !q.ids_only;
+  if (features_mode) {
+    for (const auto& o : q.order_by) {
+      auto field = resolve_field(c, o.column);
+      if (!field)
+        throw input_error(ErrorCode::InvalidParameter, "orderByFields",
+                          "orderByFields: unknown field '" + o.column.substr(0, 60) + "'");
+      fq.sort.push_back(SortKey{*field, o.descending});
+    }
+    fq.offset = q.offset;
+    fq.limit = page_limit(q);
+    r.kind = Result::Kind::Features;
+    r.page = run_query(collection, fq);
+    r.exceeded_transfer_limit = q.offset + r.page.features.size() < r.page.number_matched;
+    for (int f : q.out_fields) r.columns.push_back(field_column(c, f));
+    return r;
+  }
+
+  // Every other answer looks at all matches.
+  fq.offset = 0;
+  fq.limit = std::numeric_limits<std::size_t>::max();
+  FeaturePage all = run_query(collection, fq);
+
+  if (!q.statistics.empty()) {
+    r.kind = Result::Kind::Table;
+    std::map<std::vector<Value>, std::vector<Accumulator>, RowLess> groups;
+    std::vector<Value> key(q.group_by.size());
+    for (const Feature* f : all.features) {
+      for (std::size_t i = 0; i < q.group_by.size(); ++i) key[i] = value_of(*f, q.group_by[i]);
+      auto [it, inserted] = groups.try_emplace(key);
+      if (inserted) it->second.resize(q.statistics.size());
+      for (std::size_t s = 0; s < q.statistics.size(); ++s)
+        it->second[s].add(value_of(*f, q.statistics[s].field));
+    }
+    // Without grouping, one row even when nothing matched (count 0).
+    if (q.group_by.empty() && groups.empty())
+      groups.try_emplace(std::vector<Value>{}, std::vector<Accumulator>(q.statistics.size()));
+    for (const auto& s : q.statistics) r.table.columns.push_back(statistic_column(c, s));
+    for (int g : q.group_by) {
+      Column col = field_column(c, g);
+      if (col.type == ColumnType::OID) col.type = ColumnType::Integer;
+      r.table.columns.push_back(col);
+    }
+    for (const auto& [k, accs] : groups) {
+      std::vector<Value> row;
+      row.reserve(accs.size() + k.size());
+      for (std::size_t s = 0; s < accs.size(); ++s)
+        row.push_back(accs[s].result(q.statistics[s].type));
+      row.insert(row.end(), k.begin(), k.end());
+      r.table.rows.push_back(std::move(row));
+    }
+    sort_and_page(r.table, q, q.offset > 0 || q.record_count > 0, r);
+    return r;
+  }
+
+  if (q.distinct) {
+    std::vector<int> fields = q.out_fields;
+    for (int f : fields) r.table.columns.push_back(field_column(c, f));
+    std::vector<std::vector<Value>> rows;
+    rows.reserve(all.features.size());
+    for (const Feature* f : all.features) {
+      std::vector<Value> row;
+      row.reserve(fields.size());
+      for (int field : fields) row.push_back(value_of(*f, field));
+      rows.push_back(std::move(row));
+    }
+    std::sort(rows.begin(), rows.end(), RowLess{});
+    rows.erase(std::unique(rows.begin(), rows.end(),
+                           [](const auto& a, const auto& b) { return compare_rows(a, b) == 0; }),
+               rows.end());
+    if (q.count_only) {
+      r.kind = Result::Kind::Count;
+      r.count = rows.size();
+      return r;
+    }
+    r.kind = Result::Kind::Table;
+    r.table.rows = std::move(rows);
+    sort_and_page(r.table, q, true, r);
+    return r;
+  }
+
+  r.count = all.features.size();
+  if (q.extent_only) {
+    r.kind = Result::Kind::Extent;
+    geo::Box box;
+    for (const Feature* f : all.features) {
+      if (q.out_sr == SpatialRef::RdNew)
+        box.expand(f->rd.bbox());
+      else
+        box.expand(f->bbox);
+    }
+    r.extent = q.out_sr == SpatialRef::RdNew ? box : lonlat_box_in(box, q.out_sr);
+    return r;
+  }
+  if (q.count_only) {
+    r.kind = Result::Kind::Count;
+    return r;
+  }
+  // ids only
+  r.kind = Result::Kind::ObjectIds;
+  if (!q.order_by.empty()) {
+    FeatureQuery sorted = fq;
+    for (const auto& o : q.order_by) {
+      auto field = resolve_field(c, o.column);
+      if (!field)
+        throw input_error(ErrorCode::InvalidParameter, "orderByFields",
+                          "orderByFields: unknown field '" + o.column.substr(0, 60) + "'");
+      sorted.sort.push_back(SortKey{*field, o.descending});
+    }
+    all = run_query(collection, sorted);
+  }
+  r.object_ids.reserve(all.features.size());
+  for (const Feature* f : all.features) r.object_ids.push_back(f->objectid);
+  return r;
+}
+
+}  // namespace gebieden::layers::esri
