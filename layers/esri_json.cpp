@@ -139,7 +139,7 @@ void append_attribute(std::string& out, const Value& v, ColumnType type) {
   append_value(out, v);
 }
 
-void append_column(std::string& out, const Column& column) {
+void append_column(std::string& out, const Column& column, bool layer_info) {
   out += R"({"name":)";
   append_json_string(out, column.name);
   out += R"(,"type":")";
@@ -154,6 +154,10 @@ void append_column(std::string& out, const Column& column) {
     out += std::to_string(column.length);
   } else if (column.type == ColumnType::Date) {
     out += R"(,"length":8)";
+  }
+  if (layer_info) {
+    out += column.type == ColumnType::OID ? R"(,"nullable":false)" : R"(,"nullable":true)";
+    out += R"(,"editable":false)";
   }
   out += R"(,"domain":null,"defaultValue":null})";
 }
@@ -262,19 +266,39 @@ int decimals_of(const Query& q) {
 }
 }  // namespace
 
-void append_esri_feature(std::string& out, const Collection& c, const Query& q,
-                         const std::vector<Column>& columns, const Feature& f) {
-  out += R"({"attributes":{)";
+namespace {
+/// `"name":` of every column, escaped once per answer instead of once per feature.
+std::vector<std::string> member_keys(const std::vector<Column>& columns) {
+  std::vector<std::string> keys;
+  keys.reserve(columns.size());
+  for (const auto& col : columns) {
+    std::string k;
+    append_json_string(k, col.name);
+    k.push_back(':');
+    keys.push_back(std::move(k));
+  }
+  return keys;
+}
+
+/// The out fields of a feature as JSON members (no braces).
+void append_members(std::string& out, const Query& q, const std::vector<Column>& columns,
+                    const std::vector<std::string>& keys, const Feature& f) {
   for (std::size_t k = 0; k < q.out_fields.size(); ++k) {
     if (k) out.push_back(',');
-    append_json_string(out, columns[k].name);
-    out.push_back(':');
+    out += keys[k];
     const int field = q.out_fields[k];
     if (field == kObjectId)
       out += std::to_string(f.objectid);
     else
       append_attribute(out, f.values[static_cast<std::size_t>(field)], columns[k].type);
   }
+}
+
+void append_feature_with_keys(std::string& out, const Collection& c, const Query& q,
+                              const std::vector<Column>& columns,
+                              const std::vector<std::string>& keys, const Feature& f) {
+  out += R"({"attributes":{)";
+  append_members(out, q, columns, keys, f);
   out.push_back('}');
   if (q.return_geometry && c.geometry_type != GeometryType::None) {
     const geo::Geometry& g = q.out_sr == SpatialRef::RdNew ? f.rd : f.wgs84;
@@ -284,6 +308,12 @@ void append_esri_feature(std::string& out, const Collection& c, const Query& q,
     }
   }
   out.push_back('}');
+}
+}  // namespace
+
+void append_esri_feature(std::string& out, const Collection& c, const Query& q,
+                         const std::vector<Column>& columns, const Feature& f) {
+  append_feature_with_keys(out, c, q, columns, member_keys(columns), f);
 }
 
 void append_result_json(std::string& out, const Collection& c, const Query& q, const Result& r) {
@@ -303,9 +333,10 @@ void append_result_json(std::string& out, const Collection& c, const Query& q, c
   out += R"(,"hasZ":false,"hasM":false,)";
   append_columns(out, r.columns);
   out += R"(,"features":[)";
+  const auto keys = member_keys(r.columns);
   for (std::size_t i = 0; i < features.size(); ++i) {
     if (i) out.push_back(',');
-    append_esri_feature(out, c, q, r.columns, *features[i]);
+    append_feature_with_keys(out, c, q, r.columns, keys, *features[i]);
   }
   out += R"(],"exceededTransferLimit":)";
   append_bool(out, r.exceeded_transfer_limit);
@@ -327,6 +358,7 @@ void append_result_geojson(std::string& out, const Collection& /*c*/, const Quer
   out += R"(,"properties":{"exceededTransferLimit":)";
   append_bool(out, r.exceeded_transfer_limit);
   out += R"(},"features":[)";
+  const auto keys = member_keys(r.columns);
   const geo::Crs crs = q.out_sr == SpatialRef::Wgs84         ? geo::Crs::CRS84
                        : q.out_sr == SpatialRef::WebMercator ? geo::Crs::EPSG3857
                                                              : geo::Crs::EPSG28992;
@@ -343,16 +375,7 @@ void append_result_geojson(std::string& out, const Collection& /*c*/, const Quer
     else
       append_geometry(out, geometry_in(f, crs), decimals);
     out += R"(,"properties":{)";
-    for (std::size_t k = 0; k < q.out_fields.size(); ++k) {
-      if (k) out.push_back(',');
-      append_json_string(out, r.columns[k].name);
-      out.push_back(':');
-      const int field = q.out_fields[k];
-      if (field == kObjectId)
-        out += std::to_string(f.objectid);
-      else
-        append_attribute(out, f.values[static_cast<std::size_t>(field)], r.columns[k].type);
-    }
+    append_members(out, q, r.columns, keys, f);
     out += "}}";
   }
   out += "]}";

@@ -25,8 +25,8 @@ void append_esri_geometry(std::string& out, const geo::Geometry& g, geo::Geometr
 /// An attribute value for a column of type `type` (dates as epoch milliseconds, booleans 0/1).
 void append_attribute(std::string& out, const Value& v, ColumnType type);
 
-/// A `fields` array entry.
-void append_column(std::string& out, const Column& column);
+/// A `fields` array entry; `layer_info` adds `nullable` and `editable` (layer JSON).
+void append_column(std::string& out, const Column& column, bool layer_info = false);
 
 /// One feature `{"attributes":{...},"geometry":{...}}` with the query's out fields, spatial
 /// reference and precision; `columns` are the out fields' columns (Result::columns).

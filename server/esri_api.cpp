@@ -13,6 +13,7 @@
 #include "geo/error.hpp"
 #include "layers/esri_json.hpp"
 #include "layers/filter.hpp"
+#include "layers/json_format.hpp"
 #include "server/service.hpp"
 
 #ifndef GEBIEDEN_STYLES_DIR
@@ -366,20 +367,6 @@ json extent_json(const geo::Box& b, esri::SpatialRef sr) {
               {"spatialReference", spatial_reference_json(sr)}};
 }
 
-json column_json(const esri::Column& col) {
-  json j = {{"name", col.name},
-            {"type", esri::esri_field_type(col.type)},
-            {"alias", col.alias},
-            {"sqlType", esri::esri_sql_type(col.type)}};
-  if (col.type == esri::ColumnType::String) j["length"] = col.length;
-  if (col.type == esri::ColumnType::Date) j["length"] = 8;
-  j["nullable"] = col.type != esri::ColumnType::OID;
-  j["editable"] = false;
-  j["domain"] = nullptr;
-  j["defaultValue"] = nullptr;
-  return j;
-}
-
 json default_renderer(geo::GeometryType type) {
   using T = geo::GeometryType;
   json symbol;
@@ -391,7 +378,11 @@ json default_renderer(geo::GeometryType type) {
               {"angle", 0},
               {"xoffset", 0},
               {"yoffset", 0},
-              {"outline", {{"color", {255, 255, 255, 255}}, {"width", 1}}}};
+              {"outline",
+               {{"type", "esriSLS"},
+                {"style", "esriSLSSolid"},
+                {"color", {255, 255, 255, 255}},
+                {"width", 1}}}};
   } else if (type == T::LineString || type == T::MultiLineString) {
     symbol = {{"type", "esriSLS"},
               {"style", "esriSLSSolid"},
@@ -442,98 +433,137 @@ json drawing_info(const layers::Collection& c) {
               {"labelingInfo", nullptr}};
 }
 
-json layer_json(const layers::Collection& c, std::size_t id, int max_records) {
-  const std::string_view gtype = esri::esri_geometry_type(c.geometry_type);
-  const bool table = gtype.empty();
-  json fields = json::array();
-  fields.push_back(column_json(esri::field_column(c, esri::kObjectId)));
-  for (std::size_t i = 0; i < c.fields.size(); ++i) {
-    if (c.fields[i].is_private || iequals(c.fields[i].name, esri::kObjectIdName)) continue;
-    fields.push_back(column_json(esri::field_column(c, static_cast<int>(i))));
-  }
-  std::string display = c.display_field;
-  if (display.empty() || !esri::resolve_field(c, display)) display = "OBJECTID";
-
-  json j;
-  j["currentVersion"] = kCurrentVersion;
-  j["id"] = id;
-  j["name"] = c.title.empty() ? c.id : c.title;
-  j["type"] = table ? "Table" : "Feature Layer";
-  j["description"] = c.description;
-  j["copyrightText"] = c.attribution;
-  j["defaultVisibility"] = true;
-  j["editingInfo"] = {{"lastEditDate", nullptr}};
-  j["isDataVersioned"] = false;
-  j["supportsRollbackOnFailureParameter"] = false;
-  if (!table) j["geometryType"] = gtype;
-  j["minScale"] = 0;
-  j["maxScale"] = 0;
-  if (!table) j["extent"] = extent_json(c.extent(), esri::SpatialRef::Wgs84);
-  if (!table) j["drawingInfo"] = drawing_info(c);
-  j["hasZ"] = false;
-  j["hasM"] = false;
-  j["allowGeometryUpdates"] = false;
-  j["hasAttachments"] = false;
-  j["htmlPopupType"] = "esriServerHTMLPopupTypeNone";
-  j["objectIdField"] = "OBJECTID";
-  j["uniqueIdField"] = {{"name", "OBJECTID"}, {"isSystemMaintained", true}};
-  j["globalIdField"] = "";
-  j["displayField"] = display;
-  j["typeIdField"] = "";
-  j["fields"] = fields;
-  j["geometryField"] = table ? json() : json{{"name", "Shape"}, {"type", "esriFieldTypeGeometry"}};
-  j["indexes"] = json::array();
-  j["dateFieldsTimeReference"] = {{"timeZone", "UTC"}, {"respectsDaylightSaving", false}};
-  j["types"] = json::array();
-  j["templates"] = json::array();
-  j["relationships"] = json::array();
-  j["maxRecordCount"] = max_records;
-  j["standardMaxRecordCount"] = max_records;
-  j["tileMaxRecordCount"] = max_records;
-  j["standardMaxRecordCountNoGeometry"] = max_records;
-  j["maxRecordCountFactor"] = 1;
-  j["supportedQueryFormats"] = "JSON,geojson";
-  j["capabilities"] = "Query";
-  j["useStandardizedQueries"] = true;
-  j["supportsAdvancedQueries"] = true;
-  j["supportsStatistics"] = true;
-  j["supportsExceedsLimitStatistics"] = false;
-  j["supportsCoordinatesQuantization"] = false;
-  j["supportsDatumTransformation"] = false;
-  j["supportsValidateSql"] = false;
-  j["supportsCalculate"] = false;
-  j["supportsTruncate"] = false;
-  j["advancedQueryCapabilities"] = {{"supportsPagination", true},
-                                    {"supportsPaginationOnAggregatedQueries", true},
-                                    {"supportsQueryRelatedPagination", false},
-                                    {"supportsQueryWithDistance", false},
-                                    {"supportsReturningQueryExtent", true},
-                                    {"supportsStatistics", true},
-                                    {"supportsOrderBy", true},
-                                    {"supportsDistinct", true},
-                                    {"supportsQueryWithResultType", false},
-                                    {"supportsSqlExpression", false},
-                                    {"supportsAdvancedQueryRelated", false},
-                                    {"supportsCountDistinct", false},
-                                    {"supportsPercentileStatistics", false},
-                                    {"supportsLod", false},
-                                    {"supportsQueryWithLodSR", false},
-                                    {"supportsReturningGeometryCentroid", false},
-                                    {"supportsQueryWithDatumTransformation", false},
-                                    {"supportsHavingClause", false},
-                                    {"supportsOutFieldSQLExpression", false},
-                                    {"supportsMaxRecordCountFactor", false},
-                                    {"supportsTopFeaturesQuery", false},
-                                    {"supportsDisjointSpatialRel", false},
-                                    {"supportsQueryWithCacheHint", false}};
-  j["supportedSpatialRelationships"] = esri::supported_spatial_rels();
-  j["ownershipBasedAccessControlForFeatures"] = {{"allowOthersToQuery", true}};
-  j["archivingInfo"] = {{"supportsQueryWithHistoricMoment", false}, {"startArchivingMoment", -1}};
-  return j;
-}
-
 std::string dump(const json& j) {
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+/// `,"key":` (the layer JSON is written straight into a string: clients ask for it often).
+void key(std::string& out, std::string_view k) {
+  out.push_back(',');
+  out.push_back('"');
+  out += k;
+  out += "\":";
+}
+
+void append_string_member(std::string& out, std::string_view k, std::string_view value) {
+  key(out, k);
+  layers::append_json_string(out, value);
+}
+
+void append_extent(std::string& out, const geo::Box& b, esri::SpatialRef sr) {
+  out += R"({"xmin":)";
+  auto num = [&](double v) {
+    if (b.valid)
+      layers::append_number(out, v, 12);
+    else
+      out += "null";
+  };
+  num(b.minx);
+  out += R"(,"ymin":)";
+  num(b.miny);
+  out += R"(,"xmax":)";
+  num(b.maxx);
+  out += R"(,"ymax":)";
+  num(b.maxy);
+  out += R"(,"spatialReference":)";
+  esri::append_spatial_reference(out, sr);
+  out.push_back('}');
+}
+
+/// The layer JSON (`…/FeatureServer/{id}`, and each entry of `…/layers`).
+void append_layer_json(std::string& out, const layers::Collection& c, std::size_t id,
+                       int max_records) {
+  const std::string_view gtype = esri::esri_geometry_type(c.geometry_type);
+  const bool table = gtype.empty();
+  std::string display = c.display_field;
+  if (display.empty() || !esri::resolve_field(c, display)) display = "OBJECTID";
+  const std::string max = std::to_string(max_records);
+
+  out += R"({"currentVersion":11.2,"id":)";
+  out += std::to_string(id);
+  append_string_member(out, "name", c.title.empty() ? c.id : c.title);
+  append_string_member(out, "type", table ? "Table" : "Feature Layer");
+  append_string_member(out, "description", c.description);
+  append_string_member(out, "copyrightText", c.attribution);
+  out += R"(,"defaultVisibility":true,"editingInfo":{"lastEditDate":null},)"
+         R"("isDataVersioned":false,"supportsRollbackOnFailureParameter":false)";
+  if (!table) append_string_member(out, "geometryType", gtype);
+  out += R"(,"minScale":0,"maxScale":0)";
+  if (!table) {
+    key(out, "extent");
+    append_extent(out, c.extent(), esri::SpatialRef::Wgs84);
+    key(out, "drawingInfo");
+    out += dump(drawing_info(c));
+  }
+  out += R"(,"hasZ":false,"hasM":false,"allowGeometryUpdates":false,"hasAttachments":false,)"
+         R"("htmlPopupType":"esriServerHTMLPopupTypeNone","objectIdField":"OBJECTID",)"
+         R"("uniqueIdField":{"name":"OBJECTID","isSystemMaintained":true},"globalIdField":"")";
+  append_string_member(out, "displayField", display);
+  out += R"(,"typeIdField":"","fields":[)";
+  esri::append_column(out, esri::field_column(c, esri::kObjectId), true);
+  for (std::size_t i = 0; i < c.fields.size(); ++i) {
+    if (c.fields[i].is_private || iequals(c.fields[i].name, esri::kObjectIdName)) continue;
+    out.push_back(',');
+    esri::append_column(out, esri::field_column(c, static_cast<int>(i)), true);
+  }
+  out += "]";
+  key(out, "geometryField");
+  out += table ? "null" : R"({"name":"Shape","type":"esriFieldTypeGeometry"})";
+  out += R"(,"indexes":[],"dateFieldsTimeReference":{"timeZone":"UTC",)"
+         R"("respectsDaylightSaving":false},"types":[],"templates":[],"relationships":[])";
+  for (const char* k : {"maxRecordCount", "standardMaxRecordCount", "tileMaxRecordCount",
+                        "standardMaxRecordCountNoGeometry"}) {
+    key(out, k);
+    out += max;
+  }
+  // The constant rest: what the layer can do.
+  static const std::string capabilities = [] {
+    json j;
+    j["maxRecordCountFactor"] = 1;
+    j["supportedQueryFormats"] = "JSON,geojson";
+    j["capabilities"] = "Query";
+    j["useStandardizedQueries"] = true;
+    j["supportsAdvancedQueries"] = true;
+    j["supportsStatistics"] = true;
+    j["supportsExceedsLimitStatistics"] = false;
+    j["supportsCoordinatesQuantization"] = false;
+    j["supportsDatumTransformation"] = false;
+    j["supportsValidateSql"] = false;
+    j["supportsCalculate"] = false;
+    j["supportsTruncate"] = false;
+    j["advancedQueryCapabilities"] = {{"supportsPagination", true},
+                                      {"supportsPaginationOnAggregatedQueries", true},
+                                      {"supportsQueryRelatedPagination", false},
+                                      {"supportsQueryWithDistance", false},
+                                      {"supportsReturningQueryExtent", true},
+                                      {"supportsStatistics", true},
+                                      {"supportsOrderBy", true},
+                                      {"supportsDistinct", true},
+                                      {"supportsQueryWithResultType", false},
+                                      {"supportsSqlExpression", false},
+                                      {"supportsAdvancedQueryRelated", false},
+                                      {"supportsCountDistinct", false},
+                                      {"supportsPercentileStatistics", false},
+                                      {"supportsLod", false},
+                                      {"supportsQueryWithLodSR", false},
+                                      {"supportsReturningGeometryCentroid", false},
+                                      {"supportsQueryWithDatumTransformation", false},
+                                      {"supportsHavingClause", false},
+                                      {"supportsOutFieldSQLExpression", false},
+                                      {"supportsMaxRecordCountFactor", false},
+                                      {"supportsTopFeaturesQuery", false},
+                                      {"supportsDisjointSpatialRel", false},
+                                      {"supportsQueryWithCacheHint", false}};
+    j["supportedSpatialRelationships"] = esri::supported_spatial_rels();
+    j["ownershipBasedAccessControlForFeatures"] = {{"allowOthersToQuery", true}};
+    j["archivingInfo"] = {{"supportsQueryWithHistoricMoment", false}, {"startArchivingMoment", -1}};
+    std::string text = dump(j);
+    text.front() = ',';  // members to append: drop the braces
+    text.pop_back();
+    return text;
+  }();
+  out += capabilities;
+  out.push_back('}');
 }
 
 /// The ArcGIS error body (HTTP 200): {"error":{"code":…,"message":…,"details":[…]}}.
@@ -923,18 +953,24 @@ std::string EsriApi::service(const Request& /*req*/) const {
 }
 
 std::string EsriApi::layers(const Request& /*req*/) const {
-  json layers_list = json::array(), tables = json::array();
   const auto all = m_state.catalogue.all();
+  std::string layers_out = R"({"layers":[)", tables_out;
+  bool first_layer = true;
   for (std::size_t i = 0; i < all.size(); ++i) {
-    json l = layer_json(*all[i], i, m_state.config.server.esri_max_record_count);
-    (l["type"] == "Table" ? tables : layers_list).push_back(std::move(l));
+    const bool table = all[i]->geometry_type == geo::GeometryType::None;
+    std::string& out = table ? tables_out : layers_out;
+    if (table ? !tables_out.empty() : !first_layer) out.push_back(',');
+    if (!table) first_layer = false;
+    append_layer_json(out, *all[i], i, m_state.config.server.esri_max_record_count);
   }
-  return dump(json{{"layers", layers_list}, {"tables", tables}});
+  return layers_out + R"(],"tables":[)" + tables_out + "]}";
 }
 
 std::string EsriApi::layer(const Request& /*req*/, std::size_t id) const {
-  auto c = collection(id);
-  return dump(layer_json(*c, id, m_state.config.server.esri_max_record_count));
+  std::string out;
+  out.reserve(8192);
+  append_layer_json(out, *collection(id), id, m_state.config.server.esri_max_record_count);
+  return out;
 }
 
 std::string EsriApi::query(const EsriParams& params, std::size_t id, bool geojson) const {

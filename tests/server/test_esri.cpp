@@ -893,6 +893,19 @@ TEST_CASE("esri: private fields never appear, dates are epoch ms, booleans 0/1, 
   table->features.push_back(row);
   table->finalize();
   state->catalogue.add(table);
+  auto lines = std::make_shared<layers::Collection>();
+  lines->id = "lijnen-zonder-stijl";
+  lines->title = "Lijnen";
+  lines->geometry_type = geo::GeometryType::LineString;
+  layers::Feature line;
+  line.id = "l1";
+  line.objectid = 7;
+  line.wgs84 = geo::Geometry{geo::GeometryType::LineString, {{{{5.78, 53.2}, {5.79, 53.21}}}}};
+  line.rd = line.wgs84;
+  to_rd.forward(line.rd);
+  lines->features.push_back(line);
+  lines->finalize();
+  state->catalogue.add(lines);
   const server::Service svc(state);
   auto q = [&](const std::string& path, Query query) {
     auto r = call(svc, "GET", path, std::move(query));
@@ -912,10 +925,21 @@ TEST_CASE("esri: private fields never appear, dates are epoch ms, booleans 0/1, 
                                                     {"datum", "esriFieldTypeDate"},
                                                     {"aantal", "esriFieldTypeInteger"}});
   auto svc_json = q(kFs, {});
-  CHECK(svc_json["layers"].size() == 1);
+  CHECK(svc_json["layers"].size() == 2);
   REQUIRE(svc_json["tables"].size() == 1);
   CHECK(svc_json["tables"][0]["type"] == "Table");
   CHECK(q(kFs + "/1", {})["type"] == "Table");
+  // No style file: a generated renderer for the geometry type; polylines as paths.
+  auto line_layer = q(kFs + "/2", {});
+  CHECK(line_layer["geometryType"] == "esriGeometryPolyline");
+  CHECK(line_layer["drawingInfo"]["renderer"]["type"] == "simple");
+  CHECK(line_layer["drawingInfo"]["renderer"]["symbol"]["type"] == "esriSLS");
+  auto paths = q(kFs + "/2/query", {{"outSR", "28992"}});
+  REQUIRE(paths["features"].size() == 1);
+  CHECK(paths["features"][0]["attributes"]["OBJECTID"] == 7);
+  CHECK(paths["features"][0]["geometry"]["paths"][0].size() == 2);
+  CHECK(paths["features"][0]["geometry"]["paths"][0][0][0].get<double>() ==
+        Approx(line.rd.parts[0][0][0].x).margin(0.001));
   auto t = q(kFs + "/1/query", {{"outFields", "*"}});
   CHECK(t["features"][0]["attributes"]["naam"] == "rij");
   CHECK_FALSE(t["features"][0].contains("geometry"));
