@@ -155,7 +155,7 @@ Response GeocodeApi::route(const Request& req, const std::vector<std::string>& s
   if (seg.size() != 1)
     throw input_error(ErrorCode::NotFound, "path", "no such path: " + req.path.substr(0, 200));
   const bool is_geocode = seg[0] == "geocode";
-  const std::string allow = is_geocode ? "GET, POST, OPTIONS" : "GET, OPTIONS";
+  const std::string allow = is_geocode ? "GET, HEAD, POST, OPTIONS" : "GET, HEAD, OPTIONS";
   if (req.method == "OPTIONS") return options_response(allow);
   if (req.method == "GET") return is_geocode ? geocode_get(req) : reverse(req);
   if (req.method == "POST" && is_geocode) return geocode_post(req);

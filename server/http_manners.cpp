@@ -70,7 +70,7 @@ bool none_match(std::string_view if_none_match, std::string_view etag) {
 }
 
 bool is_get_ok(const Request& req, const Response& resp) {
-  return req.method == "GET" && resp.status == 200 && !resp.body.empty();
+  return req.method == "GET" && resp.status == 200 && !resp.payload().empty();
 }
 }  // namespace
 
@@ -188,12 +188,13 @@ namespace {
 /// Will encode_body() compress this response?
 bool will_gzip(const Request& req, const Response& resp) {
   return compressible(resp.content_type) && !find_header(resp, "Content-Encoding") &&
-         resp.body.size() >= kMinGzipBytes && accepts_gzip(req);
+         resp.payload().size() >= kMinGzipBytes && accepts_gzip(req);
 }
 
 void not_modified(Response& resp) {
   resp.status = 304;
   resp.body.clear();
+  resp.shared_body.reset();
   resp.content_type.clear();
   resp.headers.erase(std::remove_if(resp.headers.begin(), resp.headers.end(),
                                     [](const auto& h) {
@@ -209,9 +210,10 @@ void encode_body(const Request& req, Response& resp) {
   if (compressible(resp.content_type)) add_header_token(resp, "Vary", "Accept-Encoding");
   if (find_header(resp, "ETag")) return;  // already encoded and tagged
   const bool zip = will_gzip(req, resp);
-  set_header(resp, "ETag", strong_etag(resp.body, zip ? "-gz" : ""));
+  set_header(resp, "ETag", strong_etag(resp.payload(), zip ? "-gz" : ""));
   if (zip) {
-    resp.body = gzip(resp.body);
+    resp.body = gzip(resp.payload());
+    resp.shared_body.reset();
     set_header(resp, "Content-Encoding", "gzip");
   }
 }
@@ -232,7 +234,7 @@ void finish_response(const Request& req, Response& resp) {
   if (!inm.empty() && !find_header(resp, "ETag")) {
     // Tag first: when it matches, the body is moot and need not be compressed.
     if (compressible(resp.content_type)) add_header_token(resp, "Vary", "Accept-Encoding");
-    const std::string tag = strong_etag(resp.body, will_gzip(req, resp) ? "-gz" : "");
+    const std::string tag = strong_etag(resp.payload(), will_gzip(req, resp) ? "-gz" : "");
     if (none_match(inm, tag)) {
       set_header(resp, "ETag", tag);
       not_modified(resp);

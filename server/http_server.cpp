@@ -3,9 +3,15 @@
 #include <pistache/endpoint.h>
 #include <pistache/http.h>
 #include <pistache/net.h>
+#include <pistache/peer.h>
+
+#include <sys/socket.h>
+#include <sys/uio.h>
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
+#include <ctime>
 #include <iostream>
 #include <sstream>
 
@@ -42,19 +48,182 @@ std::string lower(std::string s) {
   return s;
 }
 
-/// A header with a name chosen at run time. Pistache 0.0.5 does not write headers added with
-/// addRaw() into responses, only typed ones: this is a typed one for any name.
-class AnyHeader : public Http::Header::Header {
- public:
-  AnyHeader(std::string name, std::string value)
-      : m_name(std::move(name)), m_value(std::move(value)) {}
-  const char* name() const override { return m_name.c_str(); }
-  void write(std::ostream& os) const override { os << m_value; }
-  std::uint64_t hash() const override { return Http::Header::detail::hash(m_name.c_str()); }
+const char* reason_phrase(int status) {
+  switch (status) {
+    case 200:
+      return "OK";
+    case 201:
+      return "Created";
+    case 204:
+      return "No Content";
+    case 301:
+      return "Moved Permanently";
+    case 302:
+      return "Found";
+    case 303:
+      return "See Other";
+    case 304:
+      return "Not Modified";
+    case 307:
+      return "Temporary Redirect";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 406:
+      return "Not Acceptable";
+    case 409:
+      return "Conflict";
+    case 412:
+      return "Precondition Failed";
+    case 413:
+      return "Content Too Large";
+    case 415:
+      return "Unsupported Media Type";
+    case 422:
+      return "Unprocessable Content";
+    case 429:
+      return "Too Many Requests";
+    case 500:
+      return "Internal Server Error";
+    case 501:
+      return "Not Implemented";
+    case 503:
+      return "Service Unavailable";
+    default:
+      return status < 400 ? "OK" : "Error";
+  }
+}
 
- private:
-  std::string m_name, m_value;
+/// The `Date` header value (RFC 9110 IMF-fixdate), formatted once a second per thread.
+const std::string& http_date() {
+  thread_local std::time_t last = 0;
+  thread_local std::string text;
+  const std::time_t now = std::time(nullptr);
+  if (now != last || text.empty()) {
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    char buf[64];
+    std::strftime(buf, sizeof(buf), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    text = buf;
+    last = now;
+  }
+  return text;
+}
+
+/// RFC 9112: HTTP/1.1 connections persist unless the client says `close`; HTTP/1.0 ones
+/// close unless it says `keep-alive`.
+bool keeps_alive(const Http::Request& req) {
+  const auto c = req.headers().tryGet<Http::Header::Connection>();
+  if (req.version() == Http::Version::Http10)
+    return c && c->control() == Http::ConnectionControl::KeepAlive;
+  return !c || c->control() != Http::ConnectionControl::Close;
+}
+
+/// Status line and headers of `resp`, ready for the wire.
+std::string render_head(const Response& resp, std::size_t content_length, bool keep_alive) {
+  std::string h;
+  h.reserve(256 + resp.headers.size() * 48);
+  h += "HTTP/1.1 ";
+  h += std::to_string(resp.status);
+  h.push_back(' ');
+  h += reason_phrase(resp.status);
+  h += "\r\nDate: ";
+  h += http_date();
+  h += "\r\nServer: gebieden\r\n";
+  for (const auto& [name, value] : resp.headers) {
+    // Values come from our handlers; a CR or LF would split the header, so it never passes.
+    if (name.find_first_of("\r\n:") != std::string::npos) continue;
+    h += name;
+    h += ": ";
+    for (char ch : value) h.push_back(ch == '\r' || ch == '\n' ? ' ' : ch);
+    h += "\r\n";
+  }
+  if (resp.status == 304) {
+    // No body follows a 304 whatever the headers say (RFC 9112 6.3); some clients
+    // (cpp-httplib 0.11) still wait for one unless they read a length of 0.
+    h += "Content-Length: 0\r\n";
+  } else if (resp.status != 204 && resp.status >= 200) {
+    if (!resp.content_type.empty()) {
+      h += "Content-Type: ";
+      h += resp.content_type;
+      h += "\r\n";
+    }
+    h += "Content-Length: ";
+    h += std::to_string(content_length);
+    h += "\r\n";
+  }
+  h += keep_alive ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n";
+  return h;
+}
+
+/// Responses still queued in Pistache's transport for a peer. While there are any, later
+/// responses of that peer are queued behind them, so that they leave in order.
+struct QueuedWrites {
+  std::size_t pending = 0;
 };
+constexpr const char* kQueuedKey = "gebieden.queued";
+
+/// Send `head` and `body` on the peer's socket. Pistache 0.0.5 queues every response and
+/// wakes its reactor to write it (an eventfd, two epoll_ctl calls and a copy of the whole
+/// response); we run on that reactor's thread already, so we write directly with one
+/// sendmsg. Only what the socket does not take at once goes through Pistache's queue.
+void send_direct(const std::shared_ptr<Tcp::Peer>& peer, const std::string& head,
+                 std::string_view body) {
+  auto queued = std::static_pointer_cast<QueuedWrites>(peer->tryGetData(kQueuedKey));
+  const std::size_t total = head.size() + body.size();
+  std::size_t done = 0;
+  if (!queued || queued->pending == 0) {
+    const int fd = peer->fd();
+    while (done < total) {
+      iovec iov[2];
+      int n = 0;
+      if (done < head.size()) {
+        iov[n++] = {const_cast<char*>(head.data() + done), head.size() - done};
+        if (!body.empty()) iov[n++] = {const_cast<char*>(body.data()), body.size()};
+      } else {
+        iov[n++] = {const_cast<char*>(body.data() + (done - head.size())), total - done};
+      }
+      msghdr msg{};
+      msg.msg_iov = iov;
+      msg.msg_iovlen = static_cast<decltype(msg.msg_iovlen)>(n);
+      const ssize_t w = ::sendmsg(fd, &msg, MSG_NOSIGNAL);
+      if (w > 0) {
+        done += static_cast<std::size_t>(w);
+        continue;
+      }
+      if (w < 0 && errno == EINTR) continue;
+      if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+      return;  // the connection is gone: the transport notices and cleans up
+    }
+  }
+  if (done < total) {
+    std::string rest;
+    rest.reserve(total - done);
+    if (done < head.size()) {
+      rest.append(head, done, std::string::npos);
+      rest.append(body);
+    } else {
+      rest.append(body.substr(done - head.size()));
+    }
+    if (!queued) {
+      queued = std::make_shared<QueuedWrites>();
+      peer->putData(kQueuedKey, queued);
+    }
+    ++queued->pending;
+    const std::size_t n = rest.size();
+    // The transport resolves or rejects on the reactor thread, the one we run on.
+    peer->send(RawBuffer(std::move(rest), n))
+        .then([queued](ssize_t) { --queued->pending; },
+              [queued](std::exception_ptr&) { --queued->pending; });
+  }
+}
 
 class Handler : public Http::Handler {
  public:
@@ -64,8 +233,9 @@ class Handler : public Http::Handler {
 
   void onRequest(const Http::Request& req, Http::ResponseWriter writer) override {
     Response resp;
+    const bool head_only = req.method() == Http::Method::Head;
     try {
-      resp = m_service->handle(convert(req));
+      resp = m_service->respond(convert(req));
     } catch (const std::exception& e) {
       // Conversion failures (malformed query escapes) are the client's.
       resp = error_response(ErrorCode::InvalidParameter, e.what());
@@ -74,20 +244,16 @@ class Handler : public Http::Handler {
       resp = error_response(ErrorCode::Internal, "an unexpected error occurred");
     }
     try {
-      for (const auto& [name, value] : resp.headers)
-        writer.headers().add(std::make_shared<AnyHeader>(name, value));
-      const bool keep_alive = [&] {
-        auto c = req.headers().tryGet<Http::Header::Connection>();
-        return c && c->control() == Http::ConnectionControl::KeepAlive;
-      }();
-      if (keep_alive)
-        writer.headers().add<Http::Header::Connection>(Http::ConnectionControl::KeepAlive);
-      if (resp.content_type.empty()) {
-        writer.send(static_cast<Http::Code>(resp.status));
-      } else {
-        writer.send(static_cast<Http::Code>(resp.status), resp.body,
-                    Http::Mime::MediaType::fromString(resp.content_type));
-      }
+      const bool keep_alive = keeps_alive(req);
+      const std::string_view body = resp.payload();
+      const std::string head = render_head(resp, body.size(), keep_alive);
+      auto peer = writer.getPeer();
+      if (!peer) return;  // the client has gone
+      const bool bodiless = head_only || resp.status == 204 || resp.status == 304;
+      send_direct(peer, head, bodiless ? std::string_view() : body);
+      // The request is answered: Pistache's idle-connection timer may close the connection
+      // after its keep-alive timeout, and must not send 408 for this request.
+      peer->setIdle(true);
     } catch (const std::exception& e) {
       std::cerr << "error: sending a response failed: " << e.what() << std::endl;
     }
@@ -109,8 +275,10 @@ class Handler : public Http::Handler {
     }
     // Pistache keeps parameters in a hash map: restore a deterministic order.
     std::sort(r.query.begin(), r.query.end());
+    thread_local std::ostringstream os;
     for (const auto& h : req.headers().list()) {
-      std::ostringstream os;
+      os.str(std::string());
+      os.clear();
       h->write(os);
       r.headers[lower(h->name())] = os.str();
     }

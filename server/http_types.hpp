@@ -3,8 +3,10 @@
 // socket; only pistache_server.cpp knows Pistache.
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -26,6 +28,13 @@ struct Response {
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
+  /// A finished body shared with a cache, instead of `body` (which is then empty): lets the
+  /// HTTP front send a cached page without copying it. Service::handle() folds it back into
+  /// `body`; only Service::respond() hands it out.
+  std::shared_ptr<const std::string> shared_body;
+
+  /// The bytes to send: `*shared_body` when set, else `body`.
+  std::string_view payload() const { return shared_body ? std::string_view(*shared_body) : body; }
 };
 
 /// Percent-decode (and '+' to space when `form`). Returns nullopt on a malformed escape.

@@ -37,7 +37,7 @@ constexpr const char* kHtmlType = "text/html; charset=utf-8";
 constexpr const char* kOpenApi = "application/vnd.oai.openapi+json;version=3.0";
 constexpr const char* kSchemaJson = "application/schema+json";
 constexpr const char* kQueryablesRel = "http://www.opengis.net/def/rel/ogc/1.0/queryables";
-constexpr const char* kAllow = "GET, OPTIONS";
+constexpr const char* kAllow = "GET, HEAD, OPTIONS";
 
 const std::vector<geo::Crs>& served_crs() {
   static const std::vector<geo::Crs> kServed = {geo::Crs::CRS84, geo::Crs::EPSG4326,

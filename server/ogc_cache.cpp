@@ -85,13 +85,25 @@ std::optional<Response> OgcCache::response(const layers::CollectionPtr& c, const
     hit = it->second.data;
     ++m_hits;
   }
-  return *hit;  // copied outside the lock
+  // Status and headers are copied; the body is shared with the cache (it outlives an
+  // eviction for as long as the response is being sent).
+  Response r;
+  r.status = hit->status;
+  r.content_type = hit->content_type;
+  r.headers = hit->headers;
+  r.shared_body = std::shared_ptr<const std::string>(hit, &hit->body);
+  return r;
 }
 
 void OgcCache::store(const layers::CollectionPtr& c, const std::string& key, const Response& r) {
-  const std::size_t bytes = r.body.size() + key.size() + 256;
+  const std::size_t bytes = r.payload().size() + key.size() + 256;
   if (bytes > m_limits.response_max_entry) return;
-  auto data = std::make_shared<const Response>(r);
+  auto copy = std::make_shared<Response>();
+  copy->status = r.status;
+  copy->content_type = r.content_type;
+  copy->headers = r.headers;
+  copy->body = std::string(r.payload());
+  std::shared_ptr<const Response> data = std::move(copy);
   std::lock_guard lock(m_mutex);
   if (auto it = m_responses.find(key); it != m_responses.end()) {
     m_response_bytes -= it->second.bytes;

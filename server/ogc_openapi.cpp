@@ -245,7 +245,7 @@ json build_openapi(const ServiceState& state, const std::string& base) {
            " as OGC API - Features (Part 1 core, GeoJSON, HTML, OpenAPI 3.0; Part 2 CRS; Part 3 "
            "queryables and CQL2 text filters). Every response carries CORS headers, a strong "
            "ETag and Cache-Control, and is gzip-compressed when the client accepts it. Methods "
-           "other than GET and OPTIONS are answered with 405 and an Allow header."},
+           "other than GET, HEAD and OPTIONS are answered with 405 and an Allow header."},
       {"license",
        {{"name", "CC BY 4.0 (CBS, Kadaster)"},
         {"url", "https://creativecommons.org/licenses/by/4.0/"}}}};

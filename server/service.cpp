@@ -74,6 +74,22 @@ std::shared_ptr<ServiceState> load_state(const geo::Config& config) {
 Service::Service(std::shared_ptr<ServiceState> state) : m_state(std::move(state)) {}
 
 Response Service::handle(const Request& req) const {
+  Response r = respond(req);
+  if (r.shared_body) {
+    r.body = *r.shared_body;
+    r.shared_body.reset();
+  }
+  return r;
+}
+
+Response Service::respond(const Request& req) const {
+  if (req.method == "HEAD") {
+    // HEAD is answered as GET, headers and all; the HTTP front leaves out the body
+    // (RFC 9110 9.3.2).
+    Request get = req;
+    get.method = "GET";
+    return respond(get);
+  }
   Response r;
   try {
     r = route(req);

@@ -31,8 +31,12 @@ class Service {
  public:
   explicit Service(std::shared_ptr<ServiceState> state);
 
-  /// Route and answer; never throws: every failure becomes a JSON error response.
+  /// Route and answer; never throws: every failure becomes a JSON error response. The body
+  /// is always in `Response::body`.
   Response handle(const Request& req) const;
+  /// The same, but a cached body may come as `Response::shared_body` (not copied): for the
+  /// HTTP front, which sends `payload()`.
+  Response respond(const Request& req) const;
 
   const ServiceState& state() const { return *m_state; }
 

@@ -1,10 +1,17 @@
 // Integration tests: the real server on 127.0.0.1 with real clients (cpp-httplib, GDAL).
+#include <arpa/inet.h>
 #include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <sstream>
+#include <thread>
 
 #include "process.hpp"
 
@@ -22,7 +29,155 @@ int feature_count(const std::string& output) {
   static const std::regex re("Feature Count: (\\d+)");
   return std::regex_search(output, m, re) ? std::stoi(m[1]) : -1;
 }
+/// A plain TCP connection to the server, for what HTTP libraries hide (pipelining, a client
+/// that reads late).
+class RawConnection {
+ public:
+  RawConnection(int port, int rcvbuf) {
+    m_fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (rcvbuf > 0) ::setsockopt(m_fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<std::uint16_t>(port));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    m_ok = ::connect(m_fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0;
+    timeval tv{20, 0};
+    ::setsockopt(m_fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  }
+  ~RawConnection() { ::close(m_fd); }
+  bool ok() const { return m_ok; }
+  bool send_all(const std::string& s) {
+    std::size_t done = 0;
+    while (done < s.size()) {
+      const auto n = ::send(m_fd, s.data() + done, s.size() - done, MSG_NOSIGNAL);
+      if (n <= 0) return false;
+      done += static_cast<std::size_t>(n);
+    }
+    return true;
+  }
+  /// One response: status, headers (lower-case names) and a body of Content-Length bytes
+  /// (none for HEAD). False on a timeout or a malformed response.
+  bool read_response(int& status, std::map<std::string, std::string>& headers, std::string& body,
+                     bool head = false) {
+    headers.clear();
+    body.clear();
+    std::size_t end;
+    while ((end = m_buf.find("\r\n\r\n")) == std::string::npos)
+      if (!fill()) return false;
+    std::istringstream in(m_buf.substr(0, end));
+    std::string line;
+    std::getline(in, line);
+    if (line.rfind("HTTP/1.1 ", 0) != 0) return false;
+    status = std::stoi(line.substr(9, 3));
+    while (std::getline(in, line)) {
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      const auto colon = line.find(':');
+      if (colon == std::string::npos) return false;
+      std::string name = line.substr(0, colon);
+      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      headers[name] = line.substr(colon + 2);
+    }
+    m_buf.erase(0, end + 4);
+    const std::size_t length =
+        head || !headers.count("content-length") ? 0 : std::stoul(headers["content-length"]);
+    while (m_buf.size() < length)
+      if (!fill()) return false;
+    body = m_buf.substr(0, length);
+    m_buf.erase(0, length);
+    return true;
+  }
+
+ private:
+  bool fill() {
+    char tmp[65536];
+    const auto n = ::recv(m_fd, tmp, sizeof(tmp), 0);
+    if (n <= 0) return false;
+    m_buf.append(tmp, static_cast<std::size_t>(n));
+    return true;
+  }
+  int m_fd = -1;
+  bool m_ok = false;
+  std::string m_buf;
+};
 }  // namespace
+
+TEST_CASE("HTTP: keep-alive by default, HEAD, and responses in order on one connection",
+          "[http][integration]") {
+  const std::string big = "/collections/buurten/items?limit=1000";
+  // The Host header makes the links, so it is the one httplib sends.
+  const std::string host = "\r\nHost: 127.0.0.1:" + std::to_string(server().port()) + "\r\n";
+  const std::string small = "/collections/gebieden/items?limit=2";
+  httplib::Client cli("127.0.0.1", server().port());
+  auto ref_big = cli.Get(big.c_str());
+  auto ref_small = cli.Get(small.c_str());
+  REQUIRE(ref_big);
+  REQUIRE(ref_small);
+  REQUIRE(ref_big->status == 200);
+  REQUIRE(ref_big->body.size() > 50000);
+  CHECK(!ref_big->get_header_value("Date").empty());
+
+  // HEAD: GET's status and headers, Content-Length of GET's body, no body.
+  {
+    RawConnection c(server().port(), 0);
+    REQUIRE(c.ok());
+    REQUIRE(c.send_all("HEAD " + big + " HTTP/1.1" + host + "\r\n"));
+    int status = 0;
+    std::map<std::string, std::string> h;
+    std::string body;
+    REQUIRE(c.read_response(status, h, body, true));
+    CHECK(status == 200);
+    CHECK(h["content-length"] == std::to_string(ref_big->body.size()));
+    CHECK(h["etag"] == ref_big->get_header_value("ETag"));
+    CHECK(h["connection"] == "keep-alive");  // HTTP/1.1 without a Connection header
+    // The same connection answers a GET afterwards: the HEAD sent no body bytes.
+    REQUIRE(c.send_all("GET " + small + " HTTP/1.1" + host + "\r\n"));
+    REQUIRE(c.read_response(status, h, body));
+    CHECK(status == 200);
+    CHECK(body == ref_small->body);
+  }
+  // HTTP/1.0 without keep-alive is told the connection closes.
+  {
+    RawConnection c(server().port(), 0);
+    REQUIRE(c.ok());
+    REQUIRE(c.send_all("GET " + small + " HTTP/1.0\r\n\r\n"));
+    int status = 0;
+    std::map<std::string, std::string> h;
+    std::string body;
+    REQUIRE(c.read_response(status, h, body));
+    CHECK(status == 200);
+    CHECK(h["connection"] == "close");
+  }
+  // A client with a small receive buffer that asks again before it reads: the large answers
+  // cannot leave at once and wait in the transport's queue; the small ones must come after
+  // them, whole and in order.
+  {
+    RawConnection c(server().port(), 4096);
+    REQUIRE(c.ok());
+    int status = 0;
+    std::map<std::string, std::string> h;
+    std::string body;
+    for (int round = 0; round < 3; ++round) {
+      REQUIRE(c.send_all("GET " + big + " HTTP/1.1" + host + "\r\n"));
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      REQUIRE(c.send_all("GET " + small + " HTTP/1.1" + host + "\r\n"));
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      REQUIRE(c.read_response(status, h, body));
+      CHECK(status == 200);
+      CHECK(body == ref_big->body);
+      REQUIRE(c.read_response(status, h, body));
+      CHECK(status == 200);
+      CHECK(body == ref_small->body);
+    }
+  }
+  // httplib with keep-alive: many answers over one connection, each whole.
+  cli.set_keep_alive(true);
+  for (int i = 0; i < 20; ++i) {
+    auto r = cli.Get((i % 2 ? small : big).c_str());
+    REQUIRE(r);
+    CHECK(r->body == (i % 2 ? ref_small->body : ref_big->body));
+  }
+  CHECK(server().alive());
+}
 
 TEST_CASE("GDAL's OAPIF driver reads every boundary layer", "[http][gdal][integration]") {
   const std::string url = "OAPIF:" + server().url() + "/";

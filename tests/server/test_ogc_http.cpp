@@ -608,10 +608,13 @@ TEST_CASE("HTTP manners on the wire: gzip - ETag/304 - CORS preflight - keep-ali
   CHECK(js->status == 200);
   CHECK(js->body.size() > 100000);
 
-  // Keep-alive when asked for (Pistache 0.0.5 needs the header).
+  // Keep-alive when asked for, and by default in HTTP/1.1.
   auto ka = cli.Get("/conformance", {{"Connection", "keep-alive"}});
   REQUIRE(ka);
-  CHECK(ka->get_header_value("Connection") == "Keep-Alive");
+  CHECK(ka->get_header_value("Connection") == "keep-alive");
+  auto cl = cli.Get("/conformance", {{"Connection", "close"}});
+  REQUIRE(cl);
+  CHECK(cl->get_header_value("Connection") == "close");
 }
 
 TEST_CASE("private fields appear in no response of any collection - any format (wire)",

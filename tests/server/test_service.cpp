@@ -177,16 +177,35 @@ TEST_CASE("bad input gets 4xx JSON naming the parameter", "[service][unit]") {
   }
 }
 
-TEST_CASE("unserved methods get 405, OPTIONS a CORS preflight", "[service][unit]") {
+TEST_CASE("unserved methods get 405, OPTIONS a CORS preflight, HEAD the GET headers",
+          "[service][unit]") {
   server::Request r;
   r.path = "/collections/buurten/items";
-  for (auto m : {"POST", "PUT", "DELETE", "PATCH", "HEAD", "OTHER"}) {
+  for (auto m : {"POST", "PUT", "DELETE", "PATCH", "OTHER"}) {
+    INFO(m);
     r.method = m;
     auto resp = service().handle(r);
     CHECK(resp.status == 405);
     CHECK(json::parse(resp.body)["code"] == "MethodNotAllowed");
+    bool allow = false;
+    for (auto& [k, v] : resp.headers) allow |= k == "Allow" && v == "GET, HEAD, OPTIONS";
+    CHECK(allow);
   }
   r.method = "OPTIONS";
   auto resp = service().handle(r);
   CHECK(resp.status == 204);
+  // HEAD: the status and headers of GET (the HTTP front leaves the body out).
+  r.method = "GET";
+  const auto get = service().handle(r);
+  r.method = "HEAD";
+  const auto head = service().handle(r);
+  CHECK(head.status == 200);
+  CHECK(head.content_type == get.content_type);
+  auto etag = [](const server::Response& x) {
+    for (auto& [k, v] : x.headers)
+      if (k == "ETag") return v;
+    return std::string();
+  };
+  CHECK(!etag(get).empty());
+  CHECK(etag(head) == etag(get));
 }
