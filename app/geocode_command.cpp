@@ -14,7 +14,6 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <iomanip>
 #include <iostream>
 #include <map>
@@ -23,10 +22,12 @@
 #include <sstream>
 #include <vector>
 
+#include "app/command_support.hpp"
 #include "geo/address_register.hpp"
 #include "geo/area_model.hpp"
 #include "geo/config.hpp"
 #include "geo/error.hpp"
+#include "geo/gdal_io.hpp"
 #include "geo/geocoder.hpp"
 
 namespace gebieden::app {
@@ -34,124 +35,6 @@ namespace gebieden::app {
 namespace {
 
 namespace fs = std::filesystem;
-
-constexpr std::uintmax_t kMaxLineBytes = 10'000'000;  // GDAL's CSV reader stops at 10 MB too
-
-/// A problem with the input or output the user can fix: exit code 1, message as is.
-class batch_error : public gebieden::exception {
- public:
-  using exception::exception;
-};
-
-std::string lower(std::string s) {
-  for (auto& c : s)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return s;
-}
-
-std::string trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
-    s.remove_suffix(1);
-  return std::string(s);
-}
-
-bool is_text_format(const std::string& ext) {
-  return ext == ".csv" || ext == ".tsv" || ext == ".geojson" || ext == ".json";
-}
-
-bool is_csv(const std::string& ext) {
-  return ext == ".csv" || ext == ".tsv";
-}
-
-/// Collects GDAL's messages instead of letting them go to stderr, for the life of the scope.
-class GdalMessages {
- public:
-  GdalMessages() { CPLPushErrorHandlerEx(&GdalMessages::handler, this); }
-  ~GdalMessages() { CPLPopErrorHandler(); }
-  GdalMessages(const GdalMessages&) = delete;
-  GdalMessages& operator=(const GdalMessages&) = delete;
-
-  const std::vector<std::string>& errors() const { return m_errors; }
-  std::string last_error() const { return m_errors.empty() ? std::string() : m_errors.back(); }
-  void clear() { m_errors.clear(); }
-
- private:
-  static void CPL_STDCALL handler(CPLErr level, CPLErrorNum, const char* message) {
-    auto* self = static_cast<GdalMessages*>(CPLGetErrorHandlerUserData());
-    if (self && level >= CE_Failure && self->m_errors.size() < 100)
-      self->m_errors.emplace_back(message);
-  }
-  std::vector<std::string> m_errors;
-};
-
-/// Streaming UTF-8 check that also measures lines.
-class Utf8Scanner {
- public:
-  /// False at the first byte that is not valid UTF-8 (or a NUL byte).
-  bool feed(unsigned char b) {
-    if (m_need == 0) {
-      if (b == 0) return false;
-      if (b < 0x80) {
-        if (b == '\n') {
-          ++m_line;
-          m_line_bytes = 0;
-        } else {
-          count_byte();
-        }
-        ++m_offset;
-        return true;
-      }
-      if (b >= 0xC2 && b <= 0xDF) {
-        start(1, 0x80, 0xBF);
-      } else if (b == 0xE0) {
-        start(2, 0xA0, 0xBF);
-      } else if ((b >= 0xE1 && b <= 0xEC) || b == 0xEE || b == 0xEF) {
-        start(2, 0x80, 0xBF);
-      } else if (b == 0xED) {
-        start(2, 0x80, 0x9F);
-      } else if (b == 0xF0) {
-        start(3, 0x90, 0xBF);
-      } else if (b >= 0xF1 && b <= 0xF3) {
-        start(3, 0x80, 0xBF);
-      } else if (b == 0xF4) {
-        start(3, 0x80, 0x8F);
-      } else {
-        return false;
-      }
-    } else {
-      if (b < m_lo || b > m_hi) return false;
-      m_lo = 0x80;
-      m_hi = 0xBF;
-      --m_need;
-    }
-    count_byte();
-    ++m_offset;
-    return true;
-  }
-  bool complete() const { return m_need == 0; }
-  std::uintmax_t line() const { return m_line; }
-  std::uintmax_t column() const { return m_line_bytes + 1; }
-  std::uintmax_t longest_line_bytes() const { return m_longest; }
-  std::uintmax_t longest_line() const { return m_longest_line; }
-
- private:
-  void start(int need, unsigned char lo, unsigned char hi) {
-    m_need = need;
-    m_lo = lo;
-    m_hi = hi;
-  }
-  void count_byte() {
-    ++m_line_bytes;
-    if (m_line_bytes > m_longest) {
-      m_longest = m_line_bytes;
-      m_longest_line = m_line;
-    }
-  }
-  int m_need = 0;
-  unsigned char m_lo = 0x80, m_hi = 0xBF;
-  std::uintmax_t m_offset = 0, m_line = 1, m_line_bytes = 0, m_longest = 0, m_longest_line = 1;
-};
 
 enum class Role { Q, Straat, Huisnummer, Huisletter, Toevoeging, Postcode, Plaats, Lat, Lon, X, Y };
 constexpr std::size_t kRoles = 11;
@@ -257,28 +140,6 @@ constexpr std::array<OutSpec, kOutCount> kOutSpecs = {{
     {"geocode_warning", OFTString, 0, 0},
 }};
 
-std::string field_names(OGRFeatureDefn* defn) {
-  std::string s;
-  for (int i = 0; i < defn->GetFieldCount(); ++i) {
-    if (i) s += ", ";
-    s += defn->GetFieldDefn(i)->GetNameRef();
-  }
-  return s.empty() ? "(none)" : s;
-}
-
-int find_field(OGRFeatureDefn* defn, const std::string& name) {
-  const std::string want = lower(trim(name));
-  for (int i = 0; i < defn->GetFieldCount(); ++i)
-    if (lower(trim(defn->GetFieldDefn(i)->GetNameRef())) == want) return i;
-  return -1;
-}
-
-std::string format_fixed(double v, int precision) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", precision, v);
-  return buf;
-}
-
 struct Summary {
   std::size_t rows = 0;
   std::size_t with_warning = 0;
@@ -372,14 +233,9 @@ void print_summary(std::ostream& out, const Summary& s, const std::string& input
   }
 }
 
+/// Our columns after the input's (created with the layer).
 void create_output_fields(OGRLayer* layer, OGRFeatureDefn* in_defn,
                           std::array<std::string, kOutCount>& out_names) {
-  for (int i = 0; i < in_defn->GetFieldCount(); ++i) {
-    OGRFieldDefn copy(in_defn->GetFieldDefn(i));
-    if (layer->CreateField(&copy) != OGRERR_NONE)
-      throw batch_error(std::string("cannot create the column '") + copy.GetNameRef() +
-                        "' in the output: " + CPLGetLastErrorMsg());
-  }
   for (std::size_t k = 0; k < kOutCount; ++k) {
     std::string name = kOutSpecs[k].name;
     while (find_field(in_defn, name) >= 0) name = "geocode_" + name;  // the input keeps its own
@@ -390,58 +246,15 @@ void create_output_fields(OGRLayer* layer, OGRFeatureDefn* in_defn,
       f.SetPrecision(kOutSpecs[k].precision);
     }
     if (layer->CreateField(&f) != OGRERR_NONE)
-      throw batch_error("cannot create the column '" + name +
-                        "' in the output: " + CPLGetLastErrorMsg());
+      throw command_error("cannot create the column '" + name +
+                          "' in the output: " + CPLGetLastErrorMsg());
   }
 }
 
 }  // namespace
 
 std::string check_geocode_input(const std::string& path) {
-  if (path.empty()) return "no input file given";
-  std::error_code ec;
-  const fs::path p(path);
-  if (!fs::exists(p, ec)) return "input '" + path + "' does not exist";
-  if (fs::is_directory(p, ec)) return {};  // a dataset folder: GDAL decides
-  const auto size = fs::file_size(p, ec);
-  if (ec) return "cannot read input '" + path + "': " + ec.message();
-  if (size == 0) return "input '" + path + "' is empty (0 bytes)";
-  const std::string ext = lower(p.extension().string());
-  if (!is_text_format(ext)) return {};
-  std::ifstream in(p, std::ios::binary);
-  if (!in) return "cannot read input '" + path + "'";
-  Utf8Scanner scan;
-  std::vector<char> buf(1 << 20);
-  bool any_content = false;
-  bool first = true;
-  while (in) {
-    in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
-    const auto n = static_cast<std::size_t>(in.gcount());
-    std::size_t start = 0;
-    if (first && n >= 3 && buf[0] == '\xEF' && buf[1] == '\xBB' && buf[2] == '\xBF')
-      start = 3;  // BOM
-    first = false;
-    for (std::size_t i = start; i < n; ++i) {
-      const auto b = static_cast<unsigned char>(buf[i]);
-      if (!scan.feed(b)) {
-        if (b == 0)
-          return "input '" + path + "' contains a NUL byte at line " + std::to_string(scan.line()) +
-                 ": it is not a text file";
-        char hex[8];
-        std::snprintf(hex, sizeof hex, "0x%02X", b);
-        return "input '" + path + "' is not UTF-8: byte " + hex + " at line " +
-               std::to_string(scan.line()) + ", column " + std::to_string(scan.column()) +
-               ". Save it as UTF-8 (in Excel: \"CSV UTF-8\"); Windows-1252/Latin-1 files show this";
-      }
-      if (b != ' ' && b != '\n' && b != '\r' && b != '\t') any_content = true;
-      if (scan.longest_line_bytes() > kMaxLineBytes)
-        return "input '" + path + "' has a line longer than 10 MB (line " +
-               std::to_string(scan.longest_line()) + "): not a table this command can read";
-    }
-  }
-  if (!scan.complete()) return "input '" + path + "' is not UTF-8: it ends inside a character";
-  if (!any_content) return "input '" + path + "' is empty (only blanks)";
-  return {};
+  return check_input_file(path);
 }
 
 void add_geocode_options(CLI::App& sub, GeocodeCliOptions& o) {
@@ -514,50 +327,13 @@ int run_geocode(const geo::Geocoder& geocoder, const GeocodeCliOptions& o, std::
   bool output_created = false;
   try {
     if (const std::string problem = check_geocode_input(o.input); !problem.empty())
-      throw batch_error(problem);
-    if (o.output.empty())
-      throw batch_error("no output file given (-o FILE.csv, .geojson or .gpkg)");
-    const std::string out_ext = lower(out_path.extension().string());
-    const char* driver_name = out_ext == ".csv"                               ? "CSV"
-                              : (out_ext == ".geojson" || out_ext == ".json") ? "GeoJSON"
-                              : out_ext == ".gpkg"                            ? "GPKG"
-                                                                              : nullptr;
-    if (!driver_name)
-      throw batch_error("output '" + o.output + "': give it the extension .csv, .geojson or .gpkg");
-    std::error_code ec;
-    if (fs::exists(out_path, ec) && fs::equivalent(out_path, fs::path(o.input), ec))
-      throw batch_error("the output must not be the input file");
+      throw command_error(problem);
+    const std::string driver_name = output_driver(o.input, o.output);
     if (GDALGetDriverCount() == 0) GDALAllRegister();
 
     GdalMessages messages;
-    const std::string in_ext = lower(fs::path(o.input).extension().string());
-    CPLStringList open_options;
-    if (is_csv(in_ext)) {
-      open_options.AddString("AUTODETECT_TYPE=NO");  // every column a string, kept as typed
-      open_options.AddString("EMPTY_STRING_AS_NULL=NO");
-      open_options.AddString("HEADERS=YES");
-    }
-    GDALDatasetUniquePtr in_ds(GDALDataset::Open(o.input.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY,
-                                                 nullptr,
-                                                 is_csv(in_ext) ? open_options.List() : nullptr));
-    if (!in_ds)
-      throw batch_error(
-          "cannot read '" + o.input + "' as CSV, GeoJSON or GeoPackage" +
-          (messages.last_error().empty() ? std::string() : ": " + messages.last_error()));
-    OGRLayer* in_layer = nullptr;
-    if (!o.layer.empty()) {
-      in_layer = in_ds->GetLayerByName(o.layer.c_str());
-      if (!in_layer) throw batch_error("'" + o.input + "' has no layer '" + o.layer + "'");
-    } else if (in_ds->GetLayerCount() == 1) {
-      in_layer = in_ds->GetLayer(0);
-    } else {
-      std::string names;
-      for (int i = 0; i < in_ds->GetLayerCount(); ++i)
-        names += (i ? ", " : "") + std::string(in_ds->GetLayer(i)->GetName());
-      throw batch_error("'" + o.input + "' has " + std::to_string(in_ds->GetLayerCount()) +
-                        " layers; choose one with --layer (" + (names.empty() ? "none" : names) +
-                        ")");
-    }
+    const InputLayer in = open_input(o.input, o.layer, messages);
+    OGRLayer* in_layer = in.layer;
     OGRFeatureDefn* in_defn = in_layer->GetLayerDefn();
 
     // Which column plays which role: explicit options first, then the usual names.
@@ -569,8 +345,8 @@ int run_geocode(const geo::Geocoder& geocoder, const GeocodeCliOptions& o, std::
       if (!explicit_name.empty()) {
         c = find_field(in_defn, explicit_name);
         if (c < 0)
-          throw batch_error("column '" + explicit_name + "' (" + spec.option + ") is not in '" +
-                            o.input + "'; its columns are: " + field_names(in_defn));
+          throw command_error("column '" + explicit_name + "' (" + spec.option + ") is not in '" +
+                              o.input + "'; its columns are: " + field_names(in_defn));
         continue;
       }
       for (const auto& n : spec.names) {
@@ -584,7 +360,7 @@ int run_geocode(const geo::Geocoder& geocoder, const GeocodeCliOptions& o, std::
                                       (has(Role::X) && has(Role::Y));
     const bool use_geometry = !has_location_columns && in_layer->GetGeomType() != wkbNone;
     if (!has_location_columns && !use_geometry)
-      throw batch_error(
+      throw command_error(
           "'" + o.input +
           "' has none of the location columns (straat, huisnummer, postcode, plaats, lat/lon, x/y, "
           "adres); its columns are: " +
@@ -595,17 +371,10 @@ int run_geocode(const geo::Geocoder& geocoder, const GeocodeCliOptions& o, std::
     if (id_field >= 0) id_column = in_defn->GetFieldDefn(id_field)->GetNameRef();
 
     // Input geometry as the location (a GeoJSON of points without address columns).
-    struct CTDeleter {
-      void operator()(OGRCoordinateTransformation* ct) const {
-        OGRCoordinateTransformation::DestroyCT(ct);
-      }
-    };
-    std::unique_ptr<OGRCoordinateTransformation, CTDeleter> to_wgs84;
+    geo::CTPtr to_wgs84;
     bool geometry_is_rd = false;
+    const OGRSpatialReference wgs84 = gis_srs(4326);
     if (use_geometry) {
-      OGRSpatialReference wgs84;
-      wgs84.importFromEPSG(4326);
-      wgs84.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
       if (const OGRSpatialReference* srs = in_layer->GetSpatialRef()) {
         OGRSpatialReference src(*srs);
         src.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
@@ -617,49 +386,17 @@ int run_geocode(const geo::Geocoder& geocoder, const GeocodeCliOptions& o, std::
     }
 
     // The output: every input column, then ours.
-    GDALDriver* driver = GetGDALDriverManager()->GetDriverByName(driver_name);
-    if (!driver) throw batch_error(std::string("GDAL has no ") + driver_name + " driver");
-    if (fs::exists(out_path, ec)) {
-      if (!fs::is_regular_file(out_path, ec))
-        throw batch_error("output '" + o.output + "' is not a file");
-      fs::remove(out_path, ec);
-      if (ec) throw batch_error("cannot replace output '" + o.output + "': " + ec.message());
-    }
-    GDALDatasetUniquePtr out_ds(driver->Create(o.output.c_str(), 0, 0, 0, GDT_Unknown, nullptr));
-    if (!out_ds)
-      throw batch_error(
-          "cannot create output '" + o.output + "'" +
-          (messages.last_error().empty() ? std::string() : ": " + messages.last_error()));
+    GDALDatasetUniquePtr out_ds = create_output(o.output, driver_name, messages);
     output_created = true;
-    OGRSpatialReference wgs84;
-    wgs84.importFromEPSG(4326);
-    wgs84.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
-    CPLStringList layer_options;
-    const bool with_geometry = std::string(driver_name) != "CSV";
-    if (std::string(driver_name) == "CSV")
-      layer_options.AddString("STRING_QUOTING=IF_NEEDED");  // "12" stays 12, as in the input
-    if (std::string(driver_name) == "GeoJSON") {
-      layer_options.AddString("RFC7946=YES");
-      layer_options.AddString("SIGNIFICANT_FIGURES=10");  // numbers as written, not 17 digits
-    }
-    if (std::string(driver_name) == "GPKG") {
-      layer_options.AddString(find_field(in_defn, "geom") >= 0 ? "GEOMETRY_NAME=geocode_geom"
-                                                               : "GEOMETRY_NAME=geom");
-      layer_options.AddString(find_field(in_defn, "fid") >= 0 ? "FID=geocode_fid" : "FID=fid");
-    }
-    const std::string layer_name =
-        out_path.stem().string().empty() ? "geocoded" : out_path.stem().string();
-    OGRLayer* out_layer =
-        out_ds->CreateLayer(layer_name.c_str(), with_geometry ? &wgs84 : nullptr,
-                            with_geometry ? wkbPoint : wkbNone, layer_options.List());
-    if (!out_layer)
-      throw batch_error("cannot create a layer in '" + o.output + "': " + messages.last_error());
+    const bool with_geometry = driver_name != "CSV";
+    OGRLayer* out_layer = create_output_layer(*out_ds, o.output, driver_name, in_defn, wkbPoint,
+                                              "geocode", "geocoded", messages);
     std::array<std::string, kOutCount> out_names;
     create_output_fields(out_layer, in_defn, out_names);
     OGRFeatureDefn* out_defn = out_layer->GetLayerDefn();
     const int n_in = in_defn->GetFieldCount();
     if (out_defn->GetFieldCount() != n_in + static_cast<int>(kOutCount))
-      throw batch_error("the output driver changed the columns: cannot copy the rows faithfully");
+      throw command_error("the output driver changed the columns: cannot copy the rows faithfully");
     std::vector<int> field_map(static_cast<std::size_t>(n_in));
     for (int i = 0; i < n_in; ++i) field_map[static_cast<std::size_t>(i)] = i;
     const bool transaction = out_ds->StartTransaction() == OGRERR_NONE;
@@ -690,12 +427,7 @@ int run_geocode(const geo::Geocoder& geocoder, const GeocodeCliOptions& o, std::
       req.y = value(Role::Y);
       if (use_geometry) {
         if (const OGRGeometry* g = feature->GetGeometryRef(); g && !g->IsEmpty()) {
-          OGRPoint pt;
-          if (wkbFlatten(g->getGeometryType()) == wkbPoint) {
-            pt = *g->toPoint();
-          } else if (g->Centroid(&pt) != OGRERR_NONE) {
-            pt.empty();
-          }
+          OGRPoint pt = point_of(*g);
           if (!pt.IsEmpty()) {
             double px = pt.getX(), py = pt.getY();
             char bx[64], by[64];
@@ -718,7 +450,7 @@ int run_geocode(const geo::Geocoder& geocoder, const GeocodeCliOptions& o, std::
 
       OGRFeatureUniquePtr of(OGRFeature::CreateFeature(out_defn));
       if (of->SetFieldsFrom(feature.get(), field_map.data(), TRUE) != OGRERR_NONE)
-        throw batch_error("cannot copy row " + std::to_string(summary.rows) + " to the output");
+        throw command_error("cannot copy row " + std::to_string(summary.rows) + " to the output");
       const auto set = [&](Out k, const std::string& v) {
         of->SetField(out_names[k].c_str(), v.c_str());
       };
@@ -744,8 +476,8 @@ int run_geocode(const geo::Geocoder& geocoder, const GeocodeCliOptions& o, std::
       set(kReason, r.reason.empty() || r.detail.empty() ? r.reason : r.reason + ": " + r.detail);
       set(kWarning, r.warning);
       if (out_layer->CreateFeature(of.get()) != OGRERR_NONE)
-        throw batch_error("cannot write row " + std::to_string(summary.rows) + " to '" + o.output +
-                          "': " + messages.last_error());
+        throw command_error("cannot write row " + std::to_string(summary.rows) + " to '" +
+                            o.output + "': " + messages.last_error());
 
       ++summary.status[std::string(geo::status_name(r.status))];
       if (r.placed()) {
@@ -765,15 +497,7 @@ int run_geocode(const geo::Geocoder& geocoder, const GeocodeCliOptions& o, std::
       progress.update(static_cast<long long>(summary.rows));
     }
     progress.done();
-    if (!messages.errors().empty())
-      throw batch_error("reading '" + o.input + "' stopped after row " +
-                        std::to_string(summary.rows) + ": " + messages.errors().front());
-    if (summary.rows == 0) throw batch_error("input '" + o.input + "' has no rows");
-    if (transaction && out_ds->CommitTransaction() != OGRERR_NONE)
-      throw batch_error("cannot write '" + o.output + "': " + messages.last_error());
-    out_ds.reset();  // flush and close
-    if (!messages.errors().empty())
-      throw batch_error("cannot write '" + o.output + "': " + messages.errors().front());
+    finish_output(out_ds, transaction, summary.rows, o.input, o.output, messages);
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     print_summary(out, summary, o.input, o.output, seconds);

@@ -20,12 +20,13 @@
 #include <optional>
 #include <utility>
 
-#include "app/geocode_command.hpp"
+#include "app/command_support.hpp"
 #include "geo/address_normalize.hpp"
 #include "geo/area_model.hpp"
 #include "geo/config.hpp"
 #include "geo/crs.hpp"
 #include "geo/error.hpp"
+#include "geo/gdal_io.hpp"
 
 namespace gebieden::app {
 
@@ -37,79 +38,9 @@ constexpr const char* kNoArea = "(none)";      // no area before
 constexpr const char* kOutside = "(outside)";  // in no buurt of the gemeente now
 constexpr std::size_t kMaxProblems = 10;
 
-/// A problem with the input or output the user can fix: exit code 1, message as is.
-class reassign_error : public gebieden::exception {
- public:
-  using exception::exception;
-};
-
-std::string lower(std::string s) {
-  for (auto& c : s)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return s;
-}
-
-std::string trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
-    s.remove_suffix(1);
-  return std::string(s);
-}
-
-std::string format_fixed(double v, int precision) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", precision, v);
-  return buf;
-}
-
 std::string in_quotes(std::string_view s) {
   constexpr std::size_t max = 40;
   return "'" + std::string(s.substr(0, max)) + (s.size() > max ? "...'" : "'");
-}
-
-/// Collects GDAL's messages instead of letting them go to stderr, for the life of the scope.
-class GdalMessages {
- public:
-  GdalMessages() { CPLPushErrorHandlerEx(&GdalMessages::handler, this); }
-  ~GdalMessages() { CPLPopErrorHandler(); }
-  GdalMessages(const GdalMessages&) = delete;
-  GdalMessages& operator=(const GdalMessages&) = delete;
-
-  const std::vector<std::string>& errors() const { return m_errors; }
-  std::string last_error() const { return m_errors.empty() ? std::string() : m_errors.back(); }
-  void clear() { m_errors.clear(); }
-
- private:
-  static void CPL_STDCALL handler(CPLErr level, CPLErrorNum, const char* message) {
-    auto* self = static_cast<GdalMessages*>(CPLGetErrorHandlerUserData());
-    if (self && level >= CE_Failure && self->m_errors.size() < 100)
-      self->m_errors.emplace_back(message);
-  }
-  std::vector<std::string> m_errors;
-};
-
-struct CTDeleter {
-  void operator()(OGRCoordinateTransformation* ct) const {
-    OGRCoordinateTransformation::DestroyCT(ct);
-  }
-};
-using CTPtr = std::unique_ptr<OGRCoordinateTransformation, CTDeleter>;
-
-std::string field_names(OGRFeatureDefn* defn) {
-  std::string s;
-  for (int i = 0; i < defn->GetFieldCount(); ++i) {
-    if (i) s += ", ";
-    s += defn->GetFieldDefn(i)->GetNameRef();
-  }
-  return s.empty() ? "(none)" : s;
-}
-
-/// Case-insensitive, trimmed: "BuurtCode " finds buurtcode.
-int find_field(OGRFeatureDefn* defn, const std::string& name) {
-  const std::string want = lower(trim(name));
-  for (int i = 0; i < defn->GetFieldCount(); ++i)
-    if (lower(trim(defn->GetFieldDefn(i)->GetNameRef())) == want) return i;
-  return -1;
 }
 
 int find_any(OGRFeatureDefn* defn, std::initializer_list<const char*> names) {
@@ -206,7 +137,7 @@ void add_reassign_options(CLI::App& sub, ReassignCliOptions& o) {
 }
 
 int run_reassign(const geo::Config& config, const ReassignCliOptions& o) {
-  if (const std::string problem = check_geocode_input(o.input); !problem.empty()) {
+  if (const std::string problem = check_input_file(o.input); !problem.empty()) {
     std::cerr << "reassign: " << problem << std::endl;
     return 1;
   }
@@ -247,56 +178,18 @@ ReassignReport reassign_file(const geo::AreaModel& model, const ReassignCliOptio
   const fs::path out_path(o.output);
   bool output_created = false;
   try {
-    if (const std::string problem = check_geocode_input(o.input); !problem.empty())
-      throw reassign_error(problem);
-    if (o.output.empty())
-      throw reassign_error("no output file given (-o FILE.csv, .geojson or .gpkg)");
-    const std::string out_ext = lower(out_path.extension().string());
-    const std::string driver_name = out_ext == ".csv"                               ? "CSV"
-                                    : (out_ext == ".geojson" || out_ext == ".json") ? "GeoJSON"
-                                    : out_ext == ".gpkg"                            ? "GPKG"
-                                                                                    : "";
-    if (driver_name.empty())
-      throw reassign_error("output '" + o.output +
-                           "': give it the extension .csv, .geojson or .gpkg");
-    std::error_code ec;
-    if (fs::exists(out_path, ec) && fs::equivalent(out_path, fs::path(o.input), ec))
-      throw reassign_error("the output must not be the input file");
+    if (const std::string problem = check_input_file(o.input); !problem.empty())
+      throw command_error(problem);
+    const std::string driver_name = output_driver(o.input, o.output);
     if ((o.column_x.empty() != o.column_y.empty()) ||
         (o.column_lon.empty() != o.column_lat.empty()))
-      throw reassign_error(
+      throw command_error(
           "--column-x and --column-y go together, and so do --column-lon and --column-lat");
     if (GDALGetDriverCount() == 0) GDALAllRegister();
 
     GdalMessages messages;
-    const std::string in_ext = lower(fs::path(o.input).extension().string());
-    const bool in_csv = in_ext == ".csv" || in_ext == ".tsv";
-    CPLStringList open_options;
-    if (in_csv) {
-      open_options.AddString("AUTODETECT_TYPE=NO");  // every column a string, kept as typed
-      open_options.AddString("EMPTY_STRING_AS_NULL=NO");
-      open_options.AddString("HEADERS=YES");
-    }
-    GDALDatasetUniquePtr in_ds(GDALDataset::Open(o.input.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY,
-                                                 nullptr, in_csv ? open_options.List() : nullptr));
-    if (!in_ds)
-      throw reassign_error(
-          "cannot read '" + o.input + "' as CSV, GeoJSON or GeoPackage" +
-          (messages.last_error().empty() ? std::string() : ": " + messages.last_error()));
-    OGRLayer* in_layer = nullptr;
-    if (!o.layer.empty()) {
-      in_layer = in_ds->GetLayerByName(o.layer.c_str());
-      if (!in_layer) throw reassign_error("'" + o.input + "' has no layer '" + o.layer + "'");
-    } else if (in_ds->GetLayerCount() == 1) {
-      in_layer = in_ds->GetLayer(0);
-    } else {
-      std::string names;
-      for (int i = 0; i < in_ds->GetLayerCount(); ++i)
-        names += (i ? ", " : "") + std::string(in_ds->GetLayer(i)->GetName());
-      throw reassign_error("'" + o.input + "' has " + std::to_string(in_ds->GetLayerCount()) +
-                           " layers; choose one with --layer (" + (names.empty() ? "none" : names) +
-                           ")");
-    }
+    const InputLayer in = open_input(o.input, o.layer, messages);
+    OGRLayer* in_layer = in.layer;
     OGRFeatureDefn* in_defn = in_layer->GetLayerDefn();
     const int n_in = in_defn->GetFieldCount();
 
@@ -307,8 +200,8 @@ ReassignReport reassign_file(const geo::AreaModel& model, const ReassignCliOptio
       PointColumns p{rd, find_field(in_defn, a), find_field(in_defn, b), a + ", " + b + what};
       for (const auto& [name, i] : {std::pair{a, p.first}, std::pair{b, p.second}})
         if (i < 0)
-          throw reassign_error("column '" + name + "' is not in '" + o.input +
-                               "'; its columns are: " + field_names(in_defn));
+          throw command_error("column '" + name + "' is not in '" + o.input +
+                              "'; its columns are: " + field_names(in_defn));
       sources.push_back(std::move(p));
     };
     if (!o.column_x.empty()) explicit_pair(o.column_x, o.column_y, true, " (RD)");
@@ -335,25 +228,21 @@ ReassignReport reassign_file(const geo::AreaModel& model, const ReassignCliOptio
     }
     const bool use_geometry = sources.empty() && in_layer->GetGeomType() != wkbNone;
     if (sources.empty() && !use_geometry)
-      throw reassign_error("'" + o.input +
-                           "' has no point: none of the columns geocode_x/geocode_y, "
-                           "geocode_lon/geocode_lat, x/y or lon/lat, and no geometry; its "
-                           "columns are: " +
-                           field_names(in_defn) +
-                           ". Name them with --column-x/--column-y or --column-lon/--column-lat");
+      throw command_error("'" + o.input +
+                          "' has no point: none of the columns geocode_x/geocode_y, "
+                          "geocode_lon/geocode_lat, x/y or lon/lat, and no geometry; its "
+                          "columns are: " +
+                          field_names(in_defn) +
+                          ". Name them with --column-x/--column-y or --column-lon/--column-lat");
 
-    OGRSpatialReference wgs84, rd;
-    wgs84.importFromEPSG(4326);
-    wgs84.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
-    rd.importFromEPSG(28992);
-    rd.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+    const OGRSpatialReference wgs84 = gis_srs(4326), rd = gis_srs(28992);
     // The input geometry: to RD as the point (when it is the source), to WGS84 for the output.
     OGRSpatialReference in_srs(wgs84);  // GeoJSON without a CRS is CRS84
     if (const OGRSpatialReference* srs = in_layer->GetSpatialRef()) {
       in_srs = *srs;
       in_srs.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
     }
-    CTPtr geometry_to_rd, geometry_to_wgs84;
+    geo::CTPtr geometry_to_rd, geometry_to_wgs84;
     if (in_layer->GetGeomType() != wkbNone) {
       if (!in_srs.IsSame(&rd))
         geometry_to_rd.reset(OGRCreateCoordinateTransformation(&in_srs, &rd));
@@ -379,54 +268,20 @@ ReassignReport reassign_file(const geo::AreaModel& model, const ReassignCliOptio
     if (id_field < 0) id_field = find_field(in_defn, "identificatie");
 
     // The output: every input column, then the columns we add.
-    GDALDriver* driver = GetGDALDriverManager()->GetDriverByName(driver_name.c_str());
-    if (!driver) throw reassign_error("GDAL has no " + driver_name + " driver");
-    if (fs::exists(out_path, ec)) {
-      if (!fs::is_regular_file(out_path, ec))
-        throw reassign_error("output '" + o.output + "' is not a file");
-      fs::remove(out_path, ec);
-      if (ec) throw reassign_error("cannot replace output '" + o.output + "': " + ec.message());
-    }
-    GDALDatasetUniquePtr out_ds(driver->Create(o.output.c_str(), 0, 0, 0, GDT_Unknown, nullptr));
-    if (!out_ds)
-      throw reassign_error(
-          "cannot create output '" + o.output + "'" +
-          (messages.last_error().empty() ? std::string() : ": " + messages.last_error()));
+    GDALDatasetUniquePtr out_ds = create_output(o.output, driver_name, messages);
     output_created = true;
-    CPLStringList layer_options;
     const bool with_geometry = driver_name != "CSV";
-    if (driver_name == "CSV") layer_options.AddString("STRING_QUOTING=IF_NEEDED");
-    if (driver_name == "GeoJSON") {
-      layer_options.AddString("RFC7946=YES");
-      layer_options.AddString("SIGNIFICANT_FIGURES=10");
-    }
-    if (driver_name == "GPKG") {
-      layer_options.AddString(find_field(in_defn, "geom") >= 0 ? "GEOMETRY_NAME=reassign_geom"
-                                                               : "GEOMETRY_NAME=geom");
-      layer_options.AddString(find_field(in_defn, "fid") >= 0 ? "FID=reassign_fid" : "FID=fid");
-    }
-    const OGRwkbGeometryType out_type =
-        !with_geometry ? wkbNone
-                       : (in_layer->GetGeomType() != wkbNone ? in_layer->GetGeomType() : wkbPoint);
-    const std::string layer_name =
-        out_path.stem().string().empty() ? "reassigned" : out_path.stem().string();
-    OGRLayer* out_layer = out_ds->CreateLayer(layer_name.c_str(), with_geometry ? &wgs84 : nullptr,
-                                              out_type, layer_options.List());
-    if (!out_layer)
-      throw reassign_error("cannot create a layer in '" + o.output + "': " + messages.last_error());
-    for (int i = 0; i < n_in; ++i) {
-      OGRFieldDefn copy(in_defn->GetFieldDefn(i));
-      if (out_layer->CreateField(&copy) != OGRERR_NONE)
-        throw reassign_error(std::string("cannot create the column '") + copy.GetNameRef() +
-                             "' in the output: " + CPLGetLastErrorMsg());
-    }
+    OGRLayer* out_layer =
+        create_output_layer(*out_ds, o.output, driver_name, in_defn,
+                            in_layer->GetGeomType() != wkbNone ? in_layer->GetGeomType() : wkbPoint,
+                            "reassign", "reassigned", messages);
     int next = n_in;
     const auto add_column = [&](int in_index, const char* name) {
       if (in_index >= 0) return in_index;
       OGRFieldDefn f(name, OFTString);
       if (out_layer->CreateField(&f) != OGRERR_NONE)
-        throw reassign_error(std::string("cannot create the column '") + name +
-                             "' in the output: " + CPLGetLastErrorMsg());
+        throw command_error(std::string("cannot create the column '") + name +
+                            "' in the output: " + CPLGetLastErrorMsg());
       return next++;
     };
     for (auto& l : levels) {
@@ -437,8 +292,7 @@ ReassignReport reassign_file(const geo::AreaModel& model, const ReassignCliOptio
     const int out_moved = add_column(in_moved, "verplaatst");
     OGRFeatureDefn* out_defn = out_layer->GetLayerDefn();
     if (out_defn->GetFieldCount() != next)
-      throw reassign_error(
-          "the output driver changed the columns: cannot copy the rows faithfully");
+      throw command_error("the output driver changed the columns: cannot copy the rows faithfully");
     std::vector<int> field_map(static_cast<std::size_t>(n_in));
     for (int i = 0; i < n_in; ++i) field_map[static_cast<std::size_t>(i)] = i;
     const bool transaction = out_ds->StartTransaction() == OGRERR_NONE;
@@ -503,12 +357,7 @@ ReassignReport reassign_file(const geo::AreaModel& model, const ReassignCliOptio
       }
       if (use_geometry) {
         if (const OGRGeometry* g = feature->GetGeometryRef(); g && !g->IsEmpty()) {
-          OGRPoint pt;
-          if (wkbFlatten(g->getGeometryType()) == wkbPoint) {
-            pt = *g->toPoint();
-          } else if (g->Centroid(&pt) != OGRERR_NONE) {
-            pt.empty();
-          }
+          OGRPoint pt = point_of(*g);
           if (!pt.IsEmpty() &&
               (!geometry_to_rd || pt.transform(geometry_to_rd.get()) == OGRERR_NONE) &&
               in_rd(pt.getX(), pt.getY()))
@@ -559,8 +408,7 @@ ReassignReport reassign_file(const geo::AreaModel& model, const ReassignCliOptio
 
       OGRFeatureUniquePtr of(OGRFeature::CreateFeature(out_defn));
       if (of->SetFieldsFrom(feature.get(), field_map.data(), TRUE) != OGRERR_NONE)
-        throw reassign_error("cannot copy row " + std::to_string(report.records) +
-                             " to the output");
+        throw command_error("cannot copy row " + std::to_string(report.records) + " to the output");
       for (std::size_t k = 0; k < 3; ++k) {
         const LevelColumns& l = levels[k];
         of->SetField(l.out_code, now[k].c_str());
@@ -580,18 +428,10 @@ ReassignReport reassign_file(const geo::AreaModel& model, const ReassignCliOptio
         }
       }
       if (out_layer->CreateFeature(of.get()) != OGRERR_NONE)
-        throw reassign_error("cannot write row " + std::to_string(report.records) + " to '" +
-                             o.output + "': " + messages.last_error());
+        throw command_error("cannot write row " + std::to_string(report.records) + " to '" +
+                            o.output + "': " + messages.last_error());
     }
-    if (!messages.errors().empty())
-      throw reassign_error("reading '" + o.input + "' stopped after row " +
-                           std::to_string(report.records) + ": " + messages.errors().front());
-    if (report.records == 0) throw reassign_error("input '" + o.input + "' has no rows");
-    if (transaction && out_ds->CommitTransaction() != OGRERR_NONE)
-      throw reassign_error("cannot write '" + o.output + "': " + messages.last_error());
-    out_ds.reset();  // flush and close
-    if (!messages.errors().empty())
-      throw reassign_error("cannot write '" + o.output + "': " + messages.errors().front());
+    finish_output(out_ds, transaction, report.records, o.input, o.output, messages);
 
     report.buurt = finish_level("buurt", levels[0].in_code >= 0, counts[0]);
     report.wijk = finish_level("wijk", levels[1].in_code >= 0, counts[1]);

@@ -19,6 +19,7 @@
 
 #include "geo/address_register.hpp"
 #include "geo/area_model.hpp"
+#include "geo/csv.hpp"
 #include "geo/gdal_io.hpp"
 #include "geo/geocoder.hpp"
 #include "geo/geos.hpp"
@@ -32,34 +33,6 @@ double seconds_since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
-/// One CSV line into cells (RFC 4180 quotes; no newlines inside quotes in the fixture).
-void split_csv(const std::string& line, std::vector<std::string>& cells) {
-  cells.clear();
-  std::string cur;
-  bool quoted = false;
-  for (std::size_t i = 0; i < line.size(); ++i) {
-    const char c = line[i];
-    if (quoted) {
-      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
-        cur += '"';
-        ++i;
-      } else if (c == '"') {
-        quoted = false;
-      } else {
-        cur += c;
-      }
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      cells.push_back(std::move(cur));
-      cur.clear();
-    } else if (c != '\r') {
-      cur += c;
-    }
-  }
-  cells.push_back(std::move(cur));
-}
-
 struct BagRow {
   std::string identificatie, huisnummer, huisletter, toevoeging, postcode;
   geo::XY rd;
@@ -68,11 +41,10 @@ struct BagRow {
 /// The baseline of (a): read the whole CSV into rows (cells split, coordinates parsed).
 std::vector<BagRow> read_bag_csv(const std::string& path) {
   std::vector<BagRow> rows;
-  std::ifstream in(path);
-  std::string line;
+  std::ifstream in(path, std::ios::binary);
+  geo::CsvReader csv(in);
   std::vector<std::string> cells;
-  if (!std::getline(in, line)) return rows;
-  split_csv(line, cells);
+  if (!csv.next(cells)) return rows;
   std::map<std::string, std::size_t> col;
   for (std::size_t i = 0; i < cells.size(); ++i) col[cells[i]] = i;
   for (const char* need :
@@ -82,8 +54,7 @@ std::vector<BagRow> read_bag_csv(const std::string& path) {
                     c_letter = col["huisletter"], c_add = col["toevoeging"], c_pc = col["postcode"],
                     c_x = col["x"], c_y = col["y"];
   const std::size_t width = cells.size();
-  while (std::getline(in, line)) {
-    split_csv(line, cells);
+  while (csv.next(cells)) {
     if (cells.size() < width) continue;
     BagRow r;
     r.identificatie = std::move(cells[c_id]);
@@ -172,13 +143,11 @@ int main(int argc, char** argv) {
   {
     std::map<std::string, std::string> truth;
     std::ifstream in(root + "/../shared/data/synthetic/bag_leeuwarden_synthetic_truth.csv");
-    std::string line;
+    geo::CsvReader csv(in);
     std::vector<std::string> cells;
-    std::getline(in, line);
-    while (std::getline(in, line)) {
-      split_csv(line, cells);
+    csv.next(cells);  // the header
+    while (csv.next(cells))
       if (cells.size() >= 2) truth[cells[0]] = cells[1];
-    }
     for (std::size_t i = 0; i < rows.size(); ++i) {
       if (buurt[i].empty()) continue;
       const auto it = truth.find(rows[i].identificatie);

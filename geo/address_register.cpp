@@ -15,7 +15,9 @@
 #include <memory>
 
 #include "geo/address_normalize.hpp"
+#include "geo/csv.hpp"
 #include "geo/error.hpp"
+#include "geo/gdal_io.hpp"
 
 namespace gebieden::geo {
 
@@ -70,12 +72,6 @@ void ensure_gdal() {
   if (GDALGetDriverCount() == 0) GDALAllRegister();
 }
 
-struct CTDeleter {
-  void operator()(OGRCoordinateTransformation* ct) const {
-    OGRCoordinateTransformation::DestroyCT(ct);
-  }
-};
-
 /// Our field name -> the source field names to try, first present wins.
 const std::vector<std::pair<std::string, std::vector<std::string>>>& default_fields() {
   static const std::vector<std::pair<std::string, std::vector<std::string>>> fields = {
@@ -91,35 +87,6 @@ const std::vector<std::pair<std::string, std::vector<std::string>>>& default_fie
       {"gemeentecode", {"gemeentecode", "gemeente_code"}},
   };
   return fields;
-}
-
-/// Split one CSV line (RFC 4180 quotes; no embedded newlines needed for our small files).
-std::vector<std::string> split_csv_line(const std::string& line) {
-  std::vector<std::string> out;
-  std::string cur;
-  bool quoted = false;
-  for (std::size_t i = 0; i < line.size(); ++i) {
-    const char c = line[i];
-    if (quoted) {
-      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
-        cur += '"';
-        ++i;
-      } else if (c == '"') {
-        quoted = false;
-      } else {
-        cur += c;
-      }
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      out.push_back(trimmed(cur));
-      cur.clear();
-    } else if (c != '\r') {
-      cur += c;
-    }
-  }
-  out.push_back(trimmed(cur));
-  return out;
 }
 
 }  // namespace
@@ -141,7 +108,8 @@ std::vector<PlaceAlias> read_place_aliases(const std::string& path) {
     if (!is_valid_utf8(line))
       throw config_error("place_aliases",
                          "'" + path + "' line " + std::to_string(line_no) + " is not UTF-8");
-    const auto cells = split_csv_line(line);
+    auto cells = split_csv_line(line);
+    for (auto& cell : cells) cell = trimmed(cell);
     if (!fy) {
       for (std::size_t i = 0; i < cells.size(); ++i) {
         if (cells[i] == "frisian_name") fy = i;
@@ -449,7 +417,7 @@ AddressRegister AddressRegister::load(const std::string& path, const SourceConfi
         "addresses.fields.x",
         "'" + path + "' has no geometry and no x, y fields (fields: " + field_list() + ")");
 
-  std::unique_ptr<OGRCoordinateTransformation, CTDeleter> ct;
+  CTPtr ct;
   if (has_geometry) {
     const OGRSpatialReference* srs = layer->GetSpatialRef();
     if (srs) {

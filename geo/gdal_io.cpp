@@ -25,6 +25,24 @@ std::string lower(std::string s) {
   return s;
 }
 
+/// Open a vector dataset and pick the configured layer (or the only one).
+GDALDatasetUniquePtr open_layer(const std::string& path, const SourceConfig& source,
+                                OGRLayer*& layer) {
+  GDALDatasetUniquePtr ds(GDALDataset::Open(path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY));
+  if (!ds) throw gdal_error("cannot open '" + path + "': " + CPLGetLastErrorMsg());
+  layer = nullptr;
+  if (!source.layer.empty()) layer = ds->GetLayerByName(source.layer.c_str());
+  if (!layer) {
+    if (ds->GetLayerCount() == 1) {
+      layer = ds->GetLayer(0);
+    } else {
+      throw gdal_error("'" + path + "' has no layer '" + source.layer + "' (" +
+                       std::to_string(ds->GetLayerCount()) + " layers)");
+    }
+  }
+  return ds;
+}
+
 /// Remove polygon rings with fewer than 4 points (quantised sources collapse small rings to
 /// 2-point "rings" that no WKB reader accepts); returns how many were removed.
 int drop_short_rings(OGRGeometry* g) {
@@ -51,27 +69,15 @@ int drop_short_rings(OGRGeometry* g) {
   }
   return removed;
 }
-
-struct CTDeleter {
-  void operator()(OGRCoordinateTransformation* ct) const {
-    OGRCoordinateTransformation::DestroyCT(ct);
-  }
-};
 }  // namespace
 
+void CTDeleter::operator()(OGRCoordinateTransformation* ct) const {
+  OGRCoordinateTransformation::DestroyCT(ct);
+}
+
 SourceData read_path(const std::string& path, const SourceConfig& source, int target_epsg) {
-  GDALDatasetUniquePtr ds(GDALDataset::Open(path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY));
-  if (!ds) throw gdal_error("cannot open '" + path + "': " + CPLGetLastErrorMsg());
   OGRLayer* layer = nullptr;
-  if (!source.layer.empty()) layer = ds->GetLayerByName(source.layer.c_str());
-  if (!layer) {
-    if (ds->GetLayerCount() == 1) {
-      layer = ds->GetLayer(0);
-    } else {
-      throw gdal_error("'" + path + "' has no layer '" + source.layer + "' (" +
-                       std::to_string(ds->GetLayerCount()) + " layers)");
-    }
-  }
+  GDALDatasetUniquePtr ds = open_layer(path, source, layer);
   SourceData out;
   out.source = path;
   out.layer = layer->GetName();
@@ -98,7 +104,7 @@ SourceData read_path(const std::string& path, const SourceConfig& source, int ta
   OGRSpatialReference target;
   target.importFromEPSG(target_epsg);
   target.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
-  std::unique_ptr<OGRCoordinateTransformation, CTDeleter> ct;
+  CTPtr ct;
   const OGRSpatialReference* layer_srs = layer->GetSpatialRef();
   OGRSpatialReference src;
   if (layer_srs) {
@@ -141,24 +147,6 @@ SourceData read_path(const std::string& path, const SourceConfig& source, int ta
 }
 
 namespace {
-/// Open a vector dataset and pick the configured layer (or the only one).
-GDALDatasetUniquePtr open_layer(const std::string& path, const SourceConfig& source,
-                                OGRLayer*& layer) {
-  GDALDatasetUniquePtr ds(GDALDataset::Open(path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY));
-  if (!ds) throw gdal_error("cannot open '" + path + "': " + CPLGetLastErrorMsg());
-  layer = nullptr;
-  if (!source.layer.empty()) layer = ds->GetLayerByName(source.layer.c_str());
-  if (!layer) {
-    if (ds->GetLayerCount() == 1) {
-      layer = ds->GetLayer(0);
-    } else {
-      throw gdal_error("'" + path + "' has no layer '" + source.layer + "' (" +
-                       std::to_string(ds->GetLayerCount()) + " layers)");
-    }
-  }
-  return ds;
-}
-
 bool is_remote(const std::string& path) {
   return path.find("://") != std::string::npos || path.rfind("OAPIF:", 0) == 0 ||
          path.rfind("PG:", 0) == 0 || path.rfind("WFS:", 0) == 0 || path.rfind("/vsi", 0) == 0;
@@ -199,7 +187,7 @@ Table read_table_path(const std::string& path, const SourceConfig& source, int t
   OGRSpatialReference target;
   target.importFromEPSG(target_epsg);
   target.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
-  std::unique_ptr<OGRCoordinateTransformation, CTDeleter> ct;
+  CTPtr ct;
   if (const OGRSpatialReference* srs = layer->GetSpatialRef()) {
     OGRSpatialReference src = *srs;
     src.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
@@ -244,10 +232,12 @@ Table read_table_path(const std::string& path, const SourceConfig& source, int t
   }
   return t;
 }
-}  // namespace
 
-std::optional<Table> read_table(const Config& config, const SourceConfig& source, int target_epsg,
-                                std::vector<std::string>& tried) {
+/// `read(path)` of the first source that opens, in order; nullopt when none does. `tried` gets
+/// one line per source skipped, with why.
+template <typename Read>
+auto read_first(const Config& config, const SourceConfig& source, std::vector<std::string>& tried,
+                Read read) -> std::optional<decltype(read(std::string()))> {
   for (const auto& s : source.sources) {
     const std::string path = config.resolve(s);
     if (!is_remote(path) && !std::filesystem::exists(path)) {
@@ -255,32 +245,26 @@ std::optional<Table> read_table(const Config& config, const SourceConfig& source
       continue;
     }
     try {
-      return read_table_path(path, source, target_epsg);
+      return read(path);
     } catch (const gdal_error& e) {
       tried.push_back(path + ": " + e.what());
     }
   }
   return std::nullopt;
 }
+}  // namespace
+
+std::optional<Table> read_table(const Config& config, const SourceConfig& source, int target_epsg,
+                                std::vector<std::string>& tried) {
+  return read_first(config, source, tried, [&](const std::string& path) {
+    return read_table_path(path, source, target_epsg);
+  });
+}
 
 std::optional<SourceData> read_source(const Config& config, const SourceConfig& source,
                                       int target_epsg, std::vector<std::string>& tried) {
-  for (const auto& s : source.sources) {
-    const std::string path = config.resolve(s);
-    const bool is_url = path.find("://") != std::string::npos || path.rfind("OAPIF:", 0) == 0 ||
-                        path.rfind("PG:", 0) == 0 || path.rfind("WFS:", 0) == 0 ||
-                        path.rfind("/vsi", 0) == 0;
-    if (!is_url && !std::filesystem::exists(path)) {
-      tried.push_back(path + ": not found");
-      continue;
-    }
-    try {
-      return read_path(path, source, target_epsg);
-    } catch (const gdal_error& e) {
-      tried.push_back(path + ": " + e.what());
-    }
-  }
-  return std::nullopt;
+  return read_first(config, source, tried,
+                    [&](const std::string& path) { return read_path(path, source, target_epsg); });
 }
 
 }  // namespace gebieden::geo

@@ -4,13 +4,22 @@
 // target EPSG code. RAII throughout (GDALDatasetUniquePtr, OGRFeatureUniquePtr).
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "geo/config.hpp"
 
+class OGRCoordinateTransformation;
+
 namespace gebieden::geo {
+
+/// Destroys an OGRCoordinateTransformation (OGRCreateCoordinateTransformation's result).
+struct CTDeleter {
+  void operator()(OGRCoordinateTransformation* ct) const;
+};
+using CTPtr = std::unique_ptr<OGRCoordinateTransformation, CTDeleter>;
 
 /// Call once from main (and from test mains) before any GDAL use.
 void gdal_init();

@@ -46,6 +46,13 @@ GeocodeResult unplaced(std::string reason, std::string detail) {
   return r;
 }
 
+/// Not placed because the input lies outside the gemeente (a postcode, a place).
+GeocodeResult outside_gemeente(std::string detail) {
+  GeocodeResult r = unplaced("outside the gemeente", std::move(detail));
+  r.status = GeocodeStatus::Outside;
+  return r;
+}
+
 std::string in_quotes(std::string_view s) {
   constexpr std::size_t max = 80;
   if (s.size() <= max) return "'" + std::string(s) + "'";
@@ -358,12 +365,8 @@ std::optional<GeocodeResult> Geocoder::by_postcode(const Query& q) const {
                       "huisnummer " + in_quotes(q.huisnummer) + " is not a house number");
     const auto all = reg.at_postcode(pc);
     if (all.empty()) {
-      if (!reg.has_postcode_area(pc4)) {
-        GeocodeResult r =
-            unplaced("outside the gemeente", "postcode " + pc + " is not in the gemeente");
-        r.status = GeocodeStatus::Outside;
-        return r;
-      }
+      if (!reg.has_postcode_area(pc4))
+        return outside_gemeente("postcode " + pc + " is not in the gemeente");
       return unplaced("not in the address register",
                       "postcode " + pc + " is not in the address register");
     }
@@ -373,12 +376,8 @@ std::optional<GeocodeResult> Geocoder::by_postcode(const Query& q) const {
   const auto span = reg.at_postcode(pc, hn.number);
   std::vector<std::uint32_t> cands(span.begin(), span.end());
   if (cands.empty()) {
-    if (!reg.has_postcode_area(pc4)) {
-      GeocodeResult r =
-          unplaced("outside the gemeente", "postcode " + pc + " is not in the gemeente");
-      r.status = GeocodeStatus::Outside;
-      return r;
-    }
+    if (!reg.has_postcode_area(pc4))
+      return outside_gemeente("postcode " + pc + " is not in the gemeente");
     return unplaced("not in the address register",
                     pc + " " + hn.to_string() + " is not in the address register");
   }
@@ -454,13 +453,9 @@ std::optional<GeocodeResult> Geocoder::by_street(const Query& q) const {
         for (auto i : reg.at_postcode(*q.postcode))
           from_pc.insert(reg.street_of(reg.addresses()[i]).woonplaats);
       if (from_pc.empty()) {
-        if (q.postcode && !reg.has_postcode_area(std::stoi(q.postcode->substr(0, 4)))) {
-          GeocodeResult r =
-              unplaced("outside the gemeente", in_quotes(q.plaats) + " (postcode " + *q.postcode +
-                                                   ") is not in the gemeente");
-          r.status = GeocodeStatus::Outside;
-          return r;
-        }
+        if (q.postcode && !reg.has_postcode_area(std::stoi(q.postcode->substr(0, 4))))
+          return outside_gemeente(in_quotes(q.plaats) + " (postcode " + *q.postcode +
+                                  ") is not in the gemeente");
         // Free text without a comma: "Kerkstraat 12 Grou" is read right, but "Kerkstraat Grou"
         // needs the place split off the street.
         return unplaced("unknown place",

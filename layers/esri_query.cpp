@@ -9,6 +9,7 @@
 #include "geo/crs.hpp"
 #include "geo/error.hpp"
 #include "geo/geos.hpp"
+#include "layers/feature_access.hpp"
 #include "layers/geojson.hpp"
 
 namespace gebieden::layers::esri {
@@ -163,25 +164,7 @@ filter::Schema where_schema(const Collection& c) {
   filter::Schema schema;
   for (const auto& f : c.fields) {
     if (f.is_private || is_oid_name(f.name)) continue;
-    filter::FieldType t = filter::FieldType::String;
-    switch (f.type) {
-      case FieldType::String:
-        t = filter::FieldType::String;
-        break;
-      case FieldType::Integer:
-        t = filter::FieldType::Integer;
-        break;
-      case FieldType::Double:
-        t = filter::FieldType::Double;
-        break;
-      case FieldType::Boolean:  // Esri has no booleans: SmallInteger 0/1
-        t = filter::FieldType::Integer;
-        break;
-      case FieldType::Date:
-        t = filter::FieldType::Date;
-        break;
-    }
-    schema.emplace(f.name, t);
+    schema.emplace(f.name, filter_field_type(f.type, BooleanStyle::Integer));  // 0/1
   }
   schema.emplace(std::string(kObjectIdName), filter::FieldType::Integer);
   return schema;
@@ -297,19 +280,8 @@ namespace {
 /// Order of values in sorting and grouping: nulls first, numbers across int/double, then the
 /// variant's own order.
 int compare_value(const Value& a, const Value& b) {
-  auto num = [](const Value& v, double& out) {
-    if (const auto* i = std::get_if<std::int64_t>(&v)) {
-      out = static_cast<double>(*i);
-      return true;
-    }
-    if (const auto* d = std::get_if<double>(&v)) {
-      out = *d;
-      return true;
-    }
-    return false;
-  };
   double x = 0, y = 0;
-  if (num(a, x) && num(b, y)) {
+  if (numeric_value(a, x) && numeric_value(b, y)) {
     if (std::isnan(x) || std::isnan(y)) return std::isnan(x) ? (std::isnan(y) ? 0 : -1) : 1;
     return x < y ? -1 : x > y ? 1 : 0;
   }
@@ -336,44 +308,20 @@ Value value_of(const Feature& f, int field) {
   return f.values[static_cast<std::size_t>(field)];
 }
 
-filter::Value to_filter_value(const Value& v, FieldType type) {
-  switch (v.index()) {
-    case 1:
-      return std::int64_t{std::get<bool>(v) ? 1 : 0};
-    case 2:
-      return std::get<std::int64_t>(v);
-    case 3:
-      return std::get<double>(v);
-    case 4: {
-      const auto& s = std::get<std::string>(v);
-      if (type == FieldType::Date)
-        if (auto t = filter::parse_timestamp(s)) return *t;
-      return s;
-    }
-    default:
-      return filter::Value{};
-  }
-}
-
 /// The where clause as a predicate over features.
 class WherePredicate {
  public:
-  WherePredicate(const Collection& c, const filter::Expr& expr) : m_c(c), m_expr(expr) {
-    for (const auto& name : filter::referenced_properties(expr)) {
-      auto field = resolve_field(c, name);
-      m_names.emplace_back(name, field.value_or(kObjectId - 1));
-    }
-    m_access.value = [this](std::string_view name) -> filter::Value {
-      for (const auto& [n, field] : m_names) {
-        if (n != name) continue;
-        if (field == kObjectId) return m_current->objectid;
-        if (field < 0) return filter::Value{};
-        const auto i = static_cast<std::size_t>(field);
-        return to_filter_value(m_current->values[i], m_c.fields[i].type);
-      }
-      return filter::Value{};
-    };
-  }
+  WherePredicate(const Collection& c, const filter::Expr& expr)
+      : m_expr(expr),
+        m_values(
+            c, expr,
+            [&c](std::string_view name) {
+              const auto field = resolve_field(c, name);
+              if (!field) return FeatureValues::kNoField;
+              return *field == kObjectId ? FeatureValues::kObjectIdField : *field;
+            },
+            BooleanStyle::Integer),
+        m_access(m_values.access(m_current)) {}
   WherePredicate(const WherePredicate&) = delete;
   WherePredicate& operator=(const WherePredicate&) = delete;
 
@@ -383,11 +331,10 @@ class WherePredicate {
   }
 
  private:
-  const Collection& m_c;
   const filter::Expr& m_expr;
-  std::vector<std::pair<std::string, int>> m_names;
-  filter::PropertyAccess m_access;
   const Feature* m_current = nullptr;
+  FeatureValues m_values;
+  filter::PropertyAccess m_access;
 };
 
 /// Exact spatial relations through GEOS prepared geometries (per query, single thread).

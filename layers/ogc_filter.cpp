@@ -84,64 +84,28 @@ filter::Schema filter_schema(const Collection& c) {
   filter::Schema s;
   for (const auto& f : c.fields) {
     if (f.is_private) continue;
-    filter::FieldType t = filter::FieldType::String;
-    switch (f.type) {
-      case FieldType::String:
-        t = filter::FieldType::String;
-        break;
-      case FieldType::Integer:
-        t = filter::FieldType::Integer;
-        break;
-      case FieldType::Double:
-        t = filter::FieldType::Double;
-        break;
-      case FieldType::Boolean:
-        t = filter::FieldType::Boolean;
-        break;
-      case FieldType::Date:
-        t = filter::FieldType::Date;
-        break;
-    }
-    s.emplace(f.name, t);
+    s.emplace(f.name, filter_field_type(f.type));
   }
   if (!s.count(kGeometryQueryable)) s.emplace(kGeometryQueryable, filter::FieldType::Geometry);
   return s;
 }
 
-filter::Value filter_value(const Field& field, const Value& v) {
-  switch (v.index()) {
-    case 1:
-      return std::get<bool>(v);
-    case 2:
-      return std::get<std::int64_t>(v);
-    case 3:
-      return std::get<double>(v);
-    case 4: {
-      const auto& s = std::get<std::string>(v);
-      if (field.type == FieldType::Date) {
-        if (auto t = filter::parse_timestamp(trim(s))) return *t;
-      }
-      return s;
-    }
-    default:
-      return std::monostate{};
-  }
-}
-
 CompiledFilter::CompiledFilter(const Collection& c, filter::Expr expr, geo::Crs literal_crs)
-    : m_collection(&c), m_expr(std::move(expr)), m_crs(literal_crs) {}
+    : m_expr(std::move(expr)),
+      m_crs(literal_crs),
+      m_values(
+          c, m_expr,
+          [&c](std::string_view name) {
+            const int i = c.field_index(std::string(name));
+            return i < 0 ? FeatureValues::kNoField : i;
+          },
+          BooleanStyle::Boolean) {}
 
 bool CompiledFilter::matches(const Feature& f) const {
-  const Collection& c = *m_collection;
   // Geometry in the CRS of the literals: the stored ones for CRS84 and RD, converted otherwise.
   std::optional<geo::Geometry> converted;
-  filter::PropertyAccess access;
-  access.value = [&](std::string_view name) -> filter::Value {
-    const int i = c.field_index(std::string(name));
-    if (i < 0 || c.fields[i].is_private || static_cast<std::size_t>(i) >= f.values.size())
-      return std::monostate{};
-    return filter_value(c.fields[i], f.values[i]);
-  };
+  const Feature* current = &f;
+  filter::PropertyAccess access = m_values.access(current);
   access.geometry = [&](std::string_view name) -> const geo::Geometry* {
     if (name != kGeometryQueryable) return nullptr;
     const geo::Geometry* g = nullptr;
@@ -196,19 +160,8 @@ std::optional<Value> typed_value(const Field& field, const std::string& text) {
 }
 
 bool equals_value(const Value& have, const Value& want) {
-  auto num = [](const Value& v, double& out) {
-    if (const auto* i = std::get_if<std::int64_t>(&v)) {
-      out = static_cast<double>(*i);
-      return true;
-    }
-    if (const auto* d = std::get_if<double>(&v)) {
-      out = *d;
-      return true;
-    }
-    return false;
-  };
   double a = 0, b = 0;
-  if (num(have, a) && num(want, b)) return a == b;
+  if (numeric_value(have, a) && numeric_value(want, b)) return a == b;
   if (have.index() == want.index()) return have == want;
   return false;
 }

@@ -10,6 +10,7 @@
 
 #include "geo/crs.hpp"
 #include "layers/collection.hpp"
+#include "layers/feature_access.hpp"
 #include "layers/filter.hpp"
 
 namespace gebieden::layers {
@@ -46,9 +47,6 @@ filter::Schema filter_schema(const Collection& c);
 /// The name under which filters and queryables expose the geometry.
 inline constexpr const char* kGeometryQueryable = "geometry";
 
-/// A property value as the CQL2 evaluator reads it (Date fields become timestamps).
-filter::Value filter_value(const Field& field, const Value& v);
-
 /// A compiled filter: a bound expression plus the CRS of its geometry literals.
 class CompiledFilter {
  public:
@@ -57,9 +55,9 @@ class CompiledFilter {
   bool matches(const Feature& f) const;
 
  private:
-  const Collection* m_collection;
   filter::Expr m_expr;
   geo::Crs m_crs;
+  FeatureValues m_values;  // bound to the properties of m_expr
 };
 
 /// Parse and bind CQL2 text against the collection's public schema. Throws filter::parse_error.

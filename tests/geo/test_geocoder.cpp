@@ -24,6 +24,7 @@
 #include "geo/address_register.hpp"
 #include "geo/area_model.hpp"
 #include "geo/config.hpp"
+#include "geo/csv.hpp"
 #include "geo/error.hpp"
 #include "geo/geocoder.hpp"
 #include "test_paths.hpp"
@@ -166,69 +167,13 @@ const Geocoder& real_geocoder() {
   return g;
 }
 
-/// A small CSV reader for the fixtures (no quoted newlines in them).
+/// The rows of a fixture or output by column name.
 std::vector<std::map<std::string, std::string>> read_csv(const std::string& path) {
-  std::ifstream in(path);
-  REQUIRE(in);
-  std::vector<std::map<std::string, std::string>> rows;
-  std::vector<std::string> header;
-  std::string line;
-  while (std::getline(in, line)) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    std::vector<std::string> cells;
-    std::string cur;
-    bool quoted = false;
-    for (std::size_t i = 0; i < line.size(); ++i) {
-      const char c = line[i];
-      if (quoted) {
-        if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
-          cur += '"';
-          ++i;
-        } else if (c == '"') {
-          quoted = false;
-        } else {
-          cur += c;
-        }
-      } else if (c == '"') {
-        quoted = true;
-      } else if (c == ',') {
-        cells.push_back(cur);
-        cur.clear();
-      } else {
-        cur += c;
-      }
-    }
-    cells.push_back(cur);
-    if (header.empty()) {
-      header = cells;
-      continue;
-    }
-    std::map<std::string, std::string> r;
-    for (std::size_t i = 0; i < header.size() && i < cells.size(); ++i) r[header[i]] = cells[i];
-    rows.push_back(std::move(r));
-  }
-  return rows;
+  return read_csv_file(path).named_rows();
 }
 
-/// A fresh path in a temporary directory that is removed when the tests end.
-fs::path temp_path(const std::string& name) {
-  struct TempDir {
-    fs::path path = fs::temp_directory_path() / ("gebieden-geocoder-" + std::to_string(getpid()));
-    TempDir() { fs::create_directories(path); }
-    ~TempDir() {
-      std::error_code ec;
-      fs::remove_all(path, ec);
-    }
-  };
-  static const TempDir dir;
-  static int counter = 0;
-  return dir.path / (std::to_string(++counter) + "-" + name);
-}
-
-void write_file(const fs::path& p, const std::string& content) {
-  std::ofstream out(p, std::ios::binary);
-  out << content;
-}
+using test::temp_path;
+using test::write_file;
 
 }  // namespace
 

@@ -28,6 +28,7 @@
 #include "geo/area_model.hpp"
 #include "geo/config.hpp"
 #include "geo/crs.hpp"
+#include "geo/csv.hpp"
 #include "geo/geocoder.hpp"
 #include "test_paths.hpp"
 
@@ -39,78 +40,18 @@ namespace {
 
 using Row = std::map<std::string, std::string>;
 
-/// A fresh path in a temporary directory that is removed when the tests end.
-fs::path temp_path(const std::string& name) {
-  struct TempDir {
-    fs::path path = fs::temp_directory_path() / ("gebieden-reassign-" + std::to_string(getpid()));
-    TempDir() { fs::create_directories(path); }
-    ~TempDir() {
-      std::error_code ec;
-      fs::remove_all(path, ec);
-    }
-  };
-  static const TempDir dir;
-  static int counter = 0;
-  return dir.path / (std::to_string(++counter) + "-" + name);
-}
+using test::temp_path;
+using test::write_file;
 
-void write_file(const fs::path& p, const std::string& content) {
-  std::ofstream out(p, std::ios::binary);
-  out << content;
-}
-
-std::vector<std::string> split_csv_line(const std::string& line) {
-  std::vector<std::string> cells;
-  std::string cur;
-  bool quoted = false;
-  for (std::size_t i = 0; i < line.size(); ++i) {
-    const char c = line[i];
-    if (quoted) {
-      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
-        cur += '"';
-        ++i;
-      } else if (c == '"') {
-        quoted = false;
-      } else {
-        cur += c;
-      }
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      cells.push_back(cur);
-      cur.clear();
-    } else {
-      cur += c;
-    }
-  }
-  cells.push_back(cur);
-  return cells;
-}
-
-/// A small CSV reader (no quoted newlines): the header, and the rows by column name.
+/// A CSV file: the header, and the rows by column name.
 struct Csv {
   std::vector<std::string> header;
   std::vector<Row> rows;
 };
 
 Csv read_csv(const std::string& path) {
-  std::ifstream in(path);
-  REQUIRE(in);
-  Csv csv;
-  std::string line;
-  while (std::getline(in, line)) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    const auto cells = split_csv_line(line);
-    if (csv.header.empty()) {
-      csv.header = cells;
-      continue;
-    }
-    Row r;
-    for (std::size_t i = 0; i < csv.header.size() && i < cells.size(); ++i)
-      r[csv.header[i]] = cells[i];
-    csv.rows.push_back(std::move(r));
-  }
-  return csv;
+  const CsvTable t = read_csv_file(path);
+  return Csv{t.header, t.named_rows()};
 }
 
 bool contains(const std::string& haystack, const std::string& needle) {
