@@ -174,8 +174,10 @@ constexpr const char* kQueuedKey = "gebieden.queued";
 /// wakes its reactor to write it (an eventfd, two epoll_ctl calls and a copy of the whole
 /// response); we run on that reactor's thread already, so we write directly with one
 /// sendmsg. Only what the socket does not take at once goes through Pistache's queue.
+/// With `close_after`, the write side is shut down once everything has left, as the
+/// `Connection: close` header promised; the client then closes and the transport cleans up.
 void send_direct(const std::shared_ptr<Tcp::Peer>& peer, const std::string& head,
-                 std::string_view body) {
+                 std::string_view body, bool close_after) {
   auto queued = std::static_pointer_cast<QueuedWrites>(peer->tryGetData(kQueuedKey));
   const std::size_t total = head.size() + body.size();
   std::size_t done = 0;
@@ -219,10 +221,17 @@ void send_direct(const std::shared_ptr<Tcp::Peer>& peer, const std::string& head
     ++queued->pending;
     const std::size_t n = rest.size();
     // The transport resolves or rejects on the reactor thread, the one we run on.
+    const int fd = peer->fd();
     peer->send(RawBuffer(std::move(rest), n))
-        .then([queued](ssize_t) { --queued->pending; },
-              [queued](std::exception_ptr&) { --queued->pending; });
+        .then(
+            [queued, close_after, fd](ssize_t) {
+              --queued->pending;
+              if (close_after) ::shutdown(fd, SHUT_WR);
+            },
+            [queued](std::exception_ptr&) { --queued->pending; });
+    return;
   }
+  if (close_after) ::shutdown(peer->fd(), SHUT_WR);
 }
 
 class Handler : public Http::Handler {
@@ -250,7 +259,7 @@ class Handler : public Http::Handler {
       auto peer = writer.getPeer();
       if (!peer) return;  // the client has gone
       const bool bodiless = head_only || resp.status == 204 || resp.status == 304;
-      send_direct(peer, head, bodiless ? std::string_view() : body);
+      send_direct(peer, head, bodiless ? std::string_view() : body, !keep_alive);
       // The request is answered: Pistache's idle-connection timer may close the connection
       // after its keep-alive timeout, and must not send 408 for this request.
       peer->setIdle(true);

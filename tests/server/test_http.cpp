@@ -87,6 +87,12 @@ class RawConnection {
     return true;
   }
 
+  /// Has the server closed the connection (after what was read)?
+  bool closed_by_server() {
+    char tmp[256];
+    return m_buf.empty() && ::recv(m_fd, tmp, sizeof(tmp), 0) == 0;
+  }
+
  private:
   bool fill() {
     char tmp[65536];
@@ -146,6 +152,7 @@ TEST_CASE("HTTP: keep-alive by default, HEAD, and responses in order on one conn
     REQUIRE(c.read_response(status, h, body));
     CHECK(status == 200);
     CHECK(h["connection"] == "close");
+    CHECK(c.closed_by_server());
   }
   // A client with a small receive buffer that asks again before it reads: the large answers
   // cannot leave at once and wait in the transport's queue; the small ones must come after
