@@ -6,15 +6,14 @@
 #include <cmath>
 #include <numbers>
 
+#include "geo/ascii.hpp"
 #include "geo/error.hpp"
 
 namespace gebieden::geo {
 
 namespace {
 std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
+  return ascii_lower(s);
 }
 }  // namespace
 

@@ -6,6 +6,7 @@
 #include <limits>
 #include <map>
 
+#include "geo/ascii.hpp"
 #include "geo/crs.hpp"
 #include "geo/error.hpp"
 #include "geo/geos.hpp"
@@ -16,12 +17,7 @@ namespace gebieden::layers::esri {
 
 namespace {
 bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  return true;
+  return geo::ascii_iequals(a, b);
 }
 
 bool is_oid_name(std::string_view name) {

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "geo/ascii.hpp"
 #include "geo/crs.hpp"
 #include "geo/error.hpp"
 #include "layers/esri_json.hpp"
@@ -35,18 +36,11 @@ constexpr std::size_t kMaxVertices = 100'000;
 constexpr std::size_t kMaxStatistics = 32;
 
 std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
+  return geo::ascii_lower(s);
 }
 
 bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  return true;
+  return geo::ascii_iequals(a, b);
 }
 
 std::string_view trim(std::string_view s) {

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "geo/ascii.hpp"
 #include "geo/error.hpp"
 #include "geo/geocoder.hpp"
 #include "server/service.hpp"
@@ -288,8 +289,7 @@ Response GeocodeApi::geocode_post(const Request& req) const {
     std::vector<std::string> header = csv_cells({}, pos, req.body, ok);
     if (!ok || header.empty() || (header.size() == 1 && header[0].empty()))
       throw input_error(ErrorCode::InvalidBody, "body", "the CSV body has no header line");
-    for (auto& h : header)
-      for (auto& c : h) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (auto& h : header) h = geo::ascii_lower(h);
     std::size_t line = 1;
     while (pos < req.body.size()) {
       ++line;

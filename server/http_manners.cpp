@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <stdexcept>
 
+#include "geo/ascii.hpp"
+
 namespace gebieden::server {
 
 namespace {
@@ -14,12 +16,7 @@ namespace {
 constexpr std::size_t kMinGzipBytes = 1024;
 
 bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  return true;
+  return geo::ascii_iequals(a, b);
 }
 
 std::string_view trim(std::string_view s) {

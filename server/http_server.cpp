@@ -15,6 +15,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "geo/ascii.hpp"
 #include "server/service.hpp"
 
 namespace gebieden::server {
@@ -43,9 +44,8 @@ std::string method_name(Http::Method m) {
   }
 }
 
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
+std::string lower(std::string_view s) {
+  return geo::ascii_lower(s);
 }
 
 const char* reason_phrase(int status) {
@@ -142,7 +142,11 @@ std::string render_head(const Response& resp, std::size_t content_length, bool k
     if (name.find_first_of("\r\n:") != std::string::npos) continue;
     h += name;
     h += ": ";
-    for (char ch : value) h.push_back(ch == '\r' || ch == '\n' ? ' ' : ch);
+    if (value.find_first_of("\r\n") == std::string::npos) {
+      h += value;
+    } else {
+      for (char ch : value) h.push_back(ch == '\r' || ch == '\n' ? ' ' : ch);
+    }
     h += "\r\n";
   }
   if (resp.status == 304) {
