@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cmath>
 
+#include "layers/cql2_json.hpp"
 #include "layers/geojson.hpp"
 
 namespace gebieden::layers {
@@ -130,6 +131,12 @@ filter::Expr compile_cql2(const Collection& c, std::string_view text) {
   filter::ParseOptions options;
   options.max_length = 16 * 1024;
   return filter::bind(filter::parse_cql2_text(text, options), filter_schema(c));
+}
+
+filter::Expr compile_cql2_json(const Collection& c, std::string_view json_text) {
+  filter::ParseOptions options;
+  options.max_length = 64 * 1024;  // JSON is about three times as long as the same text
+  return filter::bind(filter::parse_cql2_json(json_text, options), filter_schema(c));
 }
 
 std::optional<Value> typed_value(const Field& field, const std::string& text) {

@@ -63,6 +63,9 @@ class CompiledFilter {
 /// Parse and bind CQL2 text against the collection's public schema. Throws filter::parse_error.
 filter::Expr compile_cql2(const Collection& c, std::string_view text);
 
+/// Parse and bind CQL2 JSON against the collection's public schema. Throws filter::parse_error.
+filter::Expr compile_cql2_json(const Collection& c, std::string_view json_text);
+
 /// Typed equality of a property with a query parameter value: numbers numerically, booleans
 /// as true/false, anything else as text. nullopt when `text` cannot be a value of that field.
 std::optional<Value> typed_value(const Field& field, const std::string& text);

@@ -131,12 +131,14 @@ json components(const ServiceState& state) {
       {{"type", "string"}});
   p["filter"] = query_param(
       "filter",
-      "A CQL2 text filter over the queryables: comparisons, AND/OR/NOT, IS NULL, LIKE, IN, "
-      "BETWEEN, CASEI/ACCENTI, S_INTERSECTS with POINT, LINESTRING, POLYGON and BBOX literals.",
+      "A CQL2 filter over the queryables, as text (default) or JSON (filter-lang=cql2-json): "
+      "comparisons, AND/OR/NOT, IS NULL, LIKE, IN, BETWEEN, CASEI/ACCENTI, S_INTERSECTS with "
+      "POINT, LINESTRING, POLYGON and BBOX literals (GeoJSON geometries and {\"bbox\": [...]} "
+      "in JSON).",
       {{"type", "string"}});
-  p["filter-lang"] =
-      query_param("filter-lang", "The language of filter.",
-                  {{"type", "string"}, {"enum", {"cql2-text"}}, {"default", "cql2-text"}});
+  p["filter-lang"] = query_param(
+      "filter-lang", "The language of filter.",
+      {{"type", "string"}, {"enum", {"cql2-text", "cql2-json"}}, {"default", "cql2-text"}});
   p["filter-crs"] =
       query_param("filter-crs", "The CRS of the geometry literals in filter (default CRS84).",
                   {{"type", "string"}, {"format", "uri"}, {"enum", crs_enum()}});
@@ -243,9 +245,9 @@ json build_openapi(const ServiceState& state, const std::string& base) {
       {"description",
        "Buurten, wijken, gebieden and the social base of gemeente " + state.config.gemeentenaam +
            " as OGC API - Features (Part 1 core, GeoJSON, HTML, OpenAPI 3.0; Part 2 CRS; Part 3 "
-           "queryables and CQL2 text filters). Every response carries CORS headers, a strong "
-           "ETag and Cache-Control, and is gzip-compressed when the client accepts it. Methods "
-           "other than GET, HEAD and OPTIONS are answered with 405 and an Allow header."},
+           "queryables and CQL2 text and JSON filters). Every response carries CORS headers, a "
+           "strong ETag and Cache-Control, and is gzip-compressed when the client accepts it. "
+           "Methods other than GET, HEAD and OPTIONS are answered with 405 and an Allow header."},
       {"license",
        {{"name", "CC BY 4.0 (CBS, Kadaster)"},
         {"url", "https://creativecommons.org/licenses/by/4.0/"}}}};

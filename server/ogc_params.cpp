@@ -332,13 +332,17 @@ ItemsRequest parse_items_request(const Request& req, const layers::Collection& c
   } else if (bbox_crs) {
     invalid("bbox-crs", "given without bbox");
   }
-  if (filter_lang && *filter_lang != "cql2-text")
+  if (filter_lang && *filter_lang != "cql2-text" && *filter_lang != "cql2-json")
     invalid("filter-lang",
-            "'" + shown(*filter_lang, 40) + "' is not supported (supported: cql2-text)");
+            "'" + shown(*filter_lang, 40) + "' is not supported (supported: cql2-text, cql2-json)");
+  const bool json_filter = filter_lang && *filter_lang == "cql2-json";
   if (filter_text) {
-    if (trim(*filter_text).empty()) invalid("filter", "empty; give a CQL2 text expression");
+    if (trim(*filter_text).empty())
+      invalid("filter", json_filter ? "empty; give a CQL2 JSON expression"
+                                    : "empty; give a CQL2 text expression");
     try {
-      auto expr = layers::compile_cql2(c, *filter_text);
+      auto expr = json_filter ? layers::compile_cql2_json(c, *filter_text)
+                              : layers::compile_cql2(c, *filter_text);
       auto compiled = std::make_shared<const layers::CompiledFilter>(
           c, std::move(expr), filter_crs.value_or(geo::Crs::CRS84));
       tests.push_back([compiled](const layers::Feature& f) { return compiled->matches(f); });

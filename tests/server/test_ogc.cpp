@@ -186,10 +186,10 @@ TEST_CASE("OGC: conformance declares the classes implemented", "[ogc][unit]") {
         "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
         "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
         "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
-        "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text"})
+        "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
+        "http://www.opengis.net/spec/cql2/1.0/conf/cql2-json"})
     CHECK(c.count(cls));
   // Not implemented, so not declared.
-  CHECK_FALSE(c.count("http://www.opengis.net/spec/cql2/1.0/conf/cql2-json"));
   CHECK_FALSE(c.count("http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/gmlsf0"));
 }
 
@@ -396,7 +396,14 @@ TEST_CASE("OGC: CQL2 text filters", "[ogc][unit]") {
       {{{"filter", "(((("}}, "filter"},
       {{{"filter", ""}}, "filter"},
       {{{"filter", "S_INTERSECTS(geometry, POINT(1))"}}, "filter"},
-      {{{"filter", "aantal = 1"}, {"filter-lang", "cql2-json"}}, "filter-lang"},
+      {{{"filter", "aantal = 1"}, {"filter-lang", "cql2-json"}}, "filter"},  // text, not JSON
+      {{{"filter", "aantal = 1"}, {"filter-lang", "cql2-JSON"}}, "filter-lang"},
+      {{{"filter", R"({"op":"=","args":[{"property":"aantal"},1]})"}}, "filter"},  // JSON as text
+      {{{"filter", R"({"op":"=","args":[{"property":"nope"},1]})"}, {"filter-lang", "cql2-json"}},
+       "filter"},
+      {{{"filter", R"({"op":"=","args":[{"property":"aantal"}]})"}, {"filter-lang", "cql2-json"}},
+       "filter"},
+      {{{"filter", "  "}, {"filter-lang", "cql2-json"}}, "filter"},
       {{{"filter", "aantal = 1"}, {"filter-lang", ""}}, "filter-lang"},
       {{{"filter", "aantal = 1"}, {"filter-crs", "EPSG:31370"}}, "filter-crs"},
       {{{"filter-lang", "cql2-text"}}, "filter-lang"},
@@ -414,6 +421,66 @@ TEST_CASE("OGC: CQL2 text filters", "[ogc][unit]") {
   auto r = get("/collections/testpunten/items", {{"filter", "aantal = = 1"}});
   CHECK(json::parse(r.body)["description"].get<std::string>().find("position") !=
         std::string::npos);
+}
+
+TEST_CASE("OGC: CQL2 JSON filters select what the same CQL2 text selects", "[ogc][unit]") {
+  auto ids = [](const std::string& filter, const std::string& lang, Query extra = {}) {
+    Query q = {{"filter", filter}, {"filter-lang", lang}, {"limit", "1000"}};
+    q.insert(q.end(), extra.begin(), extra.end());
+    auto r = get("/collections/testpunten/items", q);
+    INFO(filter << " -> " << r.body.substr(0, 300));
+    REQUIRE(r.status == 200);
+    const json j = json::parse(r.body);
+    CHECK(j["numberMatched"] == j["features"].size());
+    return ids_of(j);
+  };
+  const std::vector<std::pair<std::string, std::string>> pairs = {
+      {R"({"op":"=","args":[{"property":"categorie"},"sport"]})", "categorie = 'sport'"},
+      {R"({"op":"and","args":[{"op":"<","args":[{"property":"aantal"},10]},
+          {"op":"=","args":[{"property":"actief"},true]}]})",
+       "aantal < 10 AND actief = TRUE"},
+      {R"({"op":"not","args":[{"op":"<","args":[{"property":"aantal"},30]}]})",
+       "NOT (aantal < 30)"},
+      {R"({"op":"isNull","args":[{"property":"eind"}]})", "eind IS NULL"},
+      {R"({"op":"like","args":[{"op":"casei","args":[{"property":"naam"}]},
+          {"op":"casei","args":["PUNT 1%"]}]})",
+       "CASEI(naam) LIKE CASEI('PUNT 1%')"},
+      {R"({"op":"in","args":[{"property":"aantal"},[1,2,3,99]]})", "aantal IN (1, 2, 3, 99)"},
+      {R"({"op":"between","args":[{"property":"aantal"},10,19]})", "aantal BETWEEN 10 AND 19"},
+      {R"({"op":">","args":[{"property":"start"},{"timestamp":"2024-06-30T00:00:00Z"}]})",
+       "start > TIMESTAMP('2024-06-30T00:00:00Z')"},
+      {R"({"op":"s_intersects","args":[{"property":"geometry"},
+          {"bbox":[5.699,53.149,5.7061,53.151]}]})",
+       "S_INTERSECTS(geometry, BBOX(5.699, 53.149, 5.7061, 53.151))"},
+      {R"({"op":"s_intersects","args":[{"property":"geometry"},{"type":"Polygon","coordinates":
+          [[[5.699,53.149],[5.7061,53.149],[5.7061,53.151],[5.699,53.151],[5.699,53.149]]]}]})",
+       "S_INTERSECTS(geometry, POLYGON((5.699 53.149, 5.7061 53.149, 5.7061 53.151, "
+       "5.699 53.151, 5.699 53.149)))"},
+  };
+  for (const auto& [j, t] : pairs) {
+    const auto want = ids(t, "cql2-text");
+    CHECK(ids(j, "cql2-json") == want);
+  }
+  CHECK(ids(pairs[0].first, "cql2-json").size() == 20);
+  CHECK(ids(pairs[8].first, "cql2-json").size() == 2);
+  // filter-crs applies to JSON geometries too: the same box as EPSG:4326 (lat, lon).
+  CHECK(ids(R"({"op":"s_intersects","args":[{"property":"geometry"},
+                {"bbox":[53.149,5.699,53.151,5.7061]}]})",
+            "cql2-json", {{"filter-crs", "http://www.opengis.net/def/crs/EPSG/0/4326"}})
+            .size() == 2);
+  // Errors name the parameter and the problem.
+  auto r = get(
+      "/collections/testpunten/items",
+      {{"filter", R"({"op":"=","args":[{"property":"aantal"},1)"}, {"filter-lang", "cql2-json"}});
+  CHECK(r.status == 400);
+  const json e = json::parse(r.body);
+  CHECK(e["parameter"] == "filter");
+  CHECK_THAT(e["description"].get<std::string>(), Catch::Contains("unexpected end of JSON"));
+  r = get("/collections/testpunten/items",
+          {{"filter", "aantal = 1"}, {"filter-lang", "cql2-yaml"}});
+  CHECK(r.status == 400);
+  CHECK_THAT(json::parse(r.body)["description"].get<std::string>(),
+             Catch::Contains("cql2-text, cql2-json"));
 }
 
 TEST_CASE("OGC: property query parameters are typed", "[ogc][unit]") {

@@ -5,6 +5,7 @@
 #include <httplib.h>
 #include <proj.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <filesystem>
@@ -506,6 +507,117 @@ TEST_CASE("CITE Part 2: crs and bbox-crs - Content-Crs - RD agrees with PROJ to 
 }
 
 // ---------------------------------------------------------------------------------------------
+// Part 3: CQL2 JSON gives what the same CQL2 text gives
+
+TEST_CASE("CQL2 JSON filter-lang: same numberMatched and ids as CQL2 text - 400 when malformed",
+          "[ogc][cql2json][integration]") {
+  auto cli = client();
+  struct Selection {
+    std::size_t matched = 0;
+    std::vector<std::string> ids;
+  };
+  auto select = [&](const std::string& collection, const std::string& filter,
+                    const std::string& lang, const std::string& extra = {}) {
+    const json fc =
+        get_json(cli, "/collections/" + collection + "/items?limit=1000&filter-lang=" + lang +
+                          "&filter=" + server::percent_encode(filter) + extra);
+    Selection s;
+    s.matched = fc["numberMatched"];
+    for (const auto& f : fc["features"]) s.ids.push_back(f["id"]);
+    CHECK(s.ids.size() == s.matched);  // all on one page
+    return s;
+  };
+  struct Pair {
+    std::string collection, json, text;
+  };
+  const std::string polygon_json =
+      R"({"type":"Polygon","coordinates":[[[5.78,53.19],[5.82,53.19],[5.82,53.21],[5.78,53.21],)"
+      R"([5.78,53.19]]]})";
+  const std::string polygon_text =
+      "POLYGON((5.78 53.19, 5.82 53.19, 5.82 53.21, 5.78 53.21, 5.78 53.19))";
+  const std::vector<Pair> pairs = {
+      {"organisaties", R"({"op":"=","args":[{"property":"soort"},"organisatie"]})",
+       "soort = 'organisatie'"},
+      {"organisaties", R"({"op":"=","args":[{"property":"soort"},"initiatief"]})",
+       "soort = 'initiatief'"},
+      {"organisaties", R"({"op":"=","args":[{"property":"categorie"},"ouderen"]})",
+       "categorie = 'ouderen'"},
+      {"organisaties",
+       R"({"op":"and","args":[{"op":">","args":[{"property":"geocode_score"},0.9]},)"
+       R"({"op":"not","args":[{"op":"isNull","args":[{"property":"buurtnaam"}]}]}]})",
+       "geocode_score > 0.9 AND NOT (buurtnaam IS NULL)"},
+      {"organisaties",
+       R"({"op":"or","args":[{"op":"in","args":[{"property":"categorie"},["sport","jeugd"]]},)"
+       R"({"op":"like","args":[{"op":"casei","args":[{"property":"naam"}]},)"
+       R"({"op":"casei","args":["%VERENIGING%"]}]}]})",
+       "categorie IN ('sport', 'jeugd') OR CASEI(naam) LIKE CASEI('%VERENIGING%')"},
+      {"organisaties",
+       R"({"op":"s_intersects","args":[{"property":"geometry"},)" + polygon_json + "]}",
+       "S_INTERSECTS(geometry, " + polygon_text + ")"},
+      {"organisaties",
+       R"({"op":"s_intersects","args":[{"property":"geometry"},{"bbox":[5.78,53.19,5.82,53.21]}]})",
+       "S_INTERSECTS(geometry, BBOX(5.78, 53.19, 5.82, 53.21))"},
+      {"buurten", R"({"op":"s_intersects","args":[{"property":"geometry"},)" + polygon_json + "]}",
+       "S_INTERSECTS(geometry, " + polygon_text + ")"},
+      {"buurten", R"({"op":"between","args":[{"property":"oppervlakte_ha"},10,100]})",
+       "oppervlakte_ha BETWEEN 10 AND 100"},
+  };
+  for (const auto& p : pairs) {
+    INFO(p.collection << ": " << p.text);
+    const Selection text = select(p.collection, p.text, "cql2-text");
+    const Selection json_sel = select(p.collection, p.json, "cql2-json");
+    CHECK(json_sel.matched == text.matched);
+    CHECK(json_sel.ids == text.ids);
+  }
+  // The comparisons are not vacuous: the polygon selects some organisations, not all.
+  const std::size_t all = get_json(cli, "/collections/organisaties/items")["numberMatched"];
+  const Selection in_polygon = select("organisaties", pairs[5].json, "cql2-json");
+  CHECK(in_polygon.matched > 0);
+  CHECK(in_polygon.matched < all);
+  CHECK(select("organisaties", pairs[0].json, "cql2-json").matched == all);
+  CHECK(select("organisaties", pairs[2].json, "cql2-json").matched > 0);
+  // filter-crs applies to JSON geometries as to text ones: the box in EPSG:4326 (lat, lon).
+  CHECK(
+      select("organisaties",
+             R"({"op":"s_intersects","args":[{"property":"geometry"},)"
+             R"({"bbox":[53.19,5.78,53.21,5.82]}]})",
+             "cql2-json",
+             "&filter-crs=" + server::percent_encode("http://www.opengis.net/def/crs/EPSG/0/4326"))
+          .ids == select("organisaties", pairs[6].json, "cql2-json").ids);
+
+  // Declared in /conformance and in the OpenAPI document.
+  const json conf = get_json(cli, "/conformance");
+  CHECK(std::count(conf["conformsTo"].begin(), conf["conformsTo"].end(),
+                   "http://www.opengis.net/spec/cql2/1.0/conf/cql2-json") == 1);
+  const json api = get_json(cli, "/api");
+  const json lang = api["components"]["parameters"]["filter-lang"]["schema"];
+  CHECK(lang["enum"] == json::array({"cql2-text", "cql2-json"}));
+  CHECK(lang["default"] == "cql2-text");
+
+  // Malformed JSON, unknown operators, wrong arity, unknown properties: 400 naming `filter`.
+  for (
+      const std::string bad :
+      {R"({"op":"=","args":[{"property":"soort"},"organisatie"])",
+       R"({"op":"==","args":[{"property":"soort"},"organisatie"]})",
+       R"({"op":"=","args":[{"property":"soort"}]})",
+       R"({"op":"=","args":[{"property":"contact_email"},"x"]})",
+       R"({"op":"s_intersects","args":[{"property":"geometry"},{"type":"Polygon","coordinates":[]}]})",
+       "soort = 'organisatie'", "[]", ""}) {
+    INFO(bad);
+    auto res = cli.Get(("/collections/organisaties/items?filter-lang=cql2-json&filter=" +
+                        server::percent_encode(bad))
+                           .c_str());
+    REQUIRE(res);
+    CHECK(res->status == 400);
+    CHECK(res->get_header_value("Content-Type") == "application/json");
+    json j;
+    REQUIRE_NOTHROW(j = json::parse(res->body));
+    CHECK(j.value("parameter", "") == "filter");
+    CHECK(j.value("description", "").rfind("filter: ", 0) == 0);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // GDAL as a client
 
 TEST_CASE("GDAL: ogrinfo reads every collection with the same count - ogr2ogr copies one",
@@ -774,7 +886,9 @@ TEST_CASE("a corpus of hostile requests gets 400/404 with JSON naming the proble
        400, "filter"},
       {I + "?filter=", 400, "filter"},
       {I + "?filter=%20%20", 400, "filter"},
-      {I + "?filter=buurtnaam%20%3D%20%27x%27&filter-lang=cql2-json", 400, "filter-lang"},
+      {I + "?filter=buurtnaam%20%3D%20%27x%27&filter-lang=cql2-json", 400, "filter"},
+      {I + "?filter=%7B%22op%22%3A%22%3D%22&filter-lang=cql2-json", 400, "filter"},
+      {I + "?filter=buurtnaam%20%3D%20%27x%27&filter-lang=cql2-jsonx", 400, "filter-lang"},
       {I + "?filter=buurtnaam%20%3D%20%27x%27&filter-lang=sql", 400, "filter-lang"},
       {I + "?filter=buurtnaam%20%3D%20%27x%27&filter-lang=", 400, "filter-lang"},
       {I + "?filter=buurtnaam%20%3D%20%27x%27&filter-crs=EPSG:2", 400, "filter-crs"},
