@@ -10,9 +10,15 @@
 #include <utility>
 #include <vector>
 
+#include "layers/text.hpp"
+
 namespace gebieden::layers::filter {
 
 namespace {
+using text::describe_char;
+using text::encode_utf8;
+using text::shorten;
+using text::utf8_sequence_length;
 
 [[noreturn]] void fail(const std::string& problem, std::size_t position,
                        const std::string& hint = {}) {
@@ -22,77 +28,10 @@ namespace {
 // ---------------------------------------------------------------------------------------------
 // Messages
 
-/// `s` cut to at most `max` bytes on a code point boundary, with "..." when cut (messages end up
-/// in JSON and must stay valid UTF-8).
-std::string shorten(std::string_view s, std::size_t max = 40) {
-  if (s.size() <= max) return std::string(s);
-  std::size_t cut = max;
-  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
-  return std::string(s.substr(0, cut)) + "...";
-}
-
 std::string hex(unsigned value, int digits) {
   char buf[16];
   std::snprintf(buf, sizeof buf, "%0*X", digits, value);
   return buf;
-}
-
-/// Length of the valid UTF-8 sequence at s[i], 0 when it is not valid (overlong, surrogate,
-/// truncated, > U+10FFFF).
-std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
-  const auto b0 = static_cast<unsigned char>(s[i]);
-  if (b0 < 0x80) return 1;
-  std::size_t len = 0;
-  char32_t cp = 0;
-  char32_t min = 0;
-  if ((b0 & 0xE0) == 0xC0) {
-    len = 2, cp = b0 & 0x1F, min = 0x80;
-  } else if ((b0 & 0xF0) == 0xE0) {
-    len = 3, cp = b0 & 0x0F, min = 0x800;
-  } else if ((b0 & 0xF8) == 0xF0) {
-    len = 4, cp = b0 & 0x07, min = 0x10000;
-  } else {
-    return 0;
-  }
-  if (i + len > s.size()) return 0;
-  for (std::size_t k = 1; k < len; ++k) {
-    const auto b = static_cast<unsigned char>(s[i + k]);
-    if ((b & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (b & 0x3F);
-  }
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-  return len;
-}
-
-/// "';'", "control character 0x00", "character U+00E9", "invalid UTF-8 byte 0xFF".
-std::string describe_char(std::string_view s, std::size_t i) {
-  const auto b = static_cast<unsigned char>(s[i]);
-  if (b > 0x20 && b < 0x7F) return std::string("'") + s[i] + "'";
-  if (b < 0x80) return "control character 0x" + hex(b, 2);
-  const std::size_t len = utf8_sequence_length(s, i);
-  if (len == 0) return "invalid UTF-8 byte 0x" + hex(b, 2);
-  char32_t cp = b & (len == 2 ? 0x1F : len == 3 ? 0x0F : 0x07);
-  for (std::size_t k = 1; k < len; ++k)
-    cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
-  return "character U+" + hex(static_cast<unsigned>(cp), 4);
-}
-
-void encode_utf8(char32_t cp, std::string& out) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
 }
 
 // ---------------------------------------------------------------------------------------------

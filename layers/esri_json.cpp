@@ -209,26 +209,6 @@ void append_table(std::string& out, const Result& r) {
   out.push_back('}');
 }
 
-void append_extent_box(std::string& out, const geo::Box& b, SpatialRef sr, int decimals) {
-  auto num = [&](double v) {
-    if (b.valid)
-      append_number(out, v, decimals);
-    else
-      out += "null";
-  };
-  out += R"({"xmin":)";
-  num(b.minx);
-  out += R"(,"ymin":)";
-  num(b.miny);
-  out += R"(,"xmax":)";
-  num(b.maxx);
-  out += R"(,"ymax":)";
-  num(b.maxy);
-  out += R"(,"spatialReference":)";
-  append_spatial_reference(out, sr);
-  out.push_back('}');
-}
-
 /// The answers that are the same in JSON and GeoJSON. Returns false for features.
 bool append_non_features(std::string& out, const Query& q, const Result& r, int decimals) {
   switch (r.kind) {
@@ -379,6 +359,26 @@ void append_result_geojson(std::string& out, const Collection& /*c*/, const Quer
     out += "}}";
   }
   out += "]}";
+}
+
+void append_extent_box(std::string& out, const geo::Box& b, SpatialRef sr, int decimals) {
+  auto num = [&](double v) {
+    if (b.valid)
+      append_number(out, v, decimals);
+    else
+      out += "null";
+  };
+  out += R"({"xmin":)";
+  num(b.minx);
+  out += R"(,"ymin":)";
+  num(b.miny);
+  out += R"(,"xmax":)";
+  num(b.maxx);
+  out += R"(,"ymax":)";
+  num(b.maxy);
+  out += R"(,"spatialReference":)";
+  append_spatial_reference(out, sr);
+  out.push_back('}');
 }
 
 }  // namespace gebieden::layers::esri

@@ -15,6 +15,9 @@ namespace gebieden::layers::esri {
 /// `{"wkid":102100,"latestWkid":3857}` and so on.
 void append_spatial_reference(std::string& out, SpatialRef sr);
 
+/// An Esri envelope `{"xmin",…,"spatialReference"}` (nulls when `b` is not valid).
+void append_extent_box(std::string& out, const geo::Box& b, SpatialRef sr, int decimals);
+
 /// An Esri geometry of a feature of a layer whose Esri type is `layer_type` (a point layer
 /// writes `{"x","y"}`, a polygon layer `{"rings"}` ...). `g` is in lon/lat when `sr` is
 /// WebMercator (projected while writing), else already in `sr`. Writes `null` when the geometry

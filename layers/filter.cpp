@@ -10,6 +10,8 @@
 #include <system_error>
 #include <utility>
 
+#include "layers/text.hpp"
+
 namespace gebieden::layers::filter {
 
 parse_error::parse_error(const std::string& problem, std::size_t position, const std::string& hint)
@@ -38,6 +40,10 @@ std::string_view field_type_name(FieldType type) noexcept {
 Expr::Expr(Node node) : m_node(std::make_shared<const Node>(std::move(node))) {}
 
 namespace {
+using text::describe_char;
+using text::encode_utf8;
+using text::shorten;
+using text::utf8_sequence_length;
 
 using NodeKind = decltype(Node::kind);
 
@@ -79,33 +85,6 @@ bool iequals(std::string_view a, std::string_view b) {
   return true;
 }
 
-/// Length of the valid UTF-8 sequence at s[i], 0 when it is not valid (overlong, surrogate,
-/// truncated, > U+10FFFF).
-std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
-  const auto b0 = static_cast<unsigned char>(s[i]);
-  if (b0 < 0x80) return 1;
-  std::size_t len = 0;
-  char32_t cp = 0;
-  char32_t min = 0;
-  if ((b0 & 0xE0) == 0xC0) {
-    len = 2, cp = b0 & 0x1F, min = 0x80;
-  } else if ((b0 & 0xF0) == 0xE0) {
-    len = 3, cp = b0 & 0x0F, min = 0x800;
-  } else if ((b0 & 0xF8) == 0xF0) {
-    len = 4, cp = b0 & 0x07, min = 0x10000;
-  } else {
-    return 0;
-  }
-  if (i + len > s.size()) return 0;
-  for (std::size_t k = 1; k < len; ++k) {
-    const auto b = static_cast<unsigned char>(s[i + k]);
-    if ((b & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (b & 0x3F);
-  }
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-  return len;
-}
-
 /// Decode one code point leniently: an invalid byte b becomes U+DC00+b (a lone surrogate, which
 /// valid UTF-8 never yields), and encode_utf8 writes it back as the byte itself.
 char32_t decode_utf8(std::string_view s, std::size_t& i) {
@@ -121,26 +100,6 @@ char32_t decode_utf8(std::string_view s, std::size_t& i) {
   }
   i += len;
   return cp;
-}
-
-void encode_utf8(char32_t cp, std::string& out) {
-  if (cp >= 0xDC80 && cp <= 0xDCFF) {
-    out += static_cast<char>(cp - 0xDC00);
-  } else if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
 }
 
 // Case mapping for ASCII, Latin-1 Supplement and Latin Extended-A (what Dutch and its
@@ -224,35 +183,6 @@ std::string_view function_name(Function f) {
       return "ACCENTI";
   }
   return "?";
-}
-
-/// `s` cut to at most `max` bytes on a code point boundary, with "..." when cut: for messages,
-/// which must stay valid UTF-8 (they end up in JSON).
-std::string shorten(std::string_view s, std::size_t max = 40) {
-  if (s.size() <= max) return std::string(s);
-  std::size_t cut = max;
-  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
-  return std::string(s.substr(0, cut)) + "...";
-}
-
-std::string hex_byte(unsigned char b) {
-  char buf[8];
-  std::snprintf(buf, sizeof buf, "0x%02X", b);
-  return buf;
-}
-
-/// "';'", "control character 0x00", "character U+00E9", "invalid UTF-8 byte 0xFF".
-std::string describe_char(std::string_view s, std::size_t i) {
-  const auto b = static_cast<unsigned char>(s[i]);
-  if (b > 0x20 && b < 0x7F) return std::string("'") + s[i] + "'";
-  if (b < 0x80) return "control character " + hex_byte(b);
-  const std::size_t len = utf8_sequence_length(s, i);
-  if (len == 0) return "invalid UTF-8 byte " + hex_byte(b);
-  std::size_t j = i;
-  const char32_t cp = decode_utf8(s, j);
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "U+%04X", static_cast<unsigned>(cp));
-  return std::string("character ") + buf;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -445,23 +445,7 @@ void append_string_member(std::string& out, std::string_view k, std::string_view
 }
 
 void append_extent(std::string& out, const geo::Box& b, esri::SpatialRef sr) {
-  out += R"({"xmin":)";
-  auto num = [&](double v) {
-    if (b.valid)
-      layers::append_number(out, v, 12);
-    else
-      out += "null";
-  };
-  num(b.minx);
-  out += R"(,"ymin":)";
-  num(b.miny);
-  out += R"(,"xmax":)";
-  num(b.maxx);
-  out += R"(,"ymax":)";
-  num(b.maxy);
-  out += R"(,"spatialReference":)";
-  esri::append_spatial_reference(out, sr);
-  out.push_back('}');
+  esri::append_extent_box(out, b, sr, 12);
 }
 
 /// The layer JSON (`…/FeatureServer/{id}`, and each entry of `…/layers`).
