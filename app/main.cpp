@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 
 #include "app/geocode_command.hpp"
@@ -14,6 +15,7 @@
 #include "geo/gdal_io.hpp"
 #include "server/http_server.hpp"
 #include "server/service.hpp"
+#include "server/store_api.hpp"
 
 namespace {
 using namespace gebieden;
@@ -74,6 +76,16 @@ int run_serve(geo::Config config, const std::string& host, int port) {
   for (const auto& f : state->model->findings())
     if (f.severity != geo::Finding::Severity::Info)
       std::cerr << severity_name(f.severity) << ": " << f.subject << ": " << f.message << "\n";
+  if (state->store) {
+    // The write tokens: from the environment, read here and only here (never logged).
+    state->write_tokens = server::parse_tokens(std::getenv(config.store.write_token_env.c_str()));
+    std::cerr << "store: " << state->store->path() << "; writes "
+              << (state->write_tokens.empty()
+                      ? "disabled (" + config.store.write_token_env + " is not set)"
+                      : "enabled (" + std::to_string(state->write_tokens.size()) +
+                            " token(s) from " + config.store.write_token_env + ")")
+              << "\n";
+  }
   auto service = std::make_shared<const server::Service>(state);
   server::HttpServer http(service, config.server.host, config.server.port, config.server.threads,
                           config.server.max_request_bytes);

@@ -76,7 +76,13 @@ struct LayerConfig {
 /// geocoder, served as collections that filter on `soort`.
 struct StoreConfig {
   bool enabled = false;
-  SourceConfig source;  // until the store lands: a file read through GDAL (all columns)
+  SourceConfig source;  // the seed: a file read through GDAL (all columns) when `path` is new
+  // The writable GeoPackage that holds the store (relative to the config file). Created and
+  // seeded from `source` when it does not exist; read from at start-up when it does.
+  std::string path = "var/store.gpkg";
+  // The environment variable holding the write tokens (comma-separated). Read by the
+  // command line (never deep in the code); unset or empty: writes are disabled.
+  std::string write_token_env = "GEBIEDEN_WRITE_TOKEN";
   std::string id_field = "id";
   std::string soort_field = "soort";
   std::vector<std::string> private_fields;  // never in any public response

@@ -14,6 +14,7 @@ const ErrorSpec& error_spec(ErrorCode code) noexcept {
       {"PayloadTooLarge", 413, "Payload too large"},
       {"Unauthorized", 401, "Unauthorized"},
       {"Conflict", 409, "Conflict"},
+      {"Forbidden", 403, "Forbidden"},
       {"ServiceUnavailable", 503, "Service unavailable"},
       {"InternalServerError", 500, "Internal server error"},
   };

@@ -24,6 +24,7 @@ enum class ErrorCode {
   PayloadTooLarge,   // a body or request above the configured size
   Unauthorized,      // a write without valid credentials
   Conflict,          // a write that conflicts with the stored state
+  Forbidden,         // a write while writes are disabled (no token configured)
   Unavailable,       // shutting down or not loaded
   Internal,          // anything unexpected: details go to the log only
 };

@@ -92,157 +92,147 @@ std::int64_t stable_objectid(const std::string& id) {
   return static_cast<std::int64_t>(h % 2147483646u) + 1;  // 1 .. 2^31-2
 }
 
-StoreLoad load_store(const geo::Config& config, const geo::AreaModel& model,
-                     const geo::Geocoder* geocoder) {
-  StoreLoad out;
-  if (!config.store.enabled) return out;
-  std::vector<std::string> tried;
-  auto table = geo::read_table(config, config.store.source, 28992, tried);
-  if (!table) {
-    std::string msg = "no store source could be opened:";
-    for (const auto& t : tried) msg += "\n  " + t;
-    throw config_error("store.source.sources", msg);
-  }
-  out.messages.push_back("store: " + std::to_string(table->rows.size()) + " records from " +
-                         table->source);
-
-  const std::set<std::string> privates(config.store.private_fields.begin(),
-                                       config.store.private_fields.end());
+StoreSchema StoreSchema::make(const std::vector<geo::TableField>& source,
+                              const geo::StoreConfig& store) {
+  StoreSchema s;
+  s.source = source;
+  const geo::Table names{{}, {}, source, {}};
+  const std::set<std::string> privates(store.private_fields.begin(), store.private_fields.end());
   // Fields: the source's, then the placement.
-  std::vector<Field> fields;
-  for (const auto& tf : table->fields)
-    fields.push_back(Field{tf.name, field_type(tf.type), tf.name, privates.count(tf.name) > 0});
-  const std::size_t n_source = fields.size();
+  for (const auto& tf : source)
+    s.fields.push_back(Field{tf.name, field_type(tf.type), tf.name, privates.count(tf.name) > 0});
+  s.n_source = s.fields.size();
   for (const char* name :
        {"buurtcode", "buurtnaam", "wijkcode", "wijknaam", "gebied", "gebiednaam", "geocode_status",
         "geocode_reason", "geocode_warning", "geocode_adres"}) {
-    if (std::none_of(fields.begin(), fields.end(), [&](const Field& f) { return f.name == name; }))
-      fields.push_back(Field{name, FieldType::String, name, false});
+    if (std::none_of(s.fields.begin(), s.fields.end(),
+                     [&](const Field& f) { return f.name == name; }))
+      s.fields.push_back(Field{name, FieldType::String, name, false});
   }
-  fields.push_back(Field{"geocode_score", FieldType::Double, "geocode_score", false});
-  auto index_of = [&](const std::string& name) {
-    for (std::size_t i = 0; i < fields.size(); ++i)
-      if (fields[i].name == name) return static_cast<int>(i);
-    return -1;
+  s.fields.push_back(Field{"geocode_score", FieldType::Double, "geocode_score", false});
+  s.c_id = column(names, {lower(store.id_field).c_str()});
+  s.c_soort = column(names, {lower(store.soort_field).c_str()});
+  if (s.c_soort < 0)
+    throw config_error("store.soort_field", "the store has no column '" + store.soort_field + "'");
+  s.c_q = column(names, {"adres", "address", "q"});
+  s.c_straat = column(names, {"straat", "straatnaam", "openbare_ruimte_naam"});
+  s.c_nr = column(names, {"huisnummer", "nummer"});
+  s.c_pc = column(names, {"postcode"});
+  s.c_plaats = column(names, {"plaats", "woonplaats", "woonplaats_naam"});
+  s.c_lat = column(names, {"lat", "latitude"});
+  s.c_lon = column(names, {"lon", "lng", "longitude"});
+  s.c_x = column(names, {"x"});
+  s.c_y = column(names, {"y"});
+  const int c_name = column(names, {"naam", "name"});
+  s.display_field = c_name >= 0 ? source[c_name].name : "";
+  return s;
+}
+
+int StoreSchema::index_of(const std::string& name) const {
+  for (std::size_t i = 0; i < fields.size(); ++i)
+    if (fields[i].name == name) return static_cast<int>(i);
+  return -1;
+}
+
+PlacedRecord place_record(const StoreSchema& schema, const geo::TableRow& row,
+                          const geo::AreaModel& model, const geo::Geocoder* geocoder,
+                          const geo::Transformer& to_wgs) {
+  const auto& fields = schema.fields;
+  const std::size_t n_source = schema.n_source;
+  PlacedRecord p;
+  auto cell = [&](int c) -> std::optional<std::string> {
+    if (c < 0 || !row.values[c] || row.values[c]->empty()) return std::nullopt;
+    return row.values[c];
   };
+  p.soort = cell(schema.c_soort).value_or("");
+  p.feature.id =
+      schema.c_id >= 0 && cell(schema.c_id) ? *cell(schema.c_id) : std::to_string(row.fid);
+  p.feature.values.resize(fields.size());
+  for (std::size_t i = 0; i < n_source; ++i)
+    p.feature.values[i] = typed(row.values[i], fields[i].type);
 
-  const int c_id = column(*table, {config.store.id_field.c_str()});
-  const int c_soort = column(*table, {config.store.soort_field.c_str()});
-  if (c_soort < 0)
-    throw config_error("store.soort_field",
-                       "the store has no column '" + config.store.soort_field + "'");
-  const int c_q = column(*table, {"adres", "address", "q"});
-  const int c_straat = column(*table, {"straat", "straatnaam", "openbare_ruimte_naam"});
-  const int c_nr = column(*table, {"huisnummer", "nummer"});
-  const int c_pc = column(*table, {"postcode"});
-  const int c_plaats = column(*table, {"plaats", "woonplaats", "woonplaats_naam"});
-  const int c_lat = column(*table, {"lat", "latitude"});
-  const int c_lon = column(*table, {"lon", "lng", "longitude"});
-  const int c_x = column(*table, {"x"});
-  const int c_y = column(*table, {"y"});
-
-  geo::Transformer to_wgs(4326, 28992);
-  struct Placed {
-    Feature feature;
-    std::string soort;
-    geo::GeocodeResult result;
-  };
-  std::vector<Placed> records;
-  for (const auto& row : table->rows) {
-    Placed p;
-    auto cell = [&](int c) -> std::optional<std::string> {
-      if (c < 0 || !row.values[c] || row.values[c]->empty()) return std::nullopt;
-      return row.values[c];
-    };
-    p.soort = cell(c_soort).value_or("");
-    p.feature.id = c_id >= 0 && cell(c_id) ? *cell(c_id) : std::to_string(row.fid);
-    p.feature.values.resize(fields.size());
-    for (std::size_t i = 0; i < n_source; ++i)
-      p.feature.values[i] = typed(row.values[i], fields[i].type);
-
-    if (!row.wkb.empty()) {
-      // The record has its own geometry: place that point.
-      geo::GeosContext ctx;
-      const geo::Geometry g =
-          geo::from_geos(ctx, geo::from_wkb(ctx, row.wkb.data(), row.wkb.size()).get());
-      if (g.type == geo::GeometryType::Point) {
-        const geo::XY rd = g.parts[0][0][0];
-        p.result.status = geo::GeocodeStatus::Coordinates;
-        p.result.score = 1;
-        p.result.rd = rd;
-        if (auto a = model.locate_rd(rd.x, rd.y)) {
-          p.result.buurtcode = a->buurtcode, p.result.buurtnaam = a->buurtnaam;
-          p.result.wijkcode = a->wijkcode, p.result.wijknaam = a->wijknaam;
-          p.result.gebied = a->gebied, p.result.gebiednaam = a->gebiednaam;
-        } else {
-          p.result.status = geo::GeocodeStatus::Outside;
-          p.result.reason = "outside the gemeente";
-        }
+  if (!row.wkb.empty()) {
+    // The record has its own geometry: place that point.
+    geo::GeosContext ctx;
+    const geo::Geometry g =
+        geo::from_geos(ctx, geo::from_wkb(ctx, row.wkb.data(), row.wkb.size()).get());
+    if (g.type == geo::GeometryType::Point) {
+      const geo::XY rd = g.parts[0][0][0];
+      p.result.status = geo::GeocodeStatus::Coordinates;
+      p.result.score = 1;
+      p.result.rd = rd;
+      if (auto a = model.locate_rd(rd.x, rd.y)) {
+        p.result.buurtcode = a->buurtcode, p.result.buurtnaam = a->buurtnaam;
+        p.result.wijkcode = a->wijkcode, p.result.wijknaam = a->wijknaam;
+        p.result.gebied = a->gebied, p.result.gebiednaam = a->gebiednaam;
+      } else {
+        p.result.status = geo::GeocodeStatus::Outside;
+        p.result.reason = "outside the gemeente";
       }
-    } else if (geocoder) {
-      geo::GeocodeRequest req;
-      req.q = cell(c_q);
-      req.straat = cell(c_straat);
-      req.huisnummer = cell(c_nr);
-      req.postcode = cell(c_pc);
-      req.plaats = cell(c_plaats);
-      req.lat = cell(c_lat);
-      req.lon = cell(c_lon);
-      req.x = cell(c_x);
-      req.y = cell(c_y);
-      p.result = geocoder->geocode(req);
-    } else {
-      p.result.reason = "no geocoder (no address register configured)";
     }
-    if (p.result.rd && p.result.placed())
-      set_geometry(p.feature, geo::Geometry::point(p.result.rd->x, p.result.rd->y), to_wgs);
-    auto setv = [&](const char* name, const std::string& v) {
-      const int i = index_of(name);
-      if (i >= 0 && static_cast<std::size_t>(i) >= n_source)
-        p.feature.values[i] = v.empty() ? Value{} : Value{v};
-    };
-    setv("buurtcode", p.result.buurtcode);
-    setv("buurtnaam", p.result.buurtnaam);
-    setv("wijkcode", p.result.wijkcode);
-    setv("wijknaam", p.result.wijknaam);
-    setv("gebied", p.result.gebied);
-    setv("gebiednaam", p.result.gebiednaam);
-    setv("geocode_status", std::string(geo::status_name(p.result.status)));
-    setv("geocode_reason", p.result.reason);
-    setv("geocode_warning", p.result.warning);
-    setv("geocode_adres", p.result.address);
-    p.feature.values[index_of("geocode_score")] = p.result.score;
-    ++out.records;
-    if (p.result.placed()) {
-      ++out.placed;
-    } else {
-      out.messages.push_back("not placed: " + p.feature.id + ": " + p.result.reason +
-                             (p.result.detail.empty() ? "" : " (" + p.result.detail + ")"));
-    }
-    records.push_back(std::move(p));
+  } else if (geocoder) {
+    geo::GeocodeRequest req;
+    req.q = cell(schema.c_q);
+    req.straat = cell(schema.c_straat);
+    req.huisnummer = cell(schema.c_nr);
+    req.postcode = cell(schema.c_pc);
+    req.plaats = cell(schema.c_plaats);
+    req.lat = cell(schema.c_lat);
+    req.lon = cell(schema.c_lon);
+    req.x = cell(schema.c_x);
+    req.y = cell(schema.c_y);
+    p.result = geocoder->geocode(req);
+  } else {
+    p.result.reason = "no geocoder (no address register configured)";
   }
+  if (p.result.rd && p.result.placed())
+    set_geometry(p.feature, geo::Geometry::point(p.result.rd->x, p.result.rd->y), to_wgs);
+  auto setv = [&](const char* name, const std::string& v) {
+    const int i = schema.index_of(name);
+    if (i >= 0 && static_cast<std::size_t>(i) >= n_source)
+      p.feature.values[i] = v.empty() ? Value{} : Value{v};
+  };
+  setv("buurtcode", p.result.buurtcode);
+  setv("buurtnaam", p.result.buurtnaam);
+  setv("wijkcode", p.result.wijkcode);
+  setv("wijknaam", p.result.wijknaam);
+  setv("gebied", p.result.gebied);
+  setv("gebiednaam", p.result.gebiednaam);
+  setv("geocode_status", std::string(geo::status_name(p.result.status)));
+  setv("geocode_reason", p.result.reason);
+  setv("geocode_warning", p.result.warning);
+  setv("geocode_adres", p.result.address);
+  p.feature.values[schema.index_of("geocode_score")] = p.result.score;
+  return p;
+}
 
+StoreLoad build_store(const geo::Config& config, const StoreSchema& schema,
+                      const std::vector<const PlacedRecord*>& records,
+                      const geo::AreaModel& model) {
+  StoreLoad out;
+  for (const auto* r : records) {
+    ++out.records;
+    if (r->result.placed()) ++out.placed;
+  }
   for (const auto& lc : config.store.collections) {
     auto c = std::make_shared<Collection>();
     c->id = lc.id;
     c->title = lc.title.empty() ? lc.id : lc.title;
     c->description = lc.description;
-    c->fields = fields;
+    c->fields = schema.fields;
     c->geometry_type = geo::GeometryType::Point;
-    c->display_field = column(*table, {"naam", "name"}) >= 0
-                           ? table->fields[column(*table, {"naam", "name"})].name
-                           : "";
-    c->start_field = lc.start_field.empty() ? -1 : index_of(lc.start_field);
-    c->end_field = lc.end_field.empty() ? -1 : index_of(lc.end_field);
+    c->display_field = schema.display_field;
+    c->start_field = lc.start_field.empty() ? -1 : schema.index_of(lc.start_field);
+    c->end_field = lc.end_field.empty() ? -1 : schema.index_of(lc.end_field);
     const std::set<std::string> soorten(lc.soort.begin(), lc.soort.end());
     auto& counts = out.counts[lc.id];
-    for (const auto& r : records) {
-      if (!soorten.count(r.soort)) continue;
-      c->features.push_back(r.feature);
-      if (r.result.placed()) {
-        ++counts[r.result.buurtcode];
-        ++counts[r.result.wijkcode];
-        ++counts[r.result.gebied];
+    for (const auto* r : records) {
+      if (!soorten.count(r->soort)) continue;
+      c->features.push_back(r->feature);
+      if (r->result.placed()) {
+        ++counts[r->result.buurtcode];
+        ++counts[r->result.wijkcode];
+        ++counts[r->result.gebied];
         ++counts[model.gemeente().code];
       }
     }
@@ -251,6 +241,11 @@ StoreLoad load_store(const geo::Config& config, const geo::AreaModel& model,
     out.collections.push_back(c);
   }
   return out;
+}
+
+std::string not_placed_message(const PlacedRecord& p) {
+  return "not placed: " + p.feature.id + ": " + p.result.reason +
+         (p.result.detail.empty() ? "" : " (" + p.result.detail + ")");
 }
 
 CollectionPtr load_file_layer(const geo::Config& config, const geo::LayerConfig& layer) {

@@ -38,6 +38,8 @@ constexpr const char* kOpenApi = "application/vnd.oai.openapi+json;version=3.0";
 constexpr const char* kSchemaJson = "application/schema+json";
 constexpr const char* kQueryablesRel = "http://www.opengis.net/def/rel/ogc/1.0/queryables";
 constexpr const char* kAllow = "GET, HEAD, OPTIONS";
+constexpr const char* kAllowItems = "GET, HEAD, POST, OPTIONS";        // store collections
+constexpr const char* kAllowItem = "GET, HEAD, PUT, DELETE, OPTIONS";  // a store feature
 
 const std::vector<geo::Crs>& served_crs() {
   static const std::vector<geo::Crs> kServed = {geo::Crs::CRS84, geo::Crs::EPSG4326,
@@ -305,11 +307,17 @@ Response OgcApi::route(const Request& req, const std::vector<std::string>& seg) 
   };
   if (!known())
     throw input_error(ErrorCode::NotFound, "path", "no such path: " + shown(req.path, 200));
-  if (req.method == "OPTIONS") return options_response(kAllow);
+  // The store collections also take writes (StoreApi): POST on items, PUT/DELETE on an item.
+  const bool writable =
+      m_state.store && seg.size() >= 3 && seg[0] == "collections" && seg[2] == "items" &&
+      std::any_of(m_state.config.store.collections.begin(), m_state.config.store.collections.end(),
+                  [&](const geo::LayerConfig& l) { return l.id == seg[1]; });
+  const char* allow = !writable ? kAllow : seg.size() == 3 ? kAllowItems : kAllowItem;
+  if (req.method == "OPTIONS") return options_response(allow);
   if (req.method != "GET") {
     Response r = error_response(ErrorCode::MethodNotAllowed, "method " + shown(req.method, 16) +
                                                                  " is not allowed here; use GET");
-    r.headers.emplace_back("Allow", kAllow);
+    r.headers.emplace_back("Allow", allow);
     return r;
   }
   if (seg.empty()) return landing(req);

@@ -41,8 +41,10 @@ class OgcApi {
   /// The conformance classes this front implements.
   static const std::vector<std::string>& conformance_classes();
 
- private:
+  /// The public URL prefix (server.base_url, else from the Host header).
   std::string base_url(const Request& req) const;
+
+ private:
   layers::CollectionPtr find_collection(const std::string& id) const;
   const ServiceState& m_state;
   OgcCache& m_cache;

@@ -11,6 +11,7 @@
 #include "server/http_manners.hpp"
 #include "server/ogc_api.hpp"
 #include "server/ogc_cache.hpp"
+#include "server/store_api.hpp"
 
 namespace gebieden::server {
 
@@ -59,12 +60,16 @@ std::shared_ptr<ServiceState> load_state(const geo::Config& config) {
     }
   }
 
-  // The social base, placed by the geocoder; its counts go onto the boundaries.
-  layers::StoreLoad store = layers::load_store(config, model, state->geocoder.get());
-  state->messages.insert(state->messages.end(), store.messages.begin(), store.messages.end());
-  if (config.store.enabled)
+  // The social base, from its GeoPackage (created from store.source the first time), placed
+  // by the geocoder; its counts go onto the boundaries.
+  layers::StoreLoad store;
+  if (config.store.enabled) {
+    state->store =
+        layers::FeatureStore::open(config, state->model, state->geocoder, state->messages);
+    store = state->store->snapshot();
     state->messages.push_back("store: placed " + std::to_string(store.placed) + " of " +
                               std::to_string(store.records));
+  }
   for (auto& c : layers::boundary_collections(model, store.counts)) state->catalogue.add(c);
   for (auto& c : store.collections) state->catalogue.add(c);
   for (const auto& l : config.layers) state->catalogue.add(layers::load_file_layer(config, l));
@@ -141,6 +146,7 @@ Response options_response(const std::string& allow) {
 
 Response Service::route(const Request& req) const {
   const auto seg = split_path(req.path);
+  if (StoreApi::handles(req, seg)) return StoreApi(*m_state).route(req, seg);
   if (!seg.empty() && seg[0] == "arcgis") return EsriApi(*m_state).route(req, seg);
   if (!seg.empty() && (seg[0] == "geocode" || seg[0] == "reverse"))
     return GeocodeApi(*m_state).route(req, seg);

@@ -11,6 +11,7 @@
 #include "geo/error.hpp"
 #include "geo/geocoder.hpp"
 #include "layers/collection.hpp"
+#include "layers/feature_store.hpp"
 #include "server/http_types.hpp"
 
 namespace gebieden::server {
@@ -25,6 +26,10 @@ struct ServiceState {
   std::shared_ptr<OgcCache> ogc_cache;            // encoded features and pages, per snapshot
   layers::Catalogue catalogue;
   geo::TransformerCache transformers;
+  std::shared_ptr<layers::FeatureStore> store;  // the writable social base (null: no store)
+  // Bearer tokens that may write to the store (from the environment variable named by
+  // store.write_token_env, set by the command line); empty: writes are disabled. Never logged.
+  std::vector<std::string> write_tokens;
 };
 
 class Service {

@@ -103,3 +103,27 @@ TEST_CASE("sources resolve relative to the configuration file", "[config][unit]"
   CHECK(c.resolve("OAPIF:https://example.org/ogc") == "OAPIF:https://example.org/ogc");
   CHECK(c.resolve("https://example.org/x.geojson") == "https://example.org/x.geojson");
 }
+
+TEST_CASE("the store's GeoPackage and write token variable", "[config][unit]") {
+  const geo::Config d = geo::load_config(test::default_config());
+  CHECK(d.store.path == "var/store.gpkg");
+  CHECK(d.store.write_token_env == "GEBIEDEN_WRITE_TOKEN");
+  CHECK(d.resolve(d.store.path) == test::source_dir() + "/data/var/store.gpkg");
+
+  json j = minimal();
+  j["store"] = {{"source", {{"sources", {"s.csv"}}}},
+                {"collections", json::array()},
+                {"path", "/srv/gebieden/store.gpkg"},
+                {"write_token_env", "MY_TOKENS"}};
+  const geo::Config c = geo::parse_config(j, "/tmp/x/config.json");
+  CHECK(c.store.path == "/srv/gebieden/store.gpkg");
+  CHECK(c.store.write_token_env == "MY_TOKENS");
+
+  j["store"]["path"] = 3;
+  CHECK(failing_member(j) == "store.path");
+  j["store"]["path"] = "";
+  CHECK(failing_member(j) == "store.path");
+  j["store"]["path"] = "s.gpkg";
+  j["store"]["write_token_env"] = json::array();
+  CHECK(failing_member(j) == "store.write_token_env");
+}

@@ -7,12 +7,16 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <stdexcept>
 #include <thread>
 
 namespace gebieden::test {
 
-ServerProcess::ServerProcess(const std::vector<std::string>& extra_args) {
+ServerProcess::ServerProcess(const std::vector<std::string>& extra_args)
+    : ServerProcess(ServerOptions{{}, {}, {}, extra_args}) {}
+
+ServerProcess::ServerProcess(const ServerOptions& options) {
   int out[2];
   if (pipe(out) != 0) throw std::runtime_error("pipe failed");
   m_pid = fork();
@@ -21,10 +25,13 @@ ServerProcess::ServerProcess(const std::vector<std::string>& extra_args) {
     dup2(out[1], STDOUT_FILENO);
     close(out[0]);
     close(out[1]);
-    std::vector<std::string> args = {
-        GEBIEDEN_BINARY, "serve",     "--config", GEBIEDEN_SOURCE_DIR "/data/leeuwarden.json",
-        "--host",        "127.0.0.1", "--port",   "0"};
-    args.insert(args.end(), extra_args.begin(), extra_args.end());
+    for (const auto& name : options.unset_env) unsetenv(name.c_str());
+    for (const auto& [name, value] : options.env) setenv(name.c_str(), value.c_str(), 1);
+    const std::string config =
+        options.config.empty() ? GEBIEDEN_SOURCE_DIR "/data/leeuwarden.json" : options.config;
+    std::vector<std::string> args = {GEBIEDEN_BINARY, "serve",     "--config", config,
+                                     "--host",        "127.0.0.1", "--port",   "0"};
+    args.insert(args.end(), options.extra_args.begin(), options.extra_args.end());
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);

@@ -5,13 +5,23 @@
 #include <sys/types.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace gebieden::test {
 
+/// How to start the server: another configuration, environment variables to set or unset.
+struct ServerOptions {
+  std::string config;  // empty: data/leeuwarden.json of the source tree
+  std::vector<std::pair<std::string, std::string>> env;
+  std::vector<std::string> unset_env;
+  std::vector<std::string> extra_args;
+};
+
 class ServerProcess {
  public:
   explicit ServerProcess(const std::vector<std::string>& extra_args = {});
+  explicit ServerProcess(const ServerOptions& options);
   ~ServerProcess();
   ServerProcess(const ServerProcess&) = delete;
   ServerProcess& operator=(const ServerProcess&) = delete;

@@ -1,0 +1,403 @@
+// Integration tests of writes to the social-base store (OGC API - Features Part 4): the real
+// server on a temporary GeoPackage, with a write token in its environment.
+#include <httplib.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "process.hpp"
+#include "test_paths.hpp"
+
+using namespace gebieden;
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+constexpr const char* kTokenEnv = "GEBIEDEN_TEST_WRITE_TOKEN";
+constexpr const char* kToken = "s3cret-token-for-tests";
+
+/// A copy of data/leeuwarden.json in a temporary folder: every relative path made absolute,
+/// the store in `gpkg`, the write tokens in kTokenEnv.
+std::string store_config(const fs::path& gpkg) {
+  const fs::path data = fs::path(test::source_dir()) / "data";
+  json j;
+  std::ifstream(data / "leeuwarden.json") >> j;
+  auto absolute = [&](json& v) {
+    if (v.is_string() && fs::path(v.get<std::string>()).is_relative())
+      v = (data / v.get<std::string>()).lexically_normal().string();
+  };
+  std::function<void(json&)> walk = [&](json& v) {
+    if (!v.is_object()) return;
+    for (auto& [k, m] : v.items()) {
+      if (k == "sources" && m.is_array()) {
+        for (auto& s : m) absolute(s);
+      } else if (k == "place_aliases" || k == "scheme") {
+        absolute(m);
+      } else {
+        walk(m);
+      }
+    }
+  };
+  walk(j);
+  j["store"]["path"] = gpkg.string();
+  j["store"]["write_token_env"] = kTokenEnv;
+  const fs::path config = test::temp_path("store-config.json");
+  test::write_file(config, j.dump(2));
+  return config.string();
+}
+
+test::ServerOptions options(const std::string& config, bool with_token) {
+  test::ServerOptions o;
+  o.config = config;
+  if (with_token) {
+    o.env = {{kTokenEnv, std::string("other-token, ") + kToken}};
+  } else {
+    o.unset_env = {kTokenEnv};
+  }
+  return o;
+}
+
+httplib::Headers auth(const std::string& token = kToken) {
+  return {{"Authorization", "Bearer " + token}};
+}
+
+std::unique_ptr<httplib::Client> client(const test::ServerProcess& s) {
+  auto c = std::make_unique<httplib::Client>("127.0.0.1", s.port());
+  c->set_read_timeout(60, 0);
+  return c;
+}
+
+json body_json(const httplib::Result& r) {
+  REQUIRE(r);
+  return json::parse(r->body);
+}
+
+/// aantal_<collection> of a buurt.
+std::int64_t count_in(httplib::Client& c, const std::string& buurtcode,
+                      const std::string& collection) {
+  auto r = c.Get("/collections/buurten/items/" + buurtcode + "?f=json");
+  REQUIRE(r);
+  REQUIRE(r->status == 200);
+  return json::parse(r->body)["properties"]["aantal_" + collection].get<std::int64_t>();
+}
+
+/// Nothing private in an answer.
+void check_private(const std::string& body) {
+  INFO(body.substr(0, 400));
+  CHECK(body.find("contact_naam") == std::string::npos);
+  CHECK(body.find("contact_telefoon") == std::string::npos);
+  CHECK(body.find("contact_email") == std::string::npos);
+  CHECK(body.find("Geheim Persoon") == std::string::npos);
+  CHECK(body.find("geheim@example.nl") == std::string::npos);
+}
+
+// Two addresses of the development register in different buurten (from
+// ../shared/data/synthetic/organisaties_dev.csv).
+json feature(const std::string& straat, const std::string& nr, const std::string& postcode,
+             const std::string& plaats) {
+  return json{{"type", "Feature"},
+              {"geometry", nullptr},
+              {"properties",
+               {{"naam", "Testvereniging Schrijfproef"},
+                {"straat", straat},
+                {"huisnummer", nr},
+                {"postcode", postcode},
+                {"plaats", plaats},
+                {"contact_naam", "Geheim Persoon"},
+                {"contact_telefoon", "06-00000000"},
+                {"contact_email", "geheim@example.nl"}}}};
+}
+const json kFirst = feature("Sweelincksingel", "11", "8927CX", "Leeuwarden");  // BU00805103
+const json kSecond = feature("Descartesgracht", "5", "8929HE", "Leeuwarden");  // BU00806001
+constexpr const char* kBuurt1 = "BU00805103";
+constexpr const char* kBuurt2 = "BU00806001";
+}  // namespace
+
+TEST_CASE("store writes need a bearer token; none configured disables them", "[store][http]") {
+  const fs::path gpkg = test::temp_path("auth.gpkg");
+  const std::string config = store_config(gpkg);
+  const std::string body = kFirst.dump();
+  {
+    test::ServerProcess s(options(config, true));
+    auto c = client(s);
+    auto r = c->Post("/collections/organisaties/items", body, "application/geo+json");
+    REQUIRE(r);
+    CHECK(r->status == 401);
+    CHECK(r->get_header_value("WWW-Authenticate").rfind("Bearer", 0) == 0);
+    CHECK(body_json(r)["code"] == "Unauthorized");
+    r = c->Post("/collections/organisaties/items", auth("wrong-token"), body,
+                "application/geo+json");
+    REQUIRE(r);
+    CHECK(r->status == 401);
+    CHECK(r->get_header_value("WWW-Authenticate").rfind("Bearer", 0) == 0);
+    CHECK(r->body.find(kToken) == std::string::npos);
+    r = c->Delete("/collections/organisaties/items/ORG0001", {{"Authorization", "Basic abc"}});
+    REQUIRE(r);
+    CHECK(r->status == 401);
+    // The wrong tokens changed nothing; every token of the list is accepted.
+    r = c->Get("/collections/organisaties/items/ORG0001?f=json");
+    REQUIRE(r);
+    CHECK(r->status == 200);
+    r = c->Delete("/collections/organisaties/items/NIET-ER", auth("other-token"));
+    REQUIRE(r);
+    CHECK(r->status == 404);
+    r = c->Delete("/collections/organisaties/items/NIET-ER", auth());
+    REQUIRE(r);
+    CHECK(r->status == 404);
+  }
+  {
+    test::ServerProcess s(options(config, false));
+    auto c = client(s);
+    auto r = c->Post("/collections/organisaties/items", auth(), body, "application/geo+json");
+    REQUIRE(r);
+    CHECK(r->status == 403);
+    const json j = body_json(r);
+    CHECK(j["code"] == "Forbidden");
+    CHECK(j["description"].get<std::string>().find("disabled") != std::string::npos);
+    r = c->Delete("/collections/organisaties/items/ORG0001", auth());
+    REQUIRE(r);
+    CHECK(r->status == 403);
+  }
+}
+
+TEST_CASE("store writes: create, read, replace, delete, and they survive a restart",
+          "[store][http]") {
+  const fs::path gpkg = test::temp_path("crud.gpkg");
+  const std::string config = store_config(gpkg);
+  std::string buurt1, buurt2, location;
+  std::int64_t before1 = 0, before2 = 0;
+  {
+    test::ServerProcess s(options(config, true));
+    REQUIRE(fs::exists(gpkg));  // created and seeded from store.source
+    auto c = client(s);
+
+    // Seeded: the same records as the source.
+    auto r = c->Get("/collections/organisaties/items/ORG0001?f=json");
+    REQUIRE(r);
+    CHECK(r->status == 200);
+
+    // OPTIONS lists the write methods on store collections only.
+    r = c->Options("/collections/organisaties/items");
+    REQUIRE(r);
+    CHECK(r->get_header_value("Allow") == "GET, HEAD, POST, OPTIONS");
+    r = c->Options("/collections/organisaties/items/ORG0001");
+    REQUIRE(r);
+    CHECK(r->get_header_value("Allow") == "GET, HEAD, PUT, DELETE, OPTIONS");
+    r = c->Options("/collections/buurten/items");
+    REQUIRE(r);
+    CHECK(r->get_header_value("Allow") == "GET, HEAD, OPTIONS");
+
+    // 405 on boundary collections, even with a good token.
+    r = c->Post("/collections/buurten/items", auth(), kFirst.dump(), "application/geo+json");
+    REQUIRE(r);
+    CHECK(r->status == 405);
+    CHECK(r->get_header_value("Allow") == "GET, HEAD, OPTIONS");
+    r = c->Delete("/collections/buurten/items/BU00801000", auth());
+    REQUIRE(r);
+    CHECK(r->status == 405);
+    r = c->Post("/collections/nergens/items", auth(), kFirst.dump(), "application/geo+json");
+    REQUIRE(r);
+    CHECK(r->status == 404);
+
+    before1 = count_in(*c, kBuurt1, "organisaties");
+    before2 = count_in(*c, kBuurt2, "organisaties");
+
+    // A page of the collection before the write (cached), to check it is not served stale.
+    auto page_before = c->Get("/collections/organisaties/items?f=json&limit=10000");
+    REQUIRE(page_before);
+    const auto n_before = json::parse(page_before->body)["numberMatched"].get<int>();
+
+    // POST: 201, Location, the created feature with its placement, nothing private.
+    r = c->Post("/collections/organisaties/items", auth(), kFirst.dump(), "application/geo+json");
+    REQUIRE(r);
+    INFO(r->body);
+    REQUIRE(r->status == 201);
+    check_private(r->body);
+    json created = json::parse(r->body);
+    const std::string id = created["id"].get<std::string>();
+    CHECK(!id.empty());
+    location = r->get_header_value("Location");
+    CHECK(location == s.url() + "/collections/organisaties/items/" + id);
+    CHECK(created["properties"]["soort"] == "organisatie");
+    CHECK(created["properties"]["geocode_status"] == "address");
+    buurt1 = created["properties"]["buurtcode"].get<std::string>();
+    CHECK(buurt1 == kBuurt1);
+    CHECK(created["geometry"]["type"] == "Point");
+
+    // It is served: by id, in the page (no stale cached page), and counted in its buurt.
+    r = c->Get("/collections/organisaties/items/" + id + "?f=json");
+    REQUIRE(r);
+    CHECK(r->status == 200);
+    check_private(r->body);
+    CHECK(json::parse(r->body)["properties"]["buurtcode"] == buurt1);
+    auto page = c->Get("/collections/organisaties/items?f=json&limit=10000");
+    REQUIRE(page);
+    check_private(page->body);
+    CHECK(json::parse(page->body)["numberMatched"].get<int>() == n_before + 1);
+    CHECK(page->body.find("\"" + id + "\"") != std::string::npos);
+
+    // The count of its buurt went up by one.
+    CHECK(count_in(*c, buurt1, "organisaties") == before1 + 1);
+
+    // 409 for an existing id.
+    json again = kFirst;
+    again["id"] = id;
+    r = c->Post("/collections/organisaties/items", auth(), again.dump(), "application/geo+json");
+    REQUIRE(r);
+    CHECK(r->status == 409);
+
+    // PUT moves it: a new address, a new buurt, counts follow.
+    r = c->Put("/collections/organisaties/items/" + id, auth(), kSecond.dump(),
+               "application/geo+json");
+    REQUIRE(r);
+    INFO(r->body);
+    REQUIRE(r->status == 200);
+    check_private(r->body);
+    buurt2 = json::parse(r->body)["properties"]["buurtcode"].get<std::string>();
+    CHECK(buurt2 == kBuurt2);
+    CHECK(count_in(*c, buurt1, "organisaties") == before1);
+    CHECK(count_in(*c, buurt2, "organisaties") == before2 + 1);
+    r = c->Get("/collections/organisaties/items/" + id + "?f=json");
+    REQUIRE(r);
+    CHECK(json::parse(r->body)["properties"]["buurtcode"] == buurt2);
+
+    // PUT and DELETE of an absent feature: 404.
+    r = c->Put("/collections/organisaties/items/NIET-ER", auth(), kSecond.dump(),
+               "application/geo+json");
+    REQUIRE(r);
+    CHECK(r->status == 404);
+    r = c->Delete("/collections/organisaties/items/NIET-ER", auth());
+    REQUIRE(r);
+    CHECK(r->status == 404);
+    // An item of another collection is not found here.
+    r = c->Delete("/collections/initiatieven/items/" + id, auth());
+    REQUIRE(r);
+    CHECK(r->status == 404);
+
+    // DELETE: 204, gone, count back.
+    r = c->Delete("/collections/organisaties/items/" + id, auth());
+    REQUIRE(r);
+    CHECK(r->status == 204);
+    r = c->Get("/collections/organisaties/items/" + id + "?f=json");
+    REQUIRE(r);
+    CHECK(r->status == 404);
+    CHECK(count_in(*c, buurt2, "organisaties") == before2);
+    CHECK(count_in(*c, buurt1, "organisaties") == before1);
+
+    // One more, with a client id, for the restart.
+    json keep = kFirst;
+    keep["id"] = "TEST-BLIJFT";
+    r = c->Post("/collections/organisaties/items", auth(), keep.dump(), "application/geo+json");
+    REQUIRE(r);
+    REQUIRE(r->status == 201);
+    CHECK(r->get_header_value("Location") ==
+          s.url() + "/collections/organisaties/items/TEST-BLIJFT");
+    CHECK(count_in(*c, buurt1, "organisaties") == before1 + 1);
+  }
+  {
+    // Durability: a new server on the same GeoPackage has the record, placed the same way.
+    test::ServerProcess s(options(config, false));
+    auto c = client(s);
+    auto r = c->Get("/collections/organisaties/items/TEST-BLIJFT?f=json");
+    REQUIRE(r);
+    REQUIRE(r->status == 200);
+    check_private(r->body);
+    CHECK(json::parse(r->body)["properties"]["buurtcode"] == buurt1);
+    CHECK(count_in(*c, buurt1, "organisaties") == before1 + 1);
+    CHECK(count_in(*c, buurt2, "organisaties") == before2);
+  }
+}
+
+TEST_CASE("store writes: malformed bodies are 400 naming the member, oversize 413",
+          "[store][http]") {
+  const fs::path gpkg = test::temp_path("bad.gpkg");
+  test::ServerProcess s(options(store_config(gpkg), true));
+  auto c = client(s);
+  const std::string items = "/collections/organisaties/items";
+
+  auto with = [&](const std::function<void(json&)>& change) {
+    json j = kFirst;
+    change(j);
+    return j.dump();
+  };
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"", "body"},
+      {"{\"type\": \"Feature\", ", "body"},
+      {"[1, 2, 3]", "body"},
+      {"\"Feature\"", "body"},
+      {with([](json& j) { j.erase("type"); }), "type"},
+      {with([](json& j) { j["type"] = "FeatureCollection"; }), "type"},
+      {with([](json& j) { j["properties"] = json::array(); }), "properties"},
+      {with([](json& j) { j["properties"]["huisnummer"] = 12; }), "properties.huisnummer"},
+      {with([](json& j) { j["properties"]["naam"] = json::object(); }), "properties.naam"},
+      {with([](json& j) { j["properties"]["lievelingskleur"] = "blauw"; }),
+       "properties.lievelingskleur"},
+      {with([](json& j) { j["properties"]["soort"] = "initiatief"; }), "properties.soort"},
+      {with([](json& j) { j["id"] = json::array({1}); }), "id"},
+      {with([](json& j) { j["id"] = "met spatie"; }), "id"},
+      {with([](json& j) {
+         j["geometry"] = {{"type", "LineString"}, {"coordinates", {{5, 53}}}};
+       }),
+       "geometry.type"},
+      {with([](json& j) {
+         j["geometry"] = {{"type", "Point"}, {"coordinates", {"5.8", 53.2}}};
+       }),
+       "geometry.coordinates"},
+      {with([](json& j) {
+         j["geometry"] = {{"type", "Point"}, {"coordinates", {500, 53.2}}};
+       }),
+       "geometry.coordinates"},
+      {with([](json& j) { j["extra"] = 1; }), "extra"},
+      {with([](json& j) {
+         j["id"] = "A1";
+         j["properties"]["id"] = "B2";
+       }),
+       "properties.id"},
+  };
+  for (const auto& [body, member] : cases) {
+    INFO(body.substr(0, 200));
+    auto r = c->Post(items, auth(), body, "application/geo+json");
+    REQUIRE(r);
+    CHECK(r->status == 400);
+    const json j = json::parse(r->body);
+    CHECK(j["code"] == "InvalidRequestBody");
+    CHECK(j["parameter"] == member);
+  }
+  // PUT with a different id in the body.
+  auto r = c->Put(items + "/ORG0001", auth(), with([](json& j) { j["id"] = "ORG0002"; }),
+                  "application/geo+json");
+  REQUIRE(r);
+  CHECK(r->status == 400);
+
+  // Nothing was written by the failures.
+  r = c->Get(items + "?f=json&limit=1");
+  REQUIRE(r);
+  const int n = json::parse(r->body)["numberMatched"].get<int>();
+
+  // Oversize: 413 JSON (server.max_request_bytes is 1 MiB).
+  json big = kFirst;
+  big["properties"]["omschrijving"] = std::string(1100000, 'x');
+  r = c->Post(items, auth(), big.dump(), "application/geo+json");
+  REQUIRE(r);
+  CHECK(r->status == 413);
+  CHECK(json::parse(r->body)["code"] == "PayloadTooLarge");
+
+  // A point of its own is placed without the geocoder (coordinates), outside: kept, unplaced.
+  r = c->Post(items, auth(), with([](json& j) {
+                j["geometry"] = {{"type", "Point"}, {"coordinates", {4.9, 52.37}}};
+              }),
+              "application/geo+json");
+  REQUIRE(r);
+  CHECK(r->status == 201);
+  const json out = json::parse(r->body);
+  CHECK(out["properties"]["geocode_status"] == "outside");
+  CHECK(!out["properties"]["geocode_reason"].get<std::string>().empty());
+  r = c->Get(items + "?f=json&limit=1");
+  REQUIRE(r);
+  CHECK(json::parse(r->body)["numberMatched"].get<int>() == n + 1);
+}
