@@ -53,9 +53,10 @@ int run_check(const geo::Config& config) {
   return errors == 0 ? 0 : 1;
 }
 
-int run_serve(geo::Config config, const std::string& host, int port) {
+int run_serve(geo::Config config, const std::string& host, int port, const std::string& store) {
   if (!host.empty()) config.server.host = host;
   if (port >= 0) config.server.port = port;
+  if (!store.empty()) config.store.path = store;
 
   // Block the signals before any thread starts, so that only sigwait() below sees them.
   sigset_t signals;
@@ -113,6 +114,10 @@ int main(int argc, char** argv) {
   serve->add_option("--port", port, "port (0 picks a free one; default from the config)")
       ->check(CLI::Range(0, 65535));
   serve->add_option("-c,--config", config_path, "configuration file");
+  std::string store_path;
+  serve->add_option("--store", store_path,
+                    "the store GeoPackage (default: store.path of the configuration); created "
+                    "from store.source when it does not exist");
 
   auto* check =
       app.add_subcommand("check", "load the boundaries and report problems; exit 0 when clean");
@@ -138,7 +143,7 @@ int main(int argc, char** argv) {
   try {
     geo::gdal_init();
     const geo::Config config = geo::load_config(config_path);
-    if (*serve) return run_serve(config, host, port);
+    if (*serve) return run_serve(config, host, port, store_path);
     if (*check) return run_check(config);
     if (*geocode) return app::run_geocode(config, geocode_options);
     if (*reassign) return app::run_reassign(config, reassign_options);

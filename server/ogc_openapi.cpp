@@ -224,7 +224,44 @@ json components(const ServiceState& state) {
                       {"content", err}};
   r["NotModified"] = {{"description", "The representation matches If-None-Match (ETag); no body."}};
   r["Preflight"] = {{"description", "CORS preflight: Allow and Access-Control-* headers."}};
+  r["Unauthorized"] = {{"description", "A write without a valid bearer token (WWW-Authenticate)."},
+                       {"content", err}};
+  r["Forbidden"] = {{"description", "Writes are disabled: no write token is configured."},
+                    {"content", err}};
+  r["Conflict"] = {{"description", "A feature with this id exists already."}, {"content", err}};
+  r["TooLarge"] = {{"description", "The body is larger than the server accepts."},
+                   {"content", err}};
+  c["securitySchemes"]["bearer"] = {
+      {"type", "http"},
+      {"scheme", "bearer"},
+      {"description", "A write token of the store (config store.write_token_env)."}};
   return c;
+}
+
+/// The write operations of a store collection (OGC API - Features Part 4).
+json write_op(const std::string& summary, const std::string& op_id, bool with_body, bool with_id,
+              json ok_responses) {
+  json op = {{"summary", summary},
+             {"operationId", op_id},
+             {"tags", {"Data"}},
+             {"security", json::array({{{"bearer", json::array()}}})}};
+  if (with_id) op["parameters"] = json::array({ref("parameters", "featureId")});
+  if (with_body)
+    op["requestBody"] = {{"required", true},
+                         {"description",
+                          "A GeoJSON Feature: the address fields or a point place it; private "
+                          "fields are stored but never returned."},
+                         {"content", content("application/geo+json", ref("schemas", "Feature"))}};
+  json& r = ok_responses;
+  r["400"] = ref("responses", "BadRequest");
+  r["401"] = ref("responses", "Unauthorized");
+  r["403"] = ref("responses", "Forbidden");
+  if (with_id) r["404"] = ref("responses", "NotFound");
+  if (!with_id) r["409"] = ref("responses", "Conflict");
+  r["413"] = ref("responses", "TooLarge");
+  r["500"] = ref("responses", "ServerError");
+  op["responses"] = std::move(r);
+  return op;
 }
 }  // namespace
 
@@ -359,6 +396,29 @@ json build_openapi(const ServiceState& state, const std::string& base) {
         path_item(get_op("One feature of " + c->title, "Item" + id, {"Data"}, item_params,
                          responses(item_ok, true)),
                   "Item" + id);
+    const auto& store = state.config.store;
+    const bool writable =
+        store.enabled && std::any_of(store.collections.begin(), store.collections.end(),
+                                     [&](const auto& l) { return l.id == c->id; });
+    if (writable) {
+      json created = {{"201",
+                       {{"description", "Created: the stored feature, placed by the geocoder"},
+                        {"headers",
+                         {{"Location",
+                           {{"description", "The URL of the new feature"},
+                            {"schema", {{"type", "string"}, {"format", "uri"}}}}}}},
+                        {"content", content("application/geo+json", ref("schemas", "Feature"))}}}};
+      paths[root + "/items"]["post"] =
+          write_op("Add a feature to " + c->title, "create" + id, true, false, std::move(created));
+      json replaced = {{"200",
+                        {{"description", "Replaced: the stored feature, placed by the geocoder"},
+                         {"content", content("application/geo+json", ref("schemas", "Feature"))}}}};
+      paths[root + "/items/{featureId}"]["put"] = write_op(
+          "Replace a feature of " + c->title, "replace" + id, true, true, std::move(replaced));
+      json deleted = {{"204", {{"description", "Deleted"}}}};
+      paths[root + "/items/{featureId}"]["delete"] = write_op(
+          "Delete a feature of " + c->title, "delete" + id, false, true, std::move(deleted));
+    }
     paths[root + "/queryables"] = path_item(
         get_op(
             "The queryables of " + c->title + " (JSON Schema)", "Queryables" + id, {"Capabilities"},

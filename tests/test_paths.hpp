@@ -8,6 +8,8 @@
 #include <string>
 #include <system_error>
 
+#include "geo/config.hpp"
+
 namespace gebieden::test {
 inline std::string source_dir() {
   return GEBIEDEN_SOURCE_DIR;
@@ -34,6 +36,14 @@ inline std::filesystem::path temp_path(const std::string& name) {
   static const TempDir dir;
   static int counter = 0;
   return dir.path / (std::to_string(++counter) + "-" + name);
+}
+
+/// The default configuration with the store in this test process's temporary folder (created
+/// from store.source on first use), so that tests never see records written by `make run`.
+inline geo::Config load_default_config() {
+  geo::Config c = geo::load_config(default_config());
+  c.store.path = temp_path("store.gpkg").string();
+  return c;
 }
 
 /// Write `content` to `p` as is (binary).

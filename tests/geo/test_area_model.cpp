@@ -136,7 +136,7 @@ struct Loaded {
 };
 const Loaded& real() {
   static const Loaded l = [] {
-    geo::Config c = geo::load_config(test::default_config());
+    geo::Config c = test::load_default_config();
     return Loaded{c, geo::AreaModel::load(c)};
   }();
   return l;

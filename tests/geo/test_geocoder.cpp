@@ -144,7 +144,7 @@ bool contains(const std::string& haystack, const std::string& needle) {
 const Config& real_config() {
   static const Config config = [] {
     GDALAllRegister();
-    return load_config(test::default_config());
+    return test::load_default_config();
   }();
   return config;
 }

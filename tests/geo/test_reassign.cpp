@@ -139,7 +139,7 @@ std::string hand_drawn_input() {
 const Config& config_2023() {
   static const Config config = [] {
     GDALAllRegister();
-    return load_config(test::default_config());
+    return test::load_default_config();
   }();
   return config;
 }

@@ -23,7 +23,7 @@ std::int64_t aantal(const layers::Catalogue& cat, const std::string& buurtcode) 
 }  // namespace
 
 TEST_CASE("feature store: seed, create, replace, delete, reopen", "[store]") {
-  geo::Config config = geo::load_config(test::default_config());
+  geo::Config config = test::load_default_config();
   const fs::path gpkg = test::temp_path("unit-store.gpkg");
   config.store.path = gpkg.string();
   auto model = std::make_shared<const geo::AreaModel>(geo::AreaModel::load(config));

@@ -1,5 +1,7 @@
 #include "process.hpp"
 
+#include "test_paths.hpp"
+
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -17,6 +19,10 @@ ServerProcess::ServerProcess(const std::vector<std::string>& extra_args)
     : ServerProcess(ServerOptions{{}, {}, {}, extra_args}) {}
 
 ServerProcess::ServerProcess(const ServerOptions& options) {
+  // The default configuration gets a store of its own in this test process's temporary folder,
+  // so tests never read (or write) the store of a `make run` in the source tree.
+  const std::string store =
+      options.config.empty() ? temp_path("server-store.gpkg").string() : std::string();
   int out[2];
   if (pipe(out) != 0) throw std::runtime_error("pipe failed");
   m_pid = fork();
@@ -31,6 +37,10 @@ ServerProcess::ServerProcess(const ServerOptions& options) {
         options.config.empty() ? GEBIEDEN_SOURCE_DIR "/data/leeuwarden.json" : options.config;
     std::vector<std::string> args = {GEBIEDEN_BINARY, "serve",     "--config", config,
                                      "--host",        "127.0.0.1", "--port",   "0"};
+    if (!store.empty()) {
+      args.emplace_back("--store");
+      args.push_back(store);
+    }
     args.insert(args.end(), options.extra_args.begin(), options.extra_args.end());
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());

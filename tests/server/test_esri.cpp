@@ -21,7 +21,7 @@ namespace {
 using Query = std::vector<std::pair<std::string, std::string>>;
 
 const server::Service& service() {
-  static const server::Service s(server::load_state(geo::load_config(test::default_config())));
+  static const server::Service s(server::load_state(test::load_default_config()));
   return s;
 }
 

@@ -82,7 +82,7 @@ struct Fixture {
   std::shared_ptr<server::ServiceState> state;
   std::unique_ptr<server::Service> service;
   Fixture() {
-    state = server::load_state(geo::load_config(test::default_config()));
+    state = server::load_state(test::load_default_config());
     state->catalogue.add(make_points(state->transformers));
     service = std::make_unique<server::Service>(state);
   }

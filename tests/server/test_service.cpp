@@ -13,7 +13,7 @@ using nlohmann::json;
 
 namespace {
 const server::Service& service() {
-  static const server::Service s(server::load_state(geo::load_config(test::default_config())));
+  static const server::Service s(server::load_state(test::load_default_config()));
   return s;
 }
 
