@@ -33,6 +33,7 @@ bool CsvReader::next(std::vector<std::string>& fields) {
     return false;
   }
   m_line = m_next_line;
+  m_unterminated = false;
   bool quoted = false;
   for (; c != eof; c = sb->sbumpc()) {
     const char ch = traits::to_char_type(c);
@@ -50,7 +51,7 @@ bool CsvReader::next(std::vector<std::string>& fields) {
       }
     } else if (ch == '"') {
       quoted = true;
-    } else if (ch == ',') {
+    } else if (ch == m_delimiter) {
       fields.push_back(std::move(cur));
       cur.clear();
     } else if (ch == '\n') {
@@ -61,8 +62,22 @@ bool CsvReader::next(std::vector<std::string>& fields) {
       cur += ch;
     }
   }
+  m_unterminated = quoted;
   fields.push_back(std::move(cur));  // the last record has no line break
   return true;
+}
+
+char sniff_csv_delimiter(std::string_view text) {
+  std::size_t commas = 0, semicolons = 0;
+  bool quoted = false;
+  for (char ch : text) {
+    if (ch == '"') quoted = !quoted;
+    if (quoted) continue;
+    if (ch == '\n') break;
+    if (ch == ',') ++commas;
+    if (ch == ';') ++semicolons;
+  }
+  return semicolons > commas ? ';' : ',';
 }
 
 std::vector<std::string> split_csv_line(std::string_view line) {

@@ -18,7 +18,8 @@ namespace gebieden::geo {
 /// Reads records one at a time from a stream (quoted fields may span lines).
 class CsvReader {
  public:
-  explicit CsvReader(std::istream& in) : m_in(in) {}
+  /// `delimiter`: ',' (RFC 4180), or ';' as Dutch spreadsheets write CSV.
+  explicit CsvReader(std::istream& in, char delimiter = ',') : m_in(in), m_delimiter(delimiter) {}
   CsvReader(const CsvReader&) = delete;
   CsvReader& operator=(const CsvReader&) = delete;
 
@@ -27,13 +28,21 @@ class CsvReader {
   bool next(std::vector<std::string>& fields);
   /// The 1-based line on which the last record returned by next() started.
   std::size_t line() const { return m_line; }
+  /// Did the last record end inside a quoted field (the input ended before its closing quote)?
+  bool unterminated_quote() const { return m_unterminated; }
 
  private:
   std::istream& m_in;
+  char m_delimiter = ',';
+  bool m_unterminated = false;
   bool m_started = false;
   std::size_t m_line = 0;
   std::size_t m_next_line = 1;
 };
+
+/// The delimiter of a CSV text, judged by its first line: ';' when that has more semicolons
+/// than commas (outside quotes), else ','.
+char sniff_csv_delimiter(std::string_view text);
 
 /// One line (without its line break) into fields, as CsvReader reads the first record.
 std::vector<std::string> split_csv_line(std::string_view line);

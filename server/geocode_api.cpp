@@ -5,8 +5,10 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <sstream>
 
 #include "geo/ascii.hpp"
+#include "geo/csv.hpp"
 #include "geo/error.hpp"
 #include "geo/geocoder.hpp"
 #include "server/service.hpp"
@@ -110,46 +112,6 @@ geo::GeocodeRequest request_from(const std::map<std::string, std::string>& field
 }
 
 /// Split one CSV line (RFC 4180 quotes).
-std::vector<std::string> csv_cells(const std::string& line, std::size_t& pos,
-                                   const std::string& body, bool& ok) {
-  std::vector<std::string> cells;
-  std::string cell;
-  bool quoted = false;
-  (void)line;
-  ok = true;
-  while (pos < body.size()) {
-    const char c = body[pos];
-    if (quoted) {
-      if (c == '"') {
-        if (pos + 1 < body.size() && body[pos + 1] == '"') {
-          cell.push_back('"');
-          pos += 2;
-          continue;
-        }
-        quoted = false;
-      } else {
-        cell.push_back(c);
-      }
-      ++pos;
-      continue;
-    }
-    if (c == '"' && cell.empty()) {
-      quoted = true;
-    } else if (c == ',' || c == ';') {
-      cells.push_back(std::move(cell));
-      cell.clear();
-    } else if (c == '\n') {
-      ++pos;
-      break;
-    } else if (c != '\r') {
-      cell.push_back(c);
-    }
-    ++pos;
-  }
-  if (quoted) ok = false;
-  cells.push_back(std::move(cell));
-  return cells;
-}
 }  // namespace
 
 Response GeocodeApi::route(const Request& req, const std::vector<std::string>& seg) const {
@@ -284,17 +246,17 @@ Response GeocodeApi::geocode_post(const Request& req) const {
       records.push_back(std::move(rec));
     }
   } else {
-    std::size_t pos = 0;
-    bool ok = true;
-    std::vector<std::string> header = csv_cells({}, pos, req.body, ok);
-    if (!ok || header.empty() || (header.size() == 1 && header[0].empty()))
+    // Comma-separated, or semicolons as Dutch spreadsheets export it.
+    std::istringstream in(req.body);
+    geo::CsvReader reader(in, geo::sniff_csv_delimiter(req.body));
+    std::vector<std::string> header, cells;
+    if (!reader.next(header) || reader.unterminated_quote() || header.empty() ||
+        (header.size() == 1 && header[0].empty()))
       throw input_error(ErrorCode::InvalidBody, "body", "the CSV body has no header line");
     for (auto& h : header) h = geo::ascii_lower(h);
-    std::size_t line = 1;
-    while (pos < req.body.size()) {
-      ++line;
-      auto cells = csv_cells({}, pos, req.body, ok);
-      if (!ok)
+    while (reader.next(cells)) {
+      const std::size_t line = reader.line();
+      if (reader.unterminated_quote())
         throw input_error(ErrorCode::InvalidBody, "body",
                           "unterminated quote on CSV line " + std::to_string(line));
       if (cells.size() == 1 && cells[0].empty()) continue;

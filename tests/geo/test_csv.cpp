@@ -88,6 +88,7 @@ TEST_CASE("csv: the record reader counts lines and reuses its buffer", "[csv][un
   REQUIRE(reader.next(f));
   CHECK(f == Fields{"last", "open"});  // an unclosed quote runs to the end
   CHECK(reader.line() == 4);
+  CHECK(reader.unterminated_quote());
   CHECK_FALSE(reader.next(f));
   CHECK(f.empty());
 }
@@ -96,4 +97,22 @@ TEST_CASE("csv: one line into fields", "[csv][unit]") {
   CHECK(geo::split_csv_line("") == Fields{""});
   CHECK(geo::split_csv_line("a,,\"b,c\"\r") == Fields{"a", "", "b,c"});
   CHECK(geo::split_csv_line("\"it\"\"s\",x") == Fields{"it\"s", "x"});
+}
+
+TEST_CASE("csv: semicolons as Dutch spreadsheets write them, judged by the first line",
+          "[csv][unit]") {
+  CHECK(geo::sniff_csv_delimiter("id;straat;plaats\n1;a,b;c\n") == ';');
+  CHECK(geo::sniff_csv_delimiter("id,straat\n1;2;3;4\n") == ',');
+  CHECK(geo::sniff_csv_delimiter("\"a;b;c\",d\n") == ',');  // quoted semicolons do not count
+  CHECK(geo::sniff_csv_delimiter("") == ',');
+  std::istringstream in("id;q\r\n1;\"Marisdijk 1; Leeuwarden\";x\r\n2;Tuinen 5, Grou\r\n");
+  geo::CsvReader reader(in, ';');
+  Fields f;
+  REQUIRE(reader.next(f));
+  CHECK(f == Fields{"id", "q"});
+  REQUIRE(reader.next(f));
+  CHECK(f == Fields{"1", "Marisdijk 1; Leeuwarden", "x"});
+  CHECK_FALSE(reader.unterminated_quote());
+  REQUIRE(reader.next(f));
+  CHECK(f == Fields{"2", "Tuinen 5, Grou"});  // a comma is content here
 }

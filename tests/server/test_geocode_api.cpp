@@ -228,4 +228,12 @@ TEST_CASE("POST /geocode: JSON and CSV batches, private columns never echoed",
   j = json::parse(r.body);
   CHECK(j["results"][0]["buurtcode"] == "BU00801001");
   CHECK(r.body.find("Piet") == std::string::npos);
+
+  // Semicolons: a comma inside a free-text address is content, not a separator.
+  r = call("POST", "/geocode", {}, "id;q\n7;Marisdijk 1, Leeuwarden\n", "text/csv");
+  REQUIRE(r.status == 200);
+  j = json::parse(r.body);
+  REQUIRE(j["count"] == 1);
+  CHECK(j["results"][0]["id"] == "7");
+  CHECK(j["results"][0]["buurtcode"] == "BU00801001");
 }
