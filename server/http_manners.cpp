@@ -215,14 +215,15 @@ void encode_body(const Request& req, Response& resp) {
   }
 }
 
-void finish_response(const Request& req, Response& resp) {
+void finish_response(const Request& req, Response& resp, int max_age_s) {
   set_header(resp, "Access-Control-Allow-Origin", "*");
   set_header(resp, "Access-Control-Expose-Headers",
              "ETag, Content-Crs, Link, Content-Encoding, Vary");
   const bool ok = resp.status >= 200 && resp.status < 300;
   if (!find_header(resp, "Cache-Control")) {
     if (req.method == "GET" && ok)
-      set_header(resp, "Cache-Control", "public, max-age=60");
+      set_header(resp, "Cache-Control",
+                 max_age_s > 0 ? "public, max-age=" + std::to_string(max_age_s) : "no-cache");
     else if (!ok)
       set_header(resp, "Cache-Control", "no-store");
   }

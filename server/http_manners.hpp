@@ -14,8 +14,10 @@
 
 namespace gebieden::server {
 
-/// Called by Service::handle for every response, after routing and error rendering.
-void finish_response(const Request& req, Response& resp);
+/// Called by Service::handle for every response, after routing and error rendering. GET 2xx
+/// answers without a Cache-Control of their own may be kept `max_age_s` seconds; 0 makes them
+/// `no-cache` (stored, but revalidated with the ETag every time: for data that writes change).
+void finish_response(const Request& req, Response& resp, int max_age_s = 60);
 
 /// Compress the body with gzip when the client accepts it and the type is worth it, and set
 /// a strong `ETag` for the bytes that will be sent. Idempotent. GET 200 responses only.

@@ -107,7 +107,9 @@ Response Service::respond(const Request& req) const {
     std::cerr << "error: " << req.method << " " << req.path << ": unknown exception" << std::endl;
     r = error_response(ErrorCode::Internal, "an unexpected error occurred; it has been logged");
   }
-  finish_response(req, r);
+  // While writes are enabled, what a client has may be outdated by the next write: it keeps
+  // its copy but asks again each time (a 304 when nothing changed). Otherwise a minute.
+  finish_response(req, r, m_state->write_tokens.empty() ? 60 : 0);
   return r;
 }
 

@@ -143,6 +143,10 @@ TEST_CASE("store writes need a bearer token; none configured disables them", "[s
     r = c->Get("/collections/organisaties/items/ORG0001?f=json");
     REQUIRE(r);
     CHECK(r->status == 200);
+    // While writes are enabled, clients revalidate what they keep (the next write may change it).
+    CHECK(r->get_header_value("Cache-Control") == "no-cache");
+    CHECK(c->Get("/collections/buurten/items?limit=1")->get_header_value("Cache-Control") ==
+          "no-cache");
     r = c->Delete("/collections/organisaties/items/NIET-ER", auth("other-token"));
     REQUIRE(r);
     CHECK(r->status == 404);
@@ -159,6 +163,9 @@ TEST_CASE("store writes need a bearer token; none configured disables them", "[s
     const json j = body_json(r);
     CHECK(j["code"] == "Forbidden");
     CHECK(j["description"].get<std::string>().find("disabled") != std::string::npos);
+    // Without writes the data only changes with a restart: clients may keep it a minute.
+    CHECK(c->Get("/collections/organisaties/items?limit=1")->get_header_value("Cache-Control") ==
+          "public, max-age=60");
     r = c->Delete("/collections/organisaties/items/ORG0001", auth());
     REQUIRE(r);
     CHECK(r->status == 403);
