@@ -838,15 +838,7 @@ layers::CollectionPtr EsriApi::collection(std::size_t id) const {
 }
 
 std::string EsriApi::base_url(const Request& req) const {
-  if (!m_state.config.server.base_url.empty()) return m_state.config.server.base_url;
-  std::string host = req.header("host");
-  bool ok = !host.empty() && host.size() < 256;
-  for (char c : host)
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == ':' || c == '-' ||
-          c == '[' || c == ']'))
-      ok = false;
-  if (!ok) host = m_state.config.server.host + ":" + std::to_string(m_state.config.server.port);
-  return "http://" + host;
+  return server::base_url(m_state, req);
 }
 
 std::string EsriApi::info() const {

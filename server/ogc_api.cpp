@@ -334,20 +334,7 @@ Response OgcApi::route(const Request& req, const std::vector<std::string>& seg) 
 }
 
 std::string OgcApi::base_url(const Request& req) const {
-  if (!m_state.config.server.base_url.empty()) {
-    std::string b = m_state.config.server.base_url;
-    while (!b.empty() && b.back() == '/') b.pop_back();
-    return b;
-  }
-  std::string host = req.header("host");
-  // Keep only characters that belong in a host[:port]; anything else falls back.
-  bool ok = !host.empty() && host.size() < 256;
-  for (char c : host)
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == ':' || c == '-' ||
-          c == '[' || c == ']'))
-      ok = false;
-  if (!ok) host = m_state.config.server.host + ":" + std::to_string(m_state.config.server.port);
-  return "http://" + host;
+  return server::base_url(m_state, req);
 }
 
 layers::CollectionPtr OgcApi::find_collection(const std::string& id) const {

@@ -1,5 +1,6 @@
 #include "server/service.hpp"
 
+#include <cctype>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -133,6 +134,24 @@ std::vector<std::string> split_path(const std::string& raw) {
 }
 
 }  // namespace
+
+std::string base_url(const ServiceState& state, const Request& req) {
+  const auto& sc = state.config.server;
+  if (!sc.base_url.empty()) {
+    std::string b = sc.base_url;
+    while (!b.empty() && b.back() == '/') b.pop_back();
+    return b;
+  }
+  std::string host = req.header("host");
+  // Keep only characters that belong in a host[:port]; anything else falls back.
+  bool ok = !host.empty() && host.size() < 256;
+  for (char c : host)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == ':' || c == '-' ||
+          c == '[' || c == ']'))
+      ok = false;
+  if (!ok) host = sc.host + ":" + std::to_string(sc.port);
+  return "http://" + host;
+}
 
 Response options_response(const std::string& allow) {
   Response r;

@@ -53,6 +53,11 @@ class Service {
 /// Load the configuration's data into a ready state (boundaries, collections).
 std::shared_ptr<ServiceState> load_state(const geo::Config& config);
 
+/// The base of every link: `server.base_url` (without a trailing '/') when configured, else
+/// http:// and the request's Host when it looks like a host[:port], else the configured
+/// host:port.
+std::string base_url(const ServiceState& state, const Request& req);
+
 /// The answer to a CORS preflight / OPTIONS request for a route that allows `allow`.
 Response options_response(const std::string& allow);
 
