@@ -193,7 +193,7 @@ AddressRegister AddressRegister::build(std::vector<AddressRow> rows) {
         st = static_cast<std::uint32_t>(reg.m_streets.size());
         street_by_key.emplace(wp_prefix + key, st);
         reg.m_woonplaatsen[wp].streets.push_back(st);
-        reg.m_streets.push_back(Street{straat, std::move(key), wp, {}});
+        reg.m_streets.push_back(Street{straat, std::move(key), normalize_words(straat), wp, {}});
       }
       street_by_name.emplace(wp_prefix + straat, st);
     }

@@ -45,7 +45,8 @@ struct Address {
 /// woonplaats ("Dijkstraat"/"Dykstraat") share one entry, named after the first seen.
 struct Street {
   std::string name;
-  std::string key;  // street_key(name)
+  std::string key;    // street_key(name)
+  std::string words;  // normalize_words(name): the name as spelled, for typos across a space
   std::uint32_t woonplaats = 0;
   std::vector<std::uint32_t> addresses;  // ascending
 };

@@ -53,6 +53,21 @@ GeocodeResult outside_gemeente(std::string detail) {
   return r;
 }
 
+/// A typed street name in its two matching forms.
+struct TypedStreet {
+  std::string key;    // street_key: abbreviations expanded, spaces removed
+  std::string words;  // normalize_words: as spelled, one space between words
+};
+
+/// How many edits a typed street is from a register street: the smaller of the distance of the
+/// matching keys and of the names as spelled. The second catches a letter moved across a space
+/// ("TweedeB eukenpad"), which changes the words and so their expansion ("tweede" -> "2e").
+std::size_t street_distance(const TypedStreet& typed, const Street& street, std::size_t max) {
+  const std::size_t by_key = edit_distance(typed.key, street.key, max);
+  if (by_key == 0) return 0;
+  return std::min(by_key, edit_distance(typed.words, street.words, max));
+}
+
 std::string in_quotes(std::string_view s) {
   constexpr std::size_t max = 80;
   if (s.size() <= max) return "'" + std::string(s) + "'";
@@ -392,14 +407,14 @@ std::optional<GeocodeResult> Geocoder::by_postcode(const Query& q) const {
   m.warning = sel.warning;
   // The street and place, when given, choose between candidates (and are checked).
   if (!q.straat.empty()) {
-    const std::string key = street_key(q.straat);
+    const TypedStreet typed{street_key(q.straat), normalize_words(q.straat)};
     std::vector<std::uint32_t> same, close;
-    const std::size_t max = max_typo_distance(key.size());
+    const std::size_t max = max_typo_distance(typed.key.size());
     for (auto i : m.candidates) {
-      const std::string& k = reg.street_of(reg.addresses()[i]).key;
-      if (k == key)
+      const Street& street = reg.street_of(reg.addresses()[i]);
+      if (street.key == typed.key)
         same.push_back(i);
-      else if (edit_distance(k, key, max) <= max)
+      else if (street_distance(typed, street, max) <= max)
         close.push_back(i);
     }
     if (!same.empty()) {
@@ -485,8 +500,9 @@ std::optional<GeocodeResult> Geocoder::by_street(const Query& q) const {
     const std::size_t max = max_typo_distance(key.size());
     std::size_t best = max + 1;
     std::vector<std::uint32_t> hits;
+    const TypedStreet typed{key, normalize_words(q.straat)};
     for (auto s : reg.woonplaatsen()[wps[0]].streets) {
-      const std::size_t d = edit_distance(key, reg.streets()[s].key, max);
+      const std::size_t d = street_distance(typed, reg.streets()[s], max);
       if (d > max) continue;
       if (d < best) {
         best = d;

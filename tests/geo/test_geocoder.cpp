@@ -93,6 +93,7 @@ std::shared_ptr<const AddressRegister> tiny_register() {
       row("16", "Multatulilaan", "58", "", "", "8914GJ", "Leeuwarden", 183900),
       row("17", "Dr. Kuyperstraat", "9", "", "", "8914AA", "Leeuwarden", 182950),
       row("18", "Sint Jacobsstraat", "4", "", "", "8914AB", "Leeuwarden", 182960),
+      row("19", "Tweede Beukenpad", "29", "", "", "8934HZ", "Leeuwarden", 183700),
       row("20", "Kerkstraat", "1", "", "", "9001AA", "Grou", 184200),
       row("21", "Sânleane", "4", "", "", "9001AB", "Grou", 184300),
       row("22", "Stinswâl", "17", "", "", "9001AC", "Grou", 184400),
@@ -500,6 +501,42 @@ TEST_CASE("typos in the street: corrected within the woonplaats, never across, n
   CHECK_FALSE(street("Hoofdstraatt", "3", "Grou").placed());
   CHECK_FALSE(street("Toerdyk", "9", "Leeuwarden").placed());  // a street of Wergea
   CHECK(street("Nergensstraat", "36", "Wergea").reason == "unknown street");
+}
+
+TEST_CASE("typos as people make them: swaps, across a space, missing and doubled letters",
+          "[geocoder]") {
+  struct Case {
+    const char* typed;
+    const char* what;
+  };
+  const Case cases[] = {
+      {"Tweede Buekenpad", "two letters swapped"},
+      {"TweedeB eukenpad", "a letter and a space swapped"},
+      {"Tweed eBeukenpad", "a letter and a space swapped, the other way"},
+      {"Tweede Beukepad", "a letter missing"},
+      {"Tweede Beukkenpad", "a letter doubled"},
+      {"TweedeBeukenpad", "a space missing"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.typed << ": " << c.what);
+    const auto r = street(c.typed, "29", "Leeuwarden");
+    CHECK(r.placed());
+    CHECK(r.buurtcode == "BU_B");
+    CHECK(r.score > 0.5);
+    CHECK(r.score < 1.0);
+    CHECK(contains(r.warning, "Tweede Beukenpad"));
+    // In free text too, as a one-line address.
+    const auto t = text(std::string(c.typed) + " 29, Leeuwarden");
+    CHECK(t.buurtcode == "BU_B");
+  }
+  // The exact spelling needs no correction; the abbreviation is not a typo either.
+  CHECK(street("Tweede Beukenpad", "29", "Leeuwarden").score == 1.0);
+  CHECK(street("2e Beukenpad", "29", "Leeuwarden").status == GeocodeStatus::Address);
+  CHECK(street("Tweede Beuken pad", "29", "Leeuwarden").status == GeocodeStatus::Address);
+  // Three edits are too many on a key of this length: reported, not guessed.
+  const auto far = street("Twede Bkenpadd", "29", "Leeuwarden");
+  CHECK_FALSE(far.placed());
+  CHECK(far.reason == "unknown street");
 }
 
 TEST_CASE("a street without a house number", "[geocoder]") {
