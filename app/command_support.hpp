@@ -15,7 +15,7 @@
 #include <string_view>
 #include <vector>
 
-#include "geo/error.hpp"
+#include "util/error.hpp"
 
 namespace gebieden::app {
 

@@ -26,9 +26,9 @@
 #include "geo/address_register.hpp"
 #include "geo/area_model.hpp"
 #include "geo/config.hpp"
-#include "geo/error.hpp"
 #include "geo/gdal_io.hpp"
 #include "geo/geocoder.hpp"
+#include "util/error.hpp"
 
 namespace gebieden::app {
 

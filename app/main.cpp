@@ -11,11 +11,11 @@
 #include "app/reassign_command.hpp"
 #include "geo/area_model.hpp"
 #include "geo/config.hpp"
-#include "geo/error.hpp"
 #include "geo/gdal_io.hpp"
 #include "server/http_server.hpp"
 #include "server/service.hpp"
 #include "server/store_api.hpp"
+#include "util/error.hpp"
 
 namespace {
 using namespace gebieden;

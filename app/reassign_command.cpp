@@ -25,8 +25,8 @@
 #include "geo/area_model.hpp"
 #include "geo/config.hpp"
 #include "geo/crs.hpp"
-#include "geo/error.hpp"
 #include "geo/gdal_io.hpp"
+#include "util/error.hpp"
 
 namespace gebieden::app {
 

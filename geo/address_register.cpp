@@ -16,8 +16,8 @@
 
 #include "geo/address_normalize.hpp"
 #include "geo/csv.hpp"
-#include "geo/error.hpp"
 #include "geo/gdal_io.hpp"
+#include "util/error.hpp"
 
 namespace gebieden::geo {
 

@@ -4,10 +4,10 @@
 #include <set>
 
 #include "geo/crs.hpp"
-#include "geo/error.hpp"
 #include "geo/gdal_io.hpp"
 #include "geo/geos.hpp"
 #include "geo/locator.hpp"
+#include "util/error.hpp"
 
 namespace gebieden::geo {
 

@@ -4,7 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "geo/error.hpp"
+#include "util/error.hpp"
 
 namespace gebieden::geo {
 

@@ -6,14 +6,14 @@
 #include <cmath>
 #include <numbers>
 
-#include "geo/ascii.hpp"
-#include "geo/error.hpp"
+#include "util/ascii.hpp"
+#include "util/error.hpp"
 
 namespace gebieden::geo {
 
 namespace {
 std::string lower(std::string_view s) {
-  return ascii_lower(s);
+  return util::ascii_lower(s);
 }
 }  // namespace
 

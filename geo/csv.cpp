@@ -5,7 +5,7 @@
 #include <sstream>
 #include <streambuf>
 
-#include "geo/error.hpp"
+#include "util/error.hpp"
 
 namespace gebieden::geo {
 

@@ -10,7 +10,7 @@
 #include <filesystem>
 #include <memory>
 
-#include "geo/error.hpp"
+#include "util/error.hpp"
 
 namespace gebieden::geo {
 

@@ -3,7 +3,7 @@
 #include <cstdarg>
 #include <cstdio>
 
-#include "geo/error.hpp"
+#include "util/error.hpp"
 
 namespace gebieden::geo {
 

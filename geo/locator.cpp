@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "geo/error.hpp"
+#include "util/error.hpp"
 
 namespace gebieden::geo {
 

@@ -6,18 +6,18 @@
 #include <limits>
 #include <map>
 
-#include "geo/ascii.hpp"
 #include "geo/crs.hpp"
-#include "geo/error.hpp"
 #include "geo/geos.hpp"
 #include "layers/feature_access.hpp"
 #include "layers/geojson.hpp"
+#include "util/ascii.hpp"
+#include "util/error.hpp"
 
 namespace gebieden::layers::esri {
 
 namespace {
 bool iequals(std::string_view a, std::string_view b) {
-  return geo::ascii_iequals(a, b);
+  return util::ascii_iequals(a, b);
 }
 
 bool is_oid_name(std::string_view name) {

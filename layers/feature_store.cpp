@@ -9,9 +9,9 @@
 #include <system_error>
 
 #include "geo/crs.hpp"
-#include "geo/error.hpp"
 #include "geo/gdal_io.hpp"
 #include "layers/boundaries.hpp"
+#include "util/error.hpp"
 
 namespace gebieden::layers {
 

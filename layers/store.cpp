@@ -6,9 +6,9 @@
 #include <unordered_set>
 
 #include "geo/crs.hpp"
-#include "geo/error.hpp"
 #include "geo/gdal_io.hpp"
 #include "geo/geos.hpp"
+#include "util/error.hpp"
 
 namespace gebieden::layers {
 

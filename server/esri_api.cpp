@@ -9,13 +9,13 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "geo/ascii.hpp"
 #include "geo/crs.hpp"
-#include "geo/error.hpp"
 #include "layers/esri_json.hpp"
 #include "layers/filter.hpp"
 #include "layers/json_format.hpp"
 #include "server/service.hpp"
+#include "util/ascii.hpp"
+#include "util/error.hpp"
 
 #ifndef GEBIEDEN_STYLES_DIR
 #define GEBIEDEN_STYLES_DIR "styles"
@@ -36,11 +36,11 @@ constexpr std::size_t kMaxVertices = 100'000;
 constexpr std::size_t kMaxStatistics = 32;
 
 std::string lower(std::string_view s) {
-  return geo::ascii_lower(s);
+  return util::ascii_lower(s);
 }
 
 bool iequals(std::string_view a, std::string_view b) {
-  return geo::ascii_iequals(a, b);
+  return util::ascii_iequals(a, b);
 }
 
 std::string_view trim(std::string_view s) {

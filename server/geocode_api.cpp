@@ -7,11 +7,11 @@
 #include <set>
 #include <sstream>
 
-#include "geo/ascii.hpp"
 #include "geo/csv.hpp"
-#include "geo/error.hpp"
 #include "geo/geocoder.hpp"
 #include "server/service.hpp"
+#include "util/ascii.hpp"
+#include "util/error.hpp"
 
 namespace gebieden::server {
 
@@ -253,7 +253,7 @@ Response GeocodeApi::geocode_post(const Request& req) const {
     if (!reader.next(header) || reader.unterminated_quote() || header.empty() ||
         (header.size() == 1 && header[0].empty()))
       throw input_error(ErrorCode::InvalidBody, "body", "the CSV body has no header line");
-    for (auto& h : header) h = geo::ascii_lower(h);
+    for (auto& h : header) h = util::ascii_lower(h);
     while (reader.next(cells)) {
       const std::size_t line = reader.line();
       if (reader.unterminated_quote())

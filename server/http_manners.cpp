@@ -7,7 +7,7 @@
 #include <cstdio>
 #include <stdexcept>
 
-#include "geo/ascii.hpp"
+#include "util/ascii.hpp"
 
 namespace gebieden::server {
 
@@ -16,7 +16,7 @@ namespace {
 constexpr std::size_t kMinGzipBytes = 1024;
 
 bool iequals(std::string_view a, std::string_view b) {
-  return geo::ascii_iequals(a, b);
+  return util::ascii_iequals(a, b);
 }
 
 std::string_view trim(std::string_view s) {

@@ -15,8 +15,8 @@
 #include <iostream>
 #include <sstream>
 
-#include "geo/ascii.hpp"
 #include "server/service.hpp"
+#include "util/ascii.hpp"
 
 namespace gebieden::server {
 
@@ -45,7 +45,7 @@ std::string method_name(Http::Method m) {
 }
 
 std::string lower(std::string_view s) {
-  return geo::ascii_lower(s);
+  return util::ascii_lower(s);
 }
 
 const char* reason_phrase(int status) {

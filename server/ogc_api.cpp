@@ -10,7 +10,6 @@
 #include <set>
 #include <sstream>
 
-#include "geo/error.hpp"
 #include "layers/geojson.hpp"
 #include "layers/json_format.hpp"
 #include "layers/ogc_filter.hpp"
@@ -19,6 +18,7 @@
 #include "server/http_manners.hpp"
 #include "server/ogc_openapi.hpp"
 #include "server/service.hpp"
+#include "util/error.hpp"
 
 #ifndef GEBIEDEN_LEAFLET_DIR
 #define GEBIEDEN_LEAFLET_DIR ""

@@ -7,8 +7,8 @@
 #include <memory>
 #include <set>
 
-#include "geo/error.hpp"
 #include "server/service.hpp"
+#include "util/error.hpp"
 
 namespace gebieden::server {
 

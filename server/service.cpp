@@ -4,7 +4,6 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
-#include "geo/error.hpp"
 #include "layers/boundaries.hpp"
 #include "layers/store.hpp"
 #include "server/esri_api.hpp"
@@ -13,6 +12,7 @@
 #include "server/ogc_api.hpp"
 #include "server/ogc_cache.hpp"
 #include "server/store_api.hpp"
+#include "util/error.hpp"
 
 namespace gebieden::server {
 

@@ -8,11 +8,11 @@
 #include "geo/area_model.hpp"
 #include "geo/config.hpp"
 #include "geo/crs.hpp"
-#include "geo/error.hpp"
 #include "geo/geocoder.hpp"
 #include "layers/collection.hpp"
 #include "layers/feature_store.hpp"
 #include "server/http_types.hpp"
+#include "util/error.hpp"
 
 namespace gebieden::server {
 

@@ -8,11 +8,11 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
-#include "geo/error.hpp"
 #include "layers/geojson.hpp"
 #include "layers/ogc_geojson.hpp"
 #include "server/ogc_api.hpp"
 #include "server/service.hpp"
+#include "util/error.hpp"
 
 namespace gebieden::server {
 

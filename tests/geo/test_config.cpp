@@ -2,8 +2,8 @@
 #include <nlohmann/json.hpp>
 
 #include "geo/config.hpp"
-#include "geo/error.hpp"
 #include "test_paths.hpp"
+#include "util/error.hpp"
 
 using namespace gebieden;
 using nlohmann::json;

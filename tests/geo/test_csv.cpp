@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "geo/csv.hpp"
-#include "geo/error.hpp"
+#include "util/error.hpp"
 
 using namespace gebieden;
 using geo::CsvTable;

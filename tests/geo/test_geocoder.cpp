@@ -25,9 +25,9 @@
 #include "geo/area_model.hpp"
 #include "geo/config.hpp"
 #include "geo/csv.hpp"
-#include "geo/error.hpp"
 #include "geo/geocoder.hpp"
 #include "test_paths.hpp"
+#include "util/error.hpp"
 
 using namespace gebieden;
 using namespace gebieden::geo;

@@ -4,11 +4,11 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
-#include "geo/error.hpp"
 #include "layers/boundaries.hpp"
 #include "layers/feature_store.hpp"
 #include "server/store_api.hpp"
 #include "test_paths.hpp"
+#include "util/error.hpp"
 
 using namespace gebieden;
 namespace fs = std::filesystem;

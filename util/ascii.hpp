@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-namespace gebieden::geo {
+namespace gebieden::util {
 
 constexpr char ascii_lower(char c) noexcept {
   return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
@@ -25,4 +25,4 @@ constexpr bool ascii_iequals(std::string_view a, std::string_view b) noexcept {
   return true;
 }
 
-}  // namespace gebieden::geo
+}  // namespace gebieden::util

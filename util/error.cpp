@@ -1,4 +1,4 @@
-#include "geo/error.hpp"
+#include "util/error.hpp"
 
 namespace gebieden {
 
