@@ -1,0 +1,16 @@
+# Tests of server/: every route in-process (unit), and against the real server (integration:
+# cpp-httplib, GDAL's OAPIF and ESRIJSON drivers, PROJ, the npm OpenAPI validator).
+target_sources(unit_tests PRIVATE
+  ${CMAKE_CURRENT_LIST_DIR}/test_service.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/test_geocode_api.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/test_ogc.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/test_esri.cpp
+)
+target_sources(integration_tests PRIVATE
+  ${CMAKE_CURRENT_LIST_DIR}/test_http.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/test_ogc_http.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/test_esri_http.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/test_store_writes.cpp
+)
+target_compile_definitions(integration_tests PRIVATE GEBIEDEN_WEB_DIR="${CMAKE_BINARY_DIR}/web")
+add_dependencies(integration_tests gebieden_web_assets)

@@ -1,0 +1,1 @@
+# Tests of util/ (the error registry, text helpers).
