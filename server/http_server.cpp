@@ -17,6 +17,7 @@
 
 #include "server/service.hpp"
 #include "util/ascii.hpp"
+#include "util/error.hpp"
 
 namespace gebieden::server {
 
@@ -249,12 +250,9 @@ class Handler : public Http::Handler {
     const bool head_only = req.method() == Http::Method::Head;
     try {
       resp = m_service->respond(convert(req));
-    } catch (const std::exception& e) {
-      // Conversion failures (malformed query escapes) are the client's.
-      resp = error_response(ErrorCode::InvalidParameter, e.what());
-      resp.headers.emplace_back("Access-Control-Allow-Origin", "*");
     } catch (...) {
-      resp = error_response(ErrorCode::Internal, "an unexpected error occurred");
+      resp = exception_response(std::current_exception(),
+                                method_name(req.method()) + " " + req.resource());
     }
     try {
       const bool keep_alive = keeps_alive(req);
@@ -303,6 +301,25 @@ class Handler : public Http::Handler {
   std::shared_ptr<const Service> m_service;
 };
 }  // namespace
+
+Response exception_response(std::exception_ptr error, const std::string& context) {
+  Response resp;
+  try {
+    std::rethrow_exception(error);
+  } catch (const input_error& e) {
+    // Conversion failures (malformed query escapes) are the client's: the registry's status.
+    resp = error_response(e.code(), e.what(), e.parameter());
+  } catch (const std::exception& e) {
+    // Anything else is ours: a generic body, the details only in the log.
+    std::cerr << "error: " << context << ": " << e.what() << std::endl;
+    resp = error_response(ErrorCode::Internal, "an unexpected error occurred; it has been logged");
+  } catch (...) {
+    std::cerr << "error: " << context << ": unknown exception" << std::endl;
+    resp = error_response(ErrorCode::Internal, "an unexpected error occurred; it has been logged");
+  }
+  resp.headers.emplace_back("Access-Control-Allow-Origin", "*");
+  return resp;
+}
 
 struct HttpServer::Impl {
   std::shared_ptr<const Service> service;

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "geo/config.hpp"
+#include "server/http_server.hpp"
 #include "server/service.hpp"
 #include "test_paths.hpp"
 
@@ -209,3 +210,26 @@ TEST_CASE("unserved methods get 405, OPTIONS a CORS preflight, HEAD the GET head
   CHECK(!etag(get).empty());
   CHECK(etag(head) == etag(get));
 }
+
+TEST_CASE("an unexpected exception at the HTTP edge is a generic 500, an input_error its 4xx",
+          "[service][http][unit]") {
+  const auto internal = server::exception_response(
+      std::make_exception_ptr(std::runtime_error("secret detail /srv/file.cpp:42")), "GET /x");
+  CHECK(internal.status == 500);
+  CHECK(internal.content_type == "application/json");
+  const json j = json::parse(internal.body);
+  CHECK(j["code"] == "InternalServerError");
+  CHECK(j["status"] == 500);
+  CHECK(internal.body.find("secret") == std::string::npos);
+  CHECK(server::exception_response(std::make_exception_ptr(42), "GET /x").status == 500);
+
+  const auto input = server::exception_response(
+      std::make_exception_ptr(input_error(ErrorCode::InvalidParameter, "limit",
+                                          "malformed percent-encoding in the query string")),
+      "GET /x");
+  CHECK(input.status == 400);
+  const json k = json::parse(input.body);
+  CHECK(k["code"] == "InvalidParameterValue");
+  CHECK(k["parameter"] == "limit");
+}
+
