@@ -23,6 +23,28 @@
 
 namespace gebieden::server {
 
+const EsriError& esri_error(ErrorCode code) noexcept {
+  // ArcGIS's codes for the registry's, in ErrorCode order. 498/499 are ArcGIS's "Invalid
+  // token" / "Token required" (for the day the FeatureServer takes tokens).
+  static constexpr EsriError table[] = {
+      {400, "Unable to complete operation."},  // InvalidParameter
+      {400, "Unable to complete operation."},  // UnknownParameter
+      {400, "Unable to complete operation."},  // MissingParameter
+      {400, "Unable to complete operation."},  // InvalidBody
+      {404, "Not found"},                      // NotFound
+      {405, "Method not allowed"},             // MethodNotAllowed
+      {400, "Unable to complete operation."},  // NotAcceptable
+      {400, "Unable to complete operation."},  // PayloadTooLarge
+      {499, "Token Required"},                 // Unauthorized
+      {400, "Unable to complete operation."},  // Conflict
+      {403, "You do not have permissions to access this resource or perform this operation."},
+      {503, "Service unavailable"},            // Unavailable
+      {500, "Unable to complete operation."},  // Internal
+  };
+  static_assert(sizeof(table) / sizeof(table[0]) == static_cast<int>(ErrorCode::Internal) + 1);
+  return table[static_cast<int>(code)];
+}
+
 namespace {
 namespace esri = layers::esri;
 using json = nlohmann::ordered_json;
@@ -553,6 +575,21 @@ std::string error_body(int code, const std::string& message, const std::string& 
   return dump(j);
 }
 
+/// The ArcGIS envelope of an error from the registry: its code from esri_error(), the message
+/// ArcGIS gives (naming the parameter or what was not found), our text as the detail.
+std::string error_body(const input_error& e) {
+  const EsriError& spec = esri_error(e.code());
+  std::string message(spec.message);
+  if (e.code() == ErrorCode::NotFound)
+    message = e.parameter() == "layer"      ? "Layer not found"
+              : e.parameter() == "service"  ? "Service not found"
+              : e.parameter() == "objectId" ? "Feature not found"
+                                            : "Not found";
+  else if (spec.code == 400 && !e.parameter().empty() && e.parameter() != "body")
+    message = "'" + e.parameter() + "' parameter is invalid";
+  return error_body(spec.code, message, e.what());
+}
+
 /// Keep only [A-Za-z0-9_.$[\]] of a JSONP callback (at most 128 characters).
 std::string sanitise_callback(std::string_view cb) {
   std::string out;
@@ -1025,10 +1062,12 @@ Response EsriApi::route(const Request& req, const std::vector<std::string>& seg)
   std::string body;
   try {
     if (req.method != "GET" && req.method != "POST") {
+      // The one error that also gets a real HTTP status (the registry's).
       Response r;
-      r.status = 405;
-      r.body = error_body(405, "Method not allowed",
-                          "method " + excerpt(req.method, 16) + " is not allowed; use GET or POST");
+      r.status = error_spec(ErrorCode::MethodNotAllowed).http_status;
+      r.body = error_body(
+          input_error(ErrorCode::MethodNotAllowed, "method",
+                      "method " + excerpt(req.method, 16) + " is not allowed; use GET or POST"));
       r.headers.emplace_back("Allow", kAllow);
       return r;
     }
@@ -1048,23 +1087,13 @@ Response EsriApi::route(const Request& req, const std::vector<std::string>& seg)
     body = dispatch(req, seg, params, geojson);
   } catch (const input_error& e) {
     geojson = false;
-    const int code = e.code() == ErrorCode::NotFound ? 404 : 400;
-    std::string message;
-    if (e.code() == ErrorCode::NotFound)
-      message = e.parameter() == "layer"      ? "Layer not found"
-                : e.parameter() == "service"  ? "Service not found"
-                : e.parameter() == "objectId" ? "Feature not found"
-                                              : "Not found";
-    else if (!e.parameter().empty() && e.parameter() != "body")
-      message = "'" + e.parameter() + "' parameter is invalid";
-    else
-      message = "Unable to complete operation.";
-    body = error_body(code, message, e.what());
+    body = error_body(e);
   } catch (const std::exception& e) {
     std::cerr << "error: " << req.method << " " << excerpt(req.path, 200) << ": " << e.what()
               << std::endl;
     geojson = false;
-    body = error_body(500, "Unable to complete operation.",
+    body = error_body(esri_error(ErrorCode::Internal).code,
+                      std::string(esri_error(ErrorCode::Internal).message),
                       "an unexpected error occurred; it has been logged");
   }
   try {

@@ -4,8 +4,9 @@
 // Every layer of the catalogue is a FeatureServer layer whose id is its index in
 // Catalogue::all(). GET and form-encoded POST are served alike (body parameters win over the
 // query string; parameter names are case-insensitive, empty values count as absent). Errors
-// follow ArcGIS: HTTP 200 with {"error":{"code":400|404|500,"message":...,"details":[...]}};
-// only a method other than GET, POST or OPTIONS gets a real HTTP status (405).
+// follow ArcGIS: HTTP 200 with {"error":{"code":400|404|500,"message":...,"details":[...]}},
+// the code mapped from the one error registry by esri_error(); only a method other than GET,
+// POST or OPTIONS gets a real HTTP status (405).
 
 #include <map>
 #include <string>
@@ -15,10 +16,20 @@
 #include "layers/collection.hpp"
 #include "layers/esri_query.hpp"
 #include "server/http_types.hpp"
+#include "util/error.hpp"
 
 namespace gebieden::server {
 
 struct ServiceState;
+
+/// What the ArcGIS envelope says for an error of the registry: ArcGIS's own code (400, 404,
+/// 405, 499, 500...) and its generic message.
+struct EsriError {
+  int code;
+  std::string_view message;
+};
+/// The one table from ErrorCode to ArcGIS's codes.
+const EsriError& esri_error(ErrorCode code) noexcept;
 
 /// The request parameters of an Esri route: query string and form body merged, names
 /// lower-cased, empty values dropped.

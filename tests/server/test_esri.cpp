@@ -720,6 +720,21 @@ TEST_CASE("esri: malformed parameters get 400 naming the parameter", "[esri][uni
               400, "orderByFields");
 }
 
+TEST_CASE("esri: ArcGIS codes come from the error registry through one table", "[esri][unit]") {
+  CHECK(server::esri_error(ErrorCode::InvalidParameter).code == 400);
+  CHECK(server::esri_error(ErrorCode::UnknownParameter).code == 400);
+  CHECK(server::esri_error(ErrorCode::InvalidBody).code == 400);
+  CHECK(server::esri_error(ErrorCode::NotFound).code == 404);
+  CHECK(server::esri_error(ErrorCode::MethodNotAllowed).code == 405);
+  CHECK(server::esri_error(ErrorCode::Unauthorized).code == 499);
+  CHECK(server::esri_error(ErrorCode::Internal).code == 500);
+  for (int c = 0; c <= static_cast<int>(ErrorCode::Internal); ++c) {
+    const auto& e = server::esri_error(static_cast<ErrorCode>(c));
+    CHECK(e.code >= 400);
+    CHECK(!e.message.empty());
+  }
+}
+
 TEST_CASE("esri: parameters ArcGIS clients send are accepted (and ignored)", "[esri][unit]") {
   auto j = query(
       "buurten",
