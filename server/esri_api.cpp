@@ -602,6 +602,20 @@ std::string sanitise_callback(std::string_view cb) {
   return out;
 }
 
+/// The output format: callback (JSONP) and f=json|pjson|geojson.
+void parse_format(const EsriParams& params, std::string& callback, bool& pretty, bool& geojson) {
+  if (const std::string* cb = params.get("callback")) callback = sanitise_callback(*cb);
+  if (const std::string* f = params.get("f")) {
+    const std::string fmt = lower(trim(*f));
+    if (fmt == "pjson")
+      pretty = true;
+    else if (fmt == "geojson")
+      geojson = true;
+    else if (fmt != "json")
+      invalid("f", "unsupported format '" + excerpt(*f) + "' (supported: json, pjson, geojson)");
+  }
+}
+
 Response finish(std::string body, bool geojson, bool pretty, const std::string& callback) {
   Response r;
   r.content_type = geojson ? "application/geo+json" : "application/json";
@@ -656,33 +670,35 @@ const std::string* EsriParams::get(std::string_view lower_name) const {
   return &it->second;
 }
 
-esri::Query EsriApi::parse_query(const EsriParams& p, const layers::Collection& c) const {
-  esri::Query q;
-  q.max_record_count =
-      static_cast<std::size_t>(std::max(1, m_state.config.server.esri_max_record_count));
+namespace {
+// The parameter groups of `…/query`: each fills its part of esri::Query and validates it
+// (input_error naming the parameter); none evaluates anything.
 
-  auto field_list = [&](const char* name, const std::string& text, bool star) {
-    std::vector<int> fields;
-    for (auto token : split(text, ',')) {
-      if (token.empty()) continue;
-      if (star && token == "*") {
-        fields.push_back(esri::kObjectId);
-        for (std::size_t i = 0; i < c.fields.size(); ++i)
-          if (!c.fields[i].is_private && !iequals(c.fields[i].name, esri::kObjectIdName))
-            fields.push_back(static_cast<int>(i));
-        continue;
-      }
-      auto f = esri::resolve_field(c, token);
-      if (!f) invalid(name, "unknown field '" + excerpt(token) + "'");
-      fields.push_back(*f);
+/// A comma-separated field list; `*` (when `star`) is the OID and every public field.
+std::vector<int> field_list(const layers::Collection& c, const char* name, const std::string& text,
+                            bool star) {
+  std::vector<int> fields;
+  for (auto token : split(text, ',')) {
+    if (token.empty()) continue;
+    if (star && token == "*") {
+      fields.push_back(esri::kObjectId);
+      for (std::size_t i = 0; i < c.fields.size(); ++i)
+        if (!c.fields[i].is_private && !iequals(c.fields[i].name, esri::kObjectIdName))
+          fields.push_back(static_cast<int>(i));
+      continue;
     }
-    std::vector<int> unique;
-    for (int f : fields)
-      if (std::find(unique.begin(), unique.end(), f) == unique.end()) unique.push_back(f);
-    return unique;
-  };
+    auto f = esri::resolve_field(c, token);
+    if (!f) invalid(name, "unknown field '" + excerpt(token) + "'");
+    fields.push_back(*f);
+  }
+  std::vector<int> unique;
+  for (int f : fields)
+    if (std::find(unique.begin(), unique.end(), f) == unique.end()) unique.push_back(f);
+  return unique;
+}
 
-  // where
+/// where, objectIds.
+void parse_selection(const EsriParams& p, const layers::Collection& c, esri::Query& q) {
   if (const std::string* w = p.get("where")) {
     const std::string_view t = trim(*w);
     if (t != "1=1" && t != "1 = 1") {
@@ -696,7 +712,6 @@ esri::Query EsriApi::parse_query(const EsriParams& p, const layers::Collection& 
       }
     }
   }
-  // objectIds
   if (const std::string* ids = p.get("objectids")) {
     std::vector<std::int64_t> list;
     for (auto token : split(*ids, ',')) {
@@ -709,10 +724,14 @@ esri::Query EsriApi::parse_query(const EsriParams& p, const layers::Collection& 
     list.erase(std::unique(list.begin(), list.end()), list.end());
     q.object_ids = std::move(list);
   }
-  // outFields (default: the OID only, as ArcGIS does)
-  if (const std::string* of = p.get("outfields")) q.out_fields = field_list("outFields", *of, true);
-  if (q.out_fields.empty()) q.out_fields.push_back(esri::kObjectId);
+}
 
+/// outFields (default: the OID only, as ArcGIS does), what to return, outSR,
+/// geometryPrecision.
+void parse_output(const EsriParams& p, const layers::Collection& c, esri::Query& q) {
+  if (const std::string* of = p.get("outfields"))
+    q.out_fields = field_list(c, "outFields", *of, true);
+  if (q.out_fields.empty()) q.out_fields.push_back(esri::kObjectId);
   q.return_geometry = parse_bool(p, "returnGeometry", true);
   q.count_only = parse_bool(p, "returnCountOnly", false);
   q.ids_only = parse_bool(p, "returnIdsOnly", false);
@@ -720,9 +739,6 @@ esri::Query EsriApi::parse_query(const EsriParams& p, const layers::Collection& 
   q.distinct = parse_bool(p, "returnDistinctValues", false);
   parse_bool(p, "returnZ", false);
   parse_bool(p, "returnM", false);
-  q.offset = parse_count(p, "resultOffset");
-  q.record_count = parse_count(p, "resultRecordCount");
-
   if (const std::string* sr = p.get("outsr")) q.out_sr = parse_spatial_ref("outSR", *sr);
   if (const std::string* gp = p.get("geometryprecision")) {
     long long n = 0;
@@ -730,95 +746,101 @@ esri::Query EsriApi::parse_query(const EsriParams& p, const layers::Collection& 
       invalid("geometryPrecision", "must be an integer from 0 to 15");
     q.decimals = static_cast<int>(n);
   }
-  if (const std::string* d = p.get("distance")) {
-    double dist = 0;
-    if (!parse_double(*d, dist)) invalid("distance", "'" + excerpt(*d) + "' is not a number");
-    if (dist != 0) invalid("distance", "queries with a distance are not supported");
-  }
+}
 
-  // orderByFields: `name [ASC|DESC], ...`
-  if (const std::string* ob = p.get("orderbyfields")) {
-    for (auto token : split(*ob, ',')) {
-      if (token.empty()) continue;
-      std::vector<std::string_view> words;
-      std::size_t i = 0;
-      while (i < token.size()) {
-        while (i < token.size() && std::isspace(static_cast<unsigned char>(token[i]))) ++i;
-        std::size_t j = i;
-        while (j < token.size() && !std::isspace(static_cast<unsigned char>(token[j]))) ++j;
-        if (j > i) words.push_back(token.substr(i, j - i));
-        i = j;
-      }
-      if (words.empty() || words.size() > 2)
-        invalid("orderByFields", "expected 'field [ASC|DESC]', got '" + excerpt(token) + "'");
-      esri::Order o{std::string(words[0]), false};
-      if (words.size() == 2) {
-        if (iequals(words[1], "DESC"))
-          o.descending = true;
-        else if (!iequals(words[1], "ASC"))
-          invalid("orderByFields", "expected ASC or DESC, got '" + excerpt(words[1]) + "'");
-      }
-      q.order_by.push_back(std::move(o));
-    }
+/// One `field [ASC|DESC]` of orderByFields.
+esri::Order parse_order(std::string_view token) {
+  std::vector<std::string_view> words;
+  std::size_t i = 0;
+  while (i < token.size()) {
+    while (i < token.size() && std::isspace(static_cast<unsigned char>(token[i]))) ++i;
+    std::size_t j = i;
+    while (j < token.size() && !std::isspace(static_cast<unsigned char>(token[j]))) ++j;
+    if (j > i) words.push_back(token.substr(i, j - i));
+    i = j;
   }
+  if (words.empty() || words.size() > 2)
+    invalid("orderByFields", "expected 'field [ASC|DESC]', got '" + excerpt(token) + "'");
+  esri::Order o{std::string(words[0]), false};
+  if (words.size() == 2) {
+    if (iequals(words[1], "DESC"))
+      o.descending = true;
+    else if (!iequals(words[1], "ASC"))
+      invalid("orderByFields", "expected ASC or DESC, got '" + excerpt(words[1]) + "'");
+  }
+  return o;
+}
 
-  // outStatistics + groupByFieldsForStatistics
+/// resultOffset, resultRecordCount, orderByFields.
+void parse_paging_and_order(const EsriParams& p, esri::Query& q) {
+  q.offset = parse_count(p, "resultOffset");
+  q.record_count = parse_count(p, "resultRecordCount");
+  if (const std::string* ob = p.get("orderbyfields"))
+    for (auto token : split(*ob, ','))
+      if (!token.empty()) q.order_by.push_back(parse_order(token));
+}
+
+/// One entry of outStatistics; `earlier` are the ones before it (names must differ).
+esri::Statistic parse_statistic(const json& s, const layers::Collection& c,
+                                const std::vector<esri::Statistic>& earlier) {
+  if (!s.is_object()) invalid("outStatistics", "each statistic must be a JSON object");
+  auto type_it = s.find("statisticType");
+  auto field_it = s.find("onStatisticField");
+  if (type_it == s.end() || !type_it->is_string())
+    invalid("outStatistics", "statisticType is required");
+  if (field_it == s.end() || !field_it->is_string())
+    invalid("outStatistics", "onStatisticField is required");
+  const auto type_name = type_it->get<std::string>();
+  auto type = esri::statistic_type_from_name(type_name);
+  if (!type)
+    invalid("outStatistics", "unsupported statisticType '" + excerpt(type_name) +
+                                 "' (supported: count, sum, min, max, avg, stddev, var)");
+  const auto field_text = std::string(trim(field_it->get<std::string>()));
+  std::optional<int> field;
+  if (field_text == "*" && *type == esri::StatisticType::Count)
+    field = esri::kObjectId;
+  else
+    field = esri::resolve_field(c, field_text);
+  if (!field) invalid("outStatistics", "unknown field '" + excerpt(field_text) + "'");
+  if (*type != esri::StatisticType::Count && *type != esri::StatisticType::Min &&
+      *type != esri::StatisticType::Max && *field != esri::kObjectId) {
+    const auto ft = c.fields[static_cast<std::size_t>(*field)].type;
+    if (ft != layers::FieldType::Integer && ft != layers::FieldType::Double)
+      invalid("outStatistics", std::string(esri::statistic_type_name(*type)) +
+                                   " needs a numeric field, '" + excerpt(field_text) + "' is not");
+  }
+  esri::Statistic st{*type, *field, {}};
+  if (auto n = s.find("outStatisticFieldName"); n != s.end() && !n->is_null()) {
+    if (!n->is_string()) invalid("outStatistics", "outStatisticFieldName must be a string");
+    st.out_name = std::string(trim(n->get<std::string>()));
+  }
+  if (st.out_name.empty())
+    st.out_name = std::string(esri::statistic_type_name(*type)) + "_" + esri::field_name(c, *field);
+  bool ok = st.out_name.size() <= 64;
+  for (char ch : st.out_name)
+    if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '_')) ok = false;
+  if (!ok)
+    invalid("outStatistics", "outStatisticFieldName '" + excerpt(st.out_name) +
+                                 "' must be letters, digits and _ (at most 64)");
+  for (const auto& other : earlier)
+    if (iequals(other.out_name, st.out_name))
+      invalid("outStatistics", "duplicate outStatisticFieldName '" + st.out_name + "'");
+  return st;
+}
+
+/// outStatistics, groupByFieldsForStatistics, and what returnDistinctValues does to the out
+/// fields.
+void parse_statistics(const EsriParams& p, const layers::Collection& c, esri::Query& q) {
   if (const std::string* os = p.get("outstatistics")) {
     json j = parse_json_param("outStatistics", *os);
     if (j.is_object()) j = json::array({j});
     if (!j.is_array() || j.empty()) invalid("outStatistics", "must be a non-empty JSON array");
     if (j.size() > kMaxStatistics) invalid("outStatistics", "too many statistics");
-    for (const auto& s : j) {
-      if (!s.is_object()) invalid("outStatistics", "each statistic must be a JSON object");
-      auto type_it = s.find("statisticType");
-      auto field_it = s.find("onStatisticField");
-      if (type_it == s.end() || !type_it->is_string())
-        invalid("outStatistics", "statisticType is required");
-      if (field_it == s.end() || !field_it->is_string())
-        invalid("outStatistics", "onStatisticField is required");
-      const auto type_name = type_it->get<std::string>();
-      auto type = esri::statistic_type_from_name(type_name);
-      if (!type)
-        invalid("outStatistics", "unsupported statisticType '" + excerpt(type_name) +
-                                     "' (supported: count, sum, min, max, avg, stddev, var)");
-      const auto field_text = std::string(trim(field_it->get<std::string>()));
-      std::optional<int> field;
-      if (field_text == "*" && *type == esri::StatisticType::Count)
-        field = esri::kObjectId;
-      else
-        field = esri::resolve_field(c, field_text);
-      if (!field) invalid("outStatistics", "unknown field '" + excerpt(field_text) + "'");
-      if (*type != esri::StatisticType::Count && *type != esri::StatisticType::Min &&
-          *type != esri::StatisticType::Max && *field != esri::kObjectId) {
-        const auto ft = c.fields[static_cast<std::size_t>(*field)].type;
-        if (ft != layers::FieldType::Integer && ft != layers::FieldType::Double)
-          invalid("outStatistics", std::string(esri::statistic_type_name(*type)) +
-                                       " needs a numeric field, '" + excerpt(field_text) +
-                                       "' is not");
-      }
-      esri::Statistic st{*type, *field, {}};
-      if (auto n = s.find("outStatisticFieldName"); n != s.end() && !n->is_null()) {
-        if (!n->is_string()) invalid("outStatistics", "outStatisticFieldName must be a string");
-        st.out_name = std::string(trim(n->get<std::string>()));
-      }
-      if (st.out_name.empty())
-        st.out_name =
-            std::string(esri::statistic_type_name(*type)) + "_" + esri::field_name(c, *field);
-      bool ok = st.out_name.size() <= 64;
-      for (char ch : st.out_name)
-        if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '_')) ok = false;
-      if (!ok)
-        invalid("outStatistics", "outStatisticFieldName '" + excerpt(st.out_name) +
-                                     "' must be letters, digits and _ (at most 64)");
-      for (const auto& other : q.statistics)
-        if (iequals(other.out_name, st.out_name))
-          invalid("outStatistics", "duplicate outStatisticFieldName '" + st.out_name + "'");
-      q.statistics.push_back(std::move(st));
-    }
+    for (const auto& s : j) q.statistics.push_back(parse_statistic(s, c, q.statistics));
   }
   if (const std::string* gb = p.get("groupbyfieldsforstatistics")) {
     if (q.statistics.empty()) invalid("groupByFieldsForStatistics", "needs outStatistics");
-    q.group_by = field_list("groupByFieldsForStatistics", *gb, false);
+    q.group_by = field_list(c, "groupByFieldsForStatistics", *gb, false);
   }
   if (q.distinct && q.statistics.empty()) {
     // Distinct values of the out fields; with `*` the OID would make every row distinct.
@@ -826,8 +848,15 @@ esri::Query EsriApi::parse_query(const EsriParams& p, const layers::Collection& 
         trim(*p.get("outfields")) == "*")
       q.out_fields.erase(q.out_fields.begin());
   }
+}
 
-  // The spatial filter.
+/// geometry, geometryType, spatialRel, inSR, distance: the spatial filter, in CRS84.
+void parse_spatial(const EsriParams& p, const geo::TransformerCache& transformers, esri::Query& q) {
+  if (const std::string* d = p.get("distance")) {
+    double dist = 0;
+    if (!parse_double(*d, dist)) invalid("distance", "'" + excerpt(*d) + "' is not a number");
+    if (dist != 0) invalid("distance", "queries with a distance are not supported");
+  }
   std::optional<InputShape> declared;
   if (const std::string* gt = p.get("geometrytype")) {
     declared = shape_from_name(trim(*gt));
@@ -841,27 +870,39 @@ esri::Query EsriApi::parse_query(const EsriParams& p, const layers::Collection& 
   }
   std::optional<esri::SpatialRef> in_sr;
   if (const std::string* isr = p.get("insr")) in_sr = parse_spatial_ref("inSR", *isr);
-  if (const std::string* g = p.get("geometry")) {
-    InputGeometry in = parse_geometry(*g, declared);
-    const esri::SpatialRef sr = in.sr.value_or(in_sr.value_or(esri::SpatialRef::Wgs84));
-    esri::SpatialFilter sf;
-    sf.rel = rel;
-    sf.geometry = std::move(in.geometry);
-    sf.envelope = in.shape == InputShape::Envelope && sr != esri::SpatialRef::RdNew;
-    if (sr == esri::SpatialRef::RdNew && in.shape == InputShape::Envelope) densify(sf.geometry, 8);
-    if (sr == esri::SpatialRef::WebMercator) {
-      geo::for_each_xy(sf.geometry, [](geo::XY& xy) { xy = geo::webmercator_to_lonlat(xy); });
-    } else if (sr == esri::SpatialRef::RdNew) {
-      const geo::Transformer& t = m_state.transformers.get(28992, 4326);
-      geo::for_each_xy(sf.geometry, [&](geo::XY& xy) { xy = t.forward(xy); });
-    }
-    bool finite = true;
-    geo::for_each_xy(sf.geometry, [&](geo::XY& xy) {
-      if (!std::isfinite(xy.x) || !std::isfinite(xy.y)) finite = false;
-    });
-    if (!finite) invalid("geometry", "outside the area of use of its spatial reference");
-    q.spatial = std::move(sf);
+  const std::string* g = p.get("geometry");
+  if (!g) return;
+  InputGeometry in = parse_geometry(*g, declared);
+  const esri::SpatialRef sr = in.sr.value_or(in_sr.value_or(esri::SpatialRef::Wgs84));
+  esri::SpatialFilter sf;
+  sf.rel = rel;
+  sf.geometry = std::move(in.geometry);
+  sf.envelope = in.shape == InputShape::Envelope && sr != esri::SpatialRef::RdNew;
+  if (sr == esri::SpatialRef::RdNew && in.shape == InputShape::Envelope) densify(sf.geometry, 8);
+  if (sr == esri::SpatialRef::WebMercator) {
+    geo::for_each_xy(sf.geometry, [](geo::XY& xy) { xy = geo::webmercator_to_lonlat(xy); });
+  } else if (sr == esri::SpatialRef::RdNew) {
+    const geo::Transformer& t = transformers.get(28992, 4326);
+    geo::for_each_xy(sf.geometry, [&](geo::XY& xy) { xy = t.forward(xy); });
   }
+  bool finite = true;
+  geo::for_each_xy(sf.geometry, [&](geo::XY& xy) {
+    if (!std::isfinite(xy.x) || !std::isfinite(xy.y)) finite = false;
+  });
+  if (!finite) invalid("geometry", "outside the area of use of its spatial reference");
+  q.spatial = std::move(sf);
+}
+}  // namespace
+
+esri::Query EsriApi::parse_query(const EsriParams& p, const layers::Collection& c) const {
+  esri::Query q;
+  q.max_record_count =
+      static_cast<std::size_t>(std::max(1, m_state.config.server.esri_max_record_count));
+  parse_selection(p, c, q);
+  parse_output(p, c, q);
+  parse_paging_and_order(p, q);
+  parse_statistics(p, c, q);
+  parse_spatial(p, m_state.transformers, q);
   return q;
 }
 
@@ -1074,16 +1115,7 @@ Response EsriApi::route(const Request& req, const std::vector<std::string>& seg)
     // The callback and format first: errors are rendered with them too.
     if (auto cb = req.param("callback")) callback = sanitise_callback(*cb);
     const EsriParams params = EsriParams::from_request(req);
-    if (const std::string* cb = params.get("callback")) callback = sanitise_callback(*cb);
-    if (const std::string* f = params.get("f")) {
-      const std::string fmt = lower(trim(*f));
-      if (fmt == "pjson")
-        pretty = true;
-      else if (fmt == "geojson")
-        geojson = true;
-      else if (fmt != "json")
-        invalid("f", "unsupported format '" + excerpt(*f) + "' (supported: json, pjson, geojson)");
-    }
+    parse_format(params, callback, pretty, geojson);
     body = dispatch(req, seg, params, geojson);
   } catch (const input_error& e) {
     geojson = false;
