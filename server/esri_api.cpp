@@ -7,6 +7,7 @@
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 
 #include "geo/crs.hpp"
@@ -642,7 +643,16 @@ Response finish(std::string body, bool geojson, bool pretty, const std::string& 
 
 EsriParams EsriParams::from_request(const Request& req) {
   EsriParams p;
-  for (const auto& [k, v] : req.query) p.set(k, v);
+  // A name given twice in the query string (or twice in the body) is an error: ArcGIS clients
+  // never repeat one, and silently picking one of the values would hide the mistake.
+  auto once = [](std::set<std::string>& seen, const std::string& name) {
+    if (!name.empty() && !seen.insert(lower(name)).second) invalid(name, "given more than once");
+  };
+  std::set<std::string> in_query, in_body;
+  for (const auto& [k, v] : req.query) {
+    once(in_query, k);
+    p.set(k, v);
+  }
   if (req.body.empty()) return p;
   const std::string type = lower(req.header("content-type"));
   if (!type.empty() && type.rfind("application/x-www-form-urlencoded", 0) != 0)
@@ -655,6 +665,7 @@ EsriParams EsriParams::from_request(const Request& req) {
     auto v = percent_decode(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1),
                             true);
     if (!k || !v) throw input_error(ErrorCode::InvalidBody, "body", "body: malformed encoding");
+    once(in_body, *k);
     p.set(std::move(*k), std::move(*v));
   }
   return p;

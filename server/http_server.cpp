@@ -13,7 +13,10 @@
 #include <cerrno>
 #include <ctime>
 #include <iostream>
+#include <optional>
 #include <sstream>
+#include <string_view>
+#include <vector>
 
 #include "server/service.hpp"
 #include "util/ascii.hpp"
@@ -239,6 +242,55 @@ void send_direct(const std::shared_ptr<Tcp::Peer>& peer, const std::string& head
   if (close_after) ::shutdown(peer->fd(), SHUT_WR);
 }
 
+/// Pistache 0.0.5 reads the query into a hash map whose add() keeps the first of a repeated
+/// key, so `gebied=dorpen&gebied=noord` would silently mean `gebied=dorpen`. The request's raw
+/// bytes are still in the peer's parser when onRequest runs (the parser is reset after it
+/// returns), but behind private members: these two tags name them through an explicit
+/// instantiation, the one place where C++ allows naming a private member from outside.
+template <typename Tag, typename Tag::type Member>
+struct PrivateMember {
+  friend typename Tag::type member_of(Tag) { return Member; }
+};
+struct ParserBuffer {
+  using type = ArrayStreamBuf<char> Http::Private::ParserBase::*;
+  friend type member_of(ParserBuffer);
+};
+struct BufferBytes {
+  using type = std::vector<char> ArrayStreamBuf<char>::*;
+  friend type member_of(BufferBytes);
+};
+template struct PrivateMember<ParserBuffer, &Http::Private::ParserBase::buffer>;
+template struct PrivateMember<BufferBytes, &ArrayStreamBuf<char>::bytes>;
+
+/// The raw query string of the request being answered on `peer`, from its request line:
+/// nullopt when the line cannot be read or its path is not `path` (then the caller falls back
+/// to Pistache's map), an empty optional inside when the target has no '?'.
+std::optional<std::optional<std::string_view>> raw_query(const Tcp::Peer& peer,
+                                                         std::string_view path) {
+  std::shared_ptr<Http::RequestParser> parser;
+  try {
+    parser =
+        std::static_pointer_cast<Http::RequestParser>(peer.tryGetData(Http::Handler::ParserData));
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  if (!parser) return std::nullopt;
+  const auto& buffer = static_cast<Http::Private::ParserBase&>(*parser).*member_of(ParserBuffer{});
+  const std::vector<char>& bytes = buffer.*member_of(BufferBytes{});
+  std::string_view text(bytes.data(), bytes.size());
+  while (!text.empty() && (text.front() == '\r' || text.front() == '\n')) text.remove_prefix(1);
+  text = text.substr(0, text.find('\n'));
+  // METHOD SP request-target SP HTTP-version
+  const std::size_t sp1 = text.find(' ');
+  if (sp1 == std::string_view::npos) return std::nullopt;
+  std::string_view target = text.substr(sp1 + 1);
+  target = target.substr(0, target.find(' '));
+  const std::size_t q = target.find('?');
+  if (target.substr(0, q) != path) return std::nullopt;
+  if (q == std::string_view::npos) return std::optional<std::string_view>();
+  return std::optional<std::string_view>(target.substr(q + 1));
+}
+
 class Handler : public Http::Handler {
  public:
   HTTP_PROTOTYPE(Handler)
@@ -249,7 +301,7 @@ class Handler : public Http::Handler {
     Response resp;
     const bool head_only = req.method() == Http::Method::Head;
     try {
-      resp = m_service->respond(convert(req));
+      resp = m_service->respond(convert(req, writer.getPeer()));
     } catch (...) {
       resp = exception_response(std::current_exception(),
                                 method_name(req.method()) + " " + req.resource());
@@ -271,20 +323,25 @@ class Handler : public Http::Handler {
   }
 
  private:
-  static Request convert(const Http::Request& req) {
+  static Request convert(const Http::Request& req, const std::shared_ptr<Tcp::Peer>& peer) {
     Request r;
     r.method = method_name(req.method());
     r.path = req.resource();
-    const auto& q = req.query();
-    for (auto it = q.parameters_begin(); it != q.parameters_end(); ++it) {
-      auto k = percent_decode(it->first, true);
-      auto v = percent_decode(it->second, true);
-      if (!k || !v)
-        throw input_error(ErrorCode::InvalidParameter, k ? *k : std::string("query"),
-                          "malformed percent-encoding in the query string");
-      r.query.emplace_back(std::move(*k), std::move(*v));
+    if (const auto raw = peer ? raw_query(*peer, r.path) : std::nullopt) {
+      if (*raw) r.query = parse_query_string(**raw);
+    } else {
+      // Not found in the parser's buffer (never seen): Pistache's map, which has lost repeats.
+      const auto& q = req.query();
+      for (auto it = q.parameters_begin(); it != q.parameters_end(); ++it) {
+        auto k = percent_decode(it->first, true);
+        auto v = percent_decode(it->second, true);
+        if (!k || !v)
+          throw input_error(ErrorCode::InvalidParameter, k ? *k : std::string("query"),
+                            "malformed percent-encoding in the query string");
+        r.query.emplace_back(std::move(*k), std::move(*v));
+      }
     }
-    // Pistache keeps parameters in a hash map: restore a deterministic order.
+    // A deterministic order (Pistache's map had none; the routes do not depend on the client's).
     std::sort(r.query.begin(), r.query.end());
     thread_local std::ostringstream os;
     for (const auto& h : req.headers().list()) {

@@ -2,6 +2,8 @@
 
 #include <cctype>
 
+#include "util/error.hpp"
+
 namespace gebieden::server {
 
 std::optional<std::string> Request::param(const std::string& name) const {
@@ -36,6 +38,26 @@ std::optional<std::string> percent_decode(std::string_view s, bool form) {
     } else {
       out.push_back(s[i]);
     }
+  }
+  return out;
+}
+
+std::vector<std::pair<std::string, std::string>> parse_query_string(std::string_view raw) {
+  std::vector<std::pair<std::string, std::string>> out;
+  std::size_t i = 0;
+  while (i <= raw.size()) {
+    std::size_t j = raw.find('&', i);
+    if (j == std::string_view::npos) j = raw.size();
+    const std::string_view piece = raw.substr(i, j - i);
+    i = j + 1;
+    const std::size_t eq = piece.find('=');
+    auto k = percent_decode(piece.substr(0, eq), true);
+    auto v = percent_decode(
+        eq == std::string_view::npos ? std::string_view() : piece.substr(eq + 1), true);
+    if (!k || !v)
+      throw input_error(ErrorCode::InvalidParameter, k ? *k : std::string("query"),
+                        "malformed percent-encoding in the query string");
+    out.emplace_back(std::move(*k), std::move(*v));
   }
   return out;
 }

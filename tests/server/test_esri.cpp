@@ -735,6 +735,23 @@ TEST_CASE("esri: ArcGIS codes come from the error registry through one table", "
   }
 }
 
+TEST_CASE("esri: a parameter given twice is a 400 error naming it", "[esri][unit]") {
+  const std::string path = layer_path("buurten") + "/query";
+  auto r = get(path, {{"f", "json"}, {"where", "1=1"}, {"where", "OBJECTID=1"}});
+  check_error(r, 400, "more than once");
+  CHECK(json::parse(r.body)["error"]["message"] == "'where' parameter is invalid");
+  // Names compare case-insensitively, as everywhere on this front.
+  check_error(get(path, {{"where", "1=1"}, {"WHERE", "OBJECTID=1"}}), 400, "more than once");
+  r = call(service(), "POST", path, {}, "f=json&outFields=*&outfields=buurtnaam",
+           "application/x-www-form-urlencoded");
+  check_error(r, 400, "more than once");
+  // The body wins over the query string: the same name in both is not a repeat.
+  r = call(service(), "POST", path, {{"where", "1=0"}}, "f=json&where=1%3D1&returnCountOnly=true",
+           "application/x-www-form-urlencoded");
+  REQUIRE(r.status == 200);
+  CHECK(json::parse(r.body)["count"] == 134);
+}
+
 TEST_CASE("esri: parameters ArcGIS clients send are accepted (and ignored)", "[esri][unit]") {
   auto j = query(
       "buurten",

@@ -247,6 +247,34 @@ TEST_CASE("HTTP: bad input is a 4xx with a JSON body, the server stays up", "[ht
   CHECK(server().alive());
 }
 
+TEST_CASE("HTTP: a parameter given twice reaches the parsers and is a 400 on both fronts",
+          "[http][integration]") {
+  httplib::Client cli("127.0.0.1", server().port());
+  auto res = cli.Get("/collections/buurten/items?gebied=dorpen&gebied=noord");
+  REQUIRE(res);
+  CHECK(res->status == 400);
+  auto j = json::parse(res->body);
+  CHECK(j["parameter"] == "gebied");
+  CHECK(j["description"].get<std::string>().find("more than once") != std::string::npos);
+  // Once is fine, and an escaped '&' inside a value is not a second parameter.
+  res = cli.Get("/collections/buurten/items?gebied=dorpen&limit=1");
+  REQUIRE(res);
+  CHECK(res->status == 200);
+  res = cli.Get("/collections/buurten/items?limit=1&limit=1");
+  REQUIRE(res);
+  CHECK(res->status == 400);
+  // The FeatureServer: ArcGIS clients never repeat a key; a repeat is an ArcGIS 400 error.
+  res = cli.Get(
+      "/arcgis/rest/services/gebieden/FeatureServer/0/query?f=json&where=1%3D1&"
+      "where=OBJECTID%3D1");
+  REQUIRE(res);
+  CHECK(res->status == 200);
+  j = json::parse(res->body);
+  REQUIRE(j.contains("error"));
+  CHECK(j["error"]["code"] == 400);
+  CHECK(j["error"]["details"][0].get<std::string>().find("more than once") != std::string::npos);
+}
+
 TEST_CASE("HTTP: items in GeoJSON with paging and CRS", "[http][integration]") {
   httplib::Client cli("127.0.0.1", server().port());
   auto res = cli.Get("/collections/wijken/items?limit=5&offset=20");

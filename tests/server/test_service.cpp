@@ -233,3 +233,27 @@ TEST_CASE("an unexpected exception at the HTTP edge is a generic 500, an input_e
   CHECK(k["parameter"] == "limit");
 }
 
+TEST_CASE("the raw query string keeps repeated keys, in order, decoded", "[service][http][unit]") {
+  using Pairs = std::vector<std::pair<std::string, std::string>>;
+  CHECK(server::parse_query_string("gebied=dorpen&gebied=noord") ==
+        Pairs{{"gebied", "dorpen"}, {"gebied", "noord"}});
+  CHECK(server::parse_query_string("a=1+2&b=%C3%A9&c") ==
+        Pairs{{"a", "1 2"}, {"b", "\xC3\xA9"}, {"c", ""}});
+  CHECK(server::parse_query_string("x=a%3Db%26c") == Pairs{{"x", "a=b&c"}});
+  CHECK(server::parse_query_string("a=1&") == Pairs{{"a", "1"}, {"", ""}});
+  CHECK_THROWS_AS(server::parse_query_string("limit=%ZZ"), input_error);
+  try {
+    server::parse_query_string("limit=%Z");
+  } catch (const input_error& e) {
+    CHECK(e.parameter() == "limit");
+  }
+}
+
+TEST_CASE("a parameter given twice is a 400 naming it", "[service][unit]") {
+  const auto r = get("/collections/buurten/items", {{"gebied", "dorpen"}, {"gebied", "noord"}});
+  CHECK(r.status == 400);
+  const json j = json::parse(r.body);
+  CHECK(j["parameter"] == "gebied");
+  CHECK(j["description"].get<std::string>().find("more than once") != std::string::npos);
+}
+
