@@ -173,6 +173,270 @@ int run_reassign(const geo::AreaModel& model, const ReassignCliOptions& o, std::
   }
 }
 
+namespace {
+
+/// Where the points come from, in order of trust (see the header): explicit columns, else the
+/// geocode columns, else x/y or lon/lat columns. Empty: the feature geometry (checked by the
+/// caller).
+std::vector<PointColumns> point_sources(const ReassignCliOptions& o, OGRFeatureDefn* in_defn) {
+  std::vector<PointColumns> sources;
+  const auto explicit_pair = [&](const std::string& a, const std::string& b, bool rd,
+                                 const char* what) {
+    PointColumns p{rd, find_field(in_defn, a), find_field(in_defn, b), a + ", " + b + what};
+    for (const auto& [name, i] : {std::pair{a, p.first}, std::pair{b, p.second}})
+      if (i < 0)
+        throw command_error("column '" + name + "' is not in '" + o.input +
+                            "'; its columns are: " + field_names(in_defn));
+    sources.push_back(std::move(p));
+  };
+  if (!o.column_x.empty()) explicit_pair(o.column_x, o.column_y, true, " (RD)");
+  if (!o.column_lon.empty()) explicit_pair(o.column_lon, o.column_lat, false, " (WGS84)");
+  const auto pair_of = [&](std::initializer_list<const char*> a,
+                           std::initializer_list<const char*> b, bool rd, const char* what) {
+    const int i = find_any(in_defn, a), j = find_any(in_defn, b);
+    if (i < 0 || j < 0) return false;
+    sources.push_back({rd, i, j,
+                       std::string(in_defn->GetFieldDefn(i)->GetNameRef()) + ", " +
+                           in_defn->GetFieldDefn(j)->GetNameRef() + what});
+    return true;
+  };
+  if (sources.empty()) {
+    // Both geocode pairs when present: a row has either both or neither.
+    const bool geocoded_rd = pair_of({"geocode_x"}, {"geocode_y"}, true, " (RD)");
+    const bool geocoded_wgs84 = pair_of({"geocode_lon"}, {"geocode_lat"}, false, " (WGS84)");
+    if (!geocoded_rd && !geocoded_wgs84) {
+      pair_of({"x", "rd_x", "x_rd", "xcoord", "x_coord"},
+              {"y", "rd_y", "y_rd", "ycoord", "y_coord"}, true, " (RD)");
+      pair_of({"lon", "lng", "long", "longitude", "lengtegraad", "wgs84_lon"},
+              {"lat", "latitude", "breedtegraad", "wgs84_lat"}, false, " (WGS84)");
+    }
+  }
+  return sources;
+}
+
+/// The input geometry to RD (when it is the point) and to WGS84 (for the output); null when
+/// the input is already in that CRS or has no geometry.
+struct GeometryTransforms {
+  geo::CTPtr to_rd, to_wgs84;
+};
+
+GeometryTransforms geometry_transforms(OGRLayer* in_layer) {
+  GeometryTransforms t;
+  if (in_layer->GetGeomType() == wkbNone) return t;
+  const OGRSpatialReference wgs84 = gis_srs(4326), rd = gis_srs(28992);
+  OGRSpatialReference in_srs(wgs84);  // GeoJSON without a CRS is CRS84
+  if (const OGRSpatialReference* srs = in_layer->GetSpatialRef()) {
+    in_srs = *srs;
+    in_srs.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+  }
+  if (!in_srs.IsSame(&rd)) t.to_rd.reset(OGRCreateCoordinateTransformation(&in_srs, &rd));
+  if (!in_srs.IsSame(&wgs84)) t.to_wgs84.reset(OGRCreateCoordinateTransformation(&in_srs, &wgs84));
+  return t;
+}
+
+using Levels = std::array<LevelColumns, 3>;
+
+/// The buurt, wijk and gebied columns of the input (-1 when absent).
+Levels find_levels(OGRFeatureDefn* in_defn) {
+  Levels levels{{
+      {"buurtcode", "buurtnaam", "vorige_buurtcode"},
+      {"wijkcode", "wijknaam", "vorige_wijkcode"},
+      {"gebied", "gebiednaam", "vorige_gebied"},
+  }};
+  for (auto& l : levels) {
+    l.in_code = find_field(in_defn, l.code_name);
+    l.in_name = find_field(in_defn, l.name_name);
+    l.in_previous = find_field(in_defn, l.previous_name);
+  }
+  return levels;
+}
+
+/// The columns we add to the output layer after every input column (or reuse, when the input
+/// has them); fills the out_ indexes of `levels` and returns the index of `verplaatst`.
+int add_output_columns(OGRLayer* out_layer, int n_in, Levels& levels, int in_moved) {
+  int next = n_in;
+  const auto add_column = [&](int in_index, const char* name) {
+    if (in_index >= 0) return in_index;
+    OGRFieldDefn f(name, OFTString);
+    if (out_layer->CreateField(&f) != OGRERR_NONE)
+      throw command_error(std::string("cannot create the column '") + name +
+                          "' in the output: " + CPLGetLastErrorMsg());
+    return next++;
+  };
+  for (auto& l : levels) {
+    l.out_code = add_column(l.in_code, l.code_name);
+    l.out_name = add_column(l.in_name, l.name_name);
+  }
+  for (auto& l : levels) l.out_previous = add_column(l.in_previous, l.previous_name);
+  const int out_moved = add_column(in_moved, "verplaatst");
+  if (out_layer->GetLayerDefn()->GetFieldCount() != next)
+    throw command_error("the output driver changed the columns: cannot copy the rows faithfully");
+  return out_moved;
+}
+
+/// Reading one input row: its text values and the problems noted on it.
+struct RowReader {
+  OGRFeatureDefn* defn;
+  int id_field;
+  ReassignReport& report;
+  const OGRFeature* feature = nullptr;
+
+  std::string text(int i) const {
+    if (i < 0 || !feature->IsFieldSetAndNotNull(i)) return {};
+    return trim(feature->GetFieldAsString(i));
+  }
+  const char* name(int i) const { return defn->GetFieldDefn(i)->GetNameRef(); }
+  void note(const std::string& why) const {
+    ++report.unreadable;
+    if (report.problems.size() >= kMaxProblems) return;
+    std::string line = "row " + std::to_string(report.records);
+    if (id_field >= 0) line += " (" + std::string(name(id_field)) + " " + text(id_field) + ")";
+    report.problems.push_back(line + ": " + why);
+  }
+};
+
+/// The point of a row in RD from two columns; nullopt (with a note when the values are not a
+/// point) when it has none. Returns whether the columns had values (then they decide).
+bool point_from_columns(const RowReader& row, const PointColumns& s, const geo::Transformer& to_rd,
+                        std::optional<geo::XY>& point) {
+  const std::string a = row.text(s.first), b = row.text(s.second);
+  if (a.empty() && b.empty()) return false;
+  const std::string na = row.name(s.first), nb = row.name(s.second);
+  const auto va = geo::parse_decimal(a), vb = geo::parse_decimal(b);
+  if (!va || !vb) {
+    row.note(!va ? na + " " + in_quotes(a) + " is not a number"
+                 : nb + " " + in_quotes(b) + " is not a number");
+  } else if (s.rd) {
+    if (in_rd(*va, *vb))
+      point = geo::XY{*va, *vb};
+    else
+      row.note(na + ", " + nb + " " + a + ", " + b + " are not RD coordinates (EPSG:28992)");
+  } else if (*va < -180 || *va > 180 || *vb < -90 || *vb > 90) {
+    row.note(na + ", " + nb + " " + a + ", " + b + " are out of range");
+  } else {
+    const geo::XY p = to_rd.forward(geo::XY{*va, *vb});
+    if (std::isfinite(p.x) && std::isfinite(p.y) && in_rd(p.x, p.y))
+      point = p;
+    else
+      row.note(na + ", " + nb + " " + a + ", " + b + " lie outside the RD area");
+  }
+  return true;
+}
+
+/// The point of a row in RD: from the first source with values, or the feature geometry.
+std::optional<geo::XY> row_point(const RowReader& row, const std::vector<PointColumns>& sources,
+                                 bool use_geometry, const GeometryTransforms& transforms,
+                                 const geo::Transformer& to_rd) {
+  std::optional<geo::XY> point;
+  for (const auto& s : sources)
+    if (point_from_columns(row, s, to_rd, point)) break;  // the first source with values decides
+  if (use_geometry) {
+    if (const OGRGeometry* g = row.feature->GetGeometryRef(); g && !g->IsEmpty()) {
+      OGRPoint pt = point_of(*g);
+      if (!pt.IsEmpty() &&
+          (!transforms.to_rd || pt.transform(transforms.to_rd.get()) == OGRERR_NONE) &&
+          in_rd(pt.getX(), pt.getY()))
+        point = geo::XY{pt.getX(), pt.getY()};
+      else
+        row.note("the geometry cannot be placed in RD");
+    }
+  }
+  return point;
+}
+
+/// The areas of a row before (its columns) and now (its point).
+struct RowAreas {
+  std::array<std::string, 3> now, now_names, before;
+  bool same = true;  // the same at every level the input has
+};
+
+/// Compare a row's areas before and now, and count it in `counts` and `report`.
+RowAreas compare_row(const RowReader& row, const Levels& levels,
+                     const std::optional<geo::XY>& point, const geo::AreaModel& model,
+                     std::array<LevelCount, 3>& counts, ReassignReport& report) {
+  std::optional<geo::AreaRef> area;
+  if (point) area = model.locate_rd(point->x, point->y);
+  RowAreas r;
+  if (area) {
+    r.now = {area->buurtcode, area->wijkcode, area->gebied};
+    r.now_names = {area->buurtnaam, area->wijknaam, area->gebiednaam};
+  }
+  bool placed_before = false;
+  for (std::size_t k = 0; k < 3; ++k) {
+    const LevelColumns& l = levels[k];
+    r.before[k] = row.text(l.in_code);
+    if (l.in_code < 0) continue;
+    placed_before = placed_before || !r.before[k].empty();
+    r.same = r.same && r.before[k] == r.now[k];
+    LevelCount& c = counts[k];
+    add_name(c.old_names, r.before[k], row.text(l.in_name));
+    add_name(c.new_names, r.now[k], r.now_names[k]);
+    if (!point || (r.before[k].empty() && r.now[k].empty())) continue;
+    if (r.before[k] == r.now[k])
+      ++c.kept;
+    else
+      ++c.moves[{r.before[k].empty() ? kNoArea : r.before[k],
+                 r.now[k].empty() ? kOutside : r.now[k]}];
+  }
+  const bool placed_now = !r.now[0].empty();
+  if (!point) {
+    ++report.without_point;
+    if (placed_before) ++report.cleared;
+  } else if (placed_before && placed_now) {
+    ++(r.same ? report.kept : report.moved);
+  } else if (placed_before) {
+    ++report.now_outside;
+  } else if (placed_now) {
+    ++report.now_inside;
+  } else {
+    ++report.still_outside;
+  }
+  return r;
+}
+
+/// Where and how rows are written.
+struct OutputRows {
+  OGRLayer* layer;
+  std::vector<int> field_map;  // input column i -> output column i
+  Levels levels;
+  int moved = -1;
+  bool compared_any = false;
+  bool with_geometry = true;
+};
+
+/// One output row: every input column, the areas now and before, and a geometry.
+void write_row(const OutputRows& out, const OGRFeature& feature, const RowAreas& areas,
+               const std::optional<geo::XY>& point, const GeometryTransforms& transforms,
+               const geo::Transformer& to_wgs84, const ReassignCliOptions& o,
+               std::size_t row_number, const GdalMessages& messages) {
+  OGRFeatureUniquePtr of(OGRFeature::CreateFeature(out.layer->GetLayerDefn()));
+  if (of->SetFieldsFrom(&feature, out.field_map.data(), TRUE) != OGRERR_NONE)
+    throw command_error("cannot copy row " + std::to_string(row_number) + " to the output");
+  for (std::size_t k = 0; k < 3; ++k) {
+    const LevelColumns& l = out.levels[k];
+    of->SetField(l.out_code, areas.now[k].c_str());
+    of->SetField(l.out_name, areas.now_names[k].c_str());
+    of->SetField(l.out_previous, areas.before[k].c_str());
+  }
+  of->SetField(out.moved, !out.compared_any ? "" : areas.same ? "no" : "yes");
+  if (out.with_geometry) {
+    if (const OGRGeometry* g = feature.GetGeometryRef(); g && !g->IsEmpty()) {
+      std::unique_ptr<OGRGeometry> copy(g->clone());
+      if (!transforms.to_wgs84 || copy->transform(transforms.to_wgs84.get()) == OGRERR_NONE)
+        of->SetGeometryDirectly(copy.release());
+    } else if (point) {
+      const geo::XY ll = to_wgs84.forward(*point);
+      if (std::isfinite(ll.x) && std::isfinite(ll.y))
+        of->SetGeometryDirectly(new OGRPoint(ll.x, ll.y));
+    }
+  }
+  if (out.layer->CreateFeature(of.get()) != OGRERR_NONE)
+    throw command_error("cannot write row " + std::to_string(row_number) + " to '" + o.output +
+                        "': " + messages.last_error());
+}
+
+}  // namespace
+
 ReassignReport reassign_file(const geo::AreaModel& model, const ReassignCliOptions& o) {
   const auto t0 = std::chrono::steady_clock::now();
   const fs::path out_path(o.output);
@@ -187,45 +451,13 @@ ReassignReport reassign_file(const geo::AreaModel& model, const ReassignCliOptio
           "--column-x and --column-y go together, and so do --column-lon and --column-lat");
     if (GDALGetDriverCount() == 0) GDALAllRegister();
 
+    // 1. The input: where its points are, its area columns.
     GdalMessages messages;
     const InputLayer in = open_input(o.input, o.layer, messages);
     OGRLayer* in_layer = in.layer;
     OGRFeatureDefn* in_defn = in_layer->GetLayerDefn();
     const int n_in = in_defn->GetFieldCount();
-
-    // Where the points come from, in order of trust (see the header).
-    std::vector<PointColumns> sources;
-    const auto explicit_pair = [&](const std::string& a, const std::string& b, bool rd,
-                                   const char* what) {
-      PointColumns p{rd, find_field(in_defn, a), find_field(in_defn, b), a + ", " + b + what};
-      for (const auto& [name, i] : {std::pair{a, p.first}, std::pair{b, p.second}})
-        if (i < 0)
-          throw command_error("column '" + name + "' is not in '" + o.input +
-                              "'; its columns are: " + field_names(in_defn));
-      sources.push_back(std::move(p));
-    };
-    if (!o.column_x.empty()) explicit_pair(o.column_x, o.column_y, true, " (RD)");
-    if (!o.column_lon.empty()) explicit_pair(o.column_lon, o.column_lat, false, " (WGS84)");
-    const auto pair_of = [&](std::initializer_list<const char*> a,
-                             std::initializer_list<const char*> b, bool rd, const char* what) {
-      const int i = find_any(in_defn, a), j = find_any(in_defn, b);
-      if (i < 0 || j < 0) return false;
-      sources.push_back({rd, i, j,
-                         std::string(in_defn->GetFieldDefn(i)->GetNameRef()) + ", " +
-                             in_defn->GetFieldDefn(j)->GetNameRef() + what});
-      return true;
-    };
-    if (sources.empty()) {
-      // Both geocode pairs when present: a row has either both or neither.
-      const bool geocoded_rd = pair_of({"geocode_x"}, {"geocode_y"}, true, " (RD)");
-      const bool geocoded_wgs84 = pair_of({"geocode_lon"}, {"geocode_lat"}, false, " (WGS84)");
-      if (!geocoded_rd && !geocoded_wgs84) {
-        pair_of({"x", "rd_x", "x_rd", "xcoord", "x_coord"},
-                {"y", "rd_y", "y_rd", "ycoord", "y_coord"}, true, " (RD)");
-        pair_of({"lon", "lng", "long", "longitude", "lengtegraad", "wgs84_lon"},
-                {"lat", "latitude", "breedtegraad", "wgs84_lat"}, false, " (WGS84)");
-      }
-    }
+    const std::vector<PointColumns> sources = point_sources(o, in_defn);
     const bool use_geometry = sources.empty() && in_layer->GetGeomType() != wkbNone;
     if (sources.empty() && !use_geometry)
       throw command_error("'" + o.input +
@@ -234,67 +466,27 @@ ReassignReport reassign_file(const geo::AreaModel& model, const ReassignCliOptio
                           "columns are: " +
                           field_names(in_defn) +
                           ". Name them with --column-x/--column-y or --column-lon/--column-lat");
-
-    const OGRSpatialReference wgs84 = gis_srs(4326), rd = gis_srs(28992);
-    // The input geometry: to RD as the point (when it is the source), to WGS84 for the output.
-    OGRSpatialReference in_srs(wgs84);  // GeoJSON without a CRS is CRS84
-    if (const OGRSpatialReference* srs = in_layer->GetSpatialRef()) {
-      in_srs = *srs;
-      in_srs.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
-    }
-    geo::CTPtr geometry_to_rd, geometry_to_wgs84;
-    if (in_layer->GetGeomType() != wkbNone) {
-      if (!in_srs.IsSame(&rd))
-        geometry_to_rd.reset(OGRCreateCoordinateTransformation(&in_srs, &rd));
-      if (!in_srs.IsSame(&wgs84))
-        geometry_to_wgs84.reset(OGRCreateCoordinateTransformation(&in_srs, &wgs84));
-    }
+    const GeometryTransforms transforms = geometry_transforms(in_layer);
     const geo::Transformer to_rd(4326, 28992), to_wgs84(28992, 4326);
-
-    std::array<LevelColumns, 3> levels{{
-        {"buurtcode", "buurtnaam", "vorige_buurtcode"},
-        {"wijkcode", "wijknaam", "vorige_wijkcode"},
-        {"gebied", "gebiednaam", "vorige_gebied"},
-    }};
-    for (auto& l : levels) {
-      l.in_code = find_field(in_defn, l.code_name);
-      l.in_name = find_field(in_defn, l.name_name);
-      l.in_previous = find_field(in_defn, l.previous_name);
-    }
+    OutputRows out;
+    out.levels = find_levels(in_defn);
     const int in_moved = find_field(in_defn, "verplaatst");
-    const bool compared_any = std::any_of(levels.begin(), levels.end(),
-                                          [](const LevelColumns& l) { return l.in_code >= 0; });
+    out.compared_any = std::any_of(out.levels.begin(), out.levels.end(),
+                                   [](const LevelColumns& l) { return l.in_code >= 0; });
     int id_field = find_field(in_defn, "id");
     if (id_field < 0) id_field = find_field(in_defn, "identificatie");
 
-    // The output: every input column, then the columns we add.
+    // 2. The output: every input column, then the columns we add.
     GDALDatasetUniquePtr out_ds = create_output(o.output, driver_name, messages);
     output_created = true;
-    const bool with_geometry = driver_name != "CSV";
-    OGRLayer* out_layer =
+    out.with_geometry = driver_name != "CSV";
+    out.layer =
         create_output_layer(*out_ds, o.output, driver_name, in_defn,
                             in_layer->GetGeomType() != wkbNone ? in_layer->GetGeomType() : wkbPoint,
                             "reassign", "reassigned", messages);
-    int next = n_in;
-    const auto add_column = [&](int in_index, const char* name) {
-      if (in_index >= 0) return in_index;
-      OGRFieldDefn f(name, OFTString);
-      if (out_layer->CreateField(&f) != OGRERR_NONE)
-        throw command_error(std::string("cannot create the column '") + name +
-                            "' in the output: " + CPLGetLastErrorMsg());
-      return next++;
-    };
-    for (auto& l : levels) {
-      l.out_code = add_column(l.in_code, l.code_name);
-      l.out_name = add_column(l.in_name, l.name_name);
-    }
-    for (auto& l : levels) l.out_previous = add_column(l.in_previous, l.previous_name);
-    const int out_moved = add_column(in_moved, "verplaatst");
-    OGRFeatureDefn* out_defn = out_layer->GetLayerDefn();
-    if (out_defn->GetFieldCount() != next)
-      throw command_error("the output driver changed the columns: cannot copy the rows faithfully");
-    std::vector<int> field_map(static_cast<std::size_t>(n_in));
-    for (int i = 0; i < n_in; ++i) field_map[static_cast<std::size_t>(i)] = i;
+    out.moved = add_output_columns(out.layer, n_in, out.levels, in_moved);
+    out.field_map.resize(static_cast<std::size_t>(n_in));
+    for (int i = 0; i < n_in; ++i) out.field_map[static_cast<std::size_t>(i)] = i;
     const bool transaction = out_ds->StartTransaction() == OGRERR_NONE;
 
     ReassignReport report;
@@ -307,135 +499,25 @@ ReassignReport reassign_file(const geo::AreaModel& model, const ReassignCliOptio
       for (const auto& s : sources)
         report.location += (report.location.empty() ? "" : ", else ") + s.label;
     }
-    std::array<LevelCount, 3> counts;
 
+    // 3. Every row: its point, its areas before and now, counted and written.
+    std::array<LevelCount, 3> counts;
+    RowReader row{in_defn, id_field, report};
     in_layer->ResetReading();
     messages.clear();
     for (auto& feature : in_layer) {
       ++report.records;
-      const auto text = [&](int i) -> std::string {
-        if (i < 0 || !feature->IsFieldSetAndNotNull(i)) return {};
-        return trim(feature->GetFieldAsString(i));
-      };
-      const auto note = [&](const std::string& why) {
-        ++report.unreadable;
-        if (report.problems.size() >= kMaxProblems) return;
-        std::string line = "row " + std::to_string(report.records);
-        if (id_field >= 0)
-          line += " (" + std::string(in_defn->GetFieldDefn(id_field)->GetNameRef()) + " " +
-                  text(id_field) + ")";
-        report.problems.push_back(line + ": " + why);
-      };
-
-      // The point, in RD.
-      std::optional<geo::XY> point;
-      for (const auto& s : sources) {
-        const std::string a = text(s.first), b = text(s.second);
-        if (a.empty() && b.empty()) continue;
-        const char* na = in_defn->GetFieldDefn(s.first)->GetNameRef();
-        const char* nb = in_defn->GetFieldDefn(s.second)->GetNameRef();
-        const auto va = geo::parse_decimal(a), vb = geo::parse_decimal(b);
-        if (!va || !vb) {
-          note(!va ? std::string(na) + " " + in_quotes(a) + " is not a number"
-                   : std::string(nb) + " " + in_quotes(b) + " is not a number");
-        } else if (s.rd) {
-          if (in_rd(*va, *vb))
-            point = geo::XY{*va, *vb};
-          else
-            note(std::string(na) + ", " + nb + " " + a + ", " + b +
-                 " are not RD coordinates (EPSG:28992)");
-        } else if (*va < -180 || *va > 180 || *vb < -90 || *vb > 90) {
-          note(std::string(na) + ", " + nb + " " + a + ", " + b + " are out of range");
-        } else {
-          const geo::XY p = to_rd.forward(geo::XY{*va, *vb});
-          if (std::isfinite(p.x) && std::isfinite(p.y) && in_rd(p.x, p.y))
-            point = p;
-          else
-            note(std::string(na) + ", " + nb + " " + a + ", " + b + " lie outside the RD area");
-        }
-        break;  // the first source with values decides
-      }
-      if (use_geometry) {
-        if (const OGRGeometry* g = feature->GetGeometryRef(); g && !g->IsEmpty()) {
-          OGRPoint pt = point_of(*g);
-          if (!pt.IsEmpty() &&
-              (!geometry_to_rd || pt.transform(geometry_to_rd.get()) == OGRERR_NONE) &&
-              in_rd(pt.getX(), pt.getY()))
-            point = geo::XY{pt.getX(), pt.getY()};
-          else
-            note("the geometry cannot be placed in RD");
-        }
-      }
-
-      std::optional<geo::AreaRef> area;
-      if (point) area = model.locate_rd(point->x, point->y);
-      const std::array<std::string, 3> now = {area ? area->buurtcode : std::string(),
-                                              area ? area->wijkcode : std::string(),
-                                              area ? area->gebied : std::string()};
-      const std::array<std::string, 3> now_names = {area ? area->buurtnaam : std::string(),
-                                                    area ? area->wijknaam : std::string(),
-                                                    area ? area->gebiednaam : std::string()};
-      std::array<std::string, 3> before;
-      bool placed_before = false, same = true;
-      for (std::size_t k = 0; k < 3; ++k) {
-        const LevelColumns& l = levels[k];
-        before[k] = text(l.in_code);
-        if (l.in_code < 0) continue;
-        placed_before = placed_before || !before[k].empty();
-        same = same && before[k] == now[k];
-        LevelCount& c = counts[k];
-        add_name(c.old_names, before[k], text(l.in_name));
-        add_name(c.new_names, now[k], now_names[k]);
-        if (!point || (before[k].empty() && now[k].empty())) continue;
-        if (before[k] == now[k])
-          ++c.kept;
-        else
-          ++c.moves[{before[k].empty() ? kNoArea : before[k], now[k].empty() ? kOutside : now[k]}];
-      }
-      const bool placed_now = !now[0].empty();
-      if (!point) {
-        ++report.without_point;
-        if (placed_before) ++report.cleared;
-      } else if (placed_before && placed_now) {
-        ++(same ? report.kept : report.moved);
-      } else if (placed_before) {
-        ++report.now_outside;
-      } else if (placed_now) {
-        ++report.now_inside;
-      } else {
-        ++report.still_outside;
-      }
-
-      OGRFeatureUniquePtr of(OGRFeature::CreateFeature(out_defn));
-      if (of->SetFieldsFrom(feature.get(), field_map.data(), TRUE) != OGRERR_NONE)
-        throw command_error("cannot copy row " + std::to_string(report.records) + " to the output");
-      for (std::size_t k = 0; k < 3; ++k) {
-        const LevelColumns& l = levels[k];
-        of->SetField(l.out_code, now[k].c_str());
-        of->SetField(l.out_name, now_names[k].c_str());
-        of->SetField(l.out_previous, before[k].c_str());
-      }
-      of->SetField(out_moved, !compared_any ? "" : same ? "no" : "yes");
-      if (with_geometry) {
-        if (const OGRGeometry* g = feature->GetGeometryRef(); g && !g->IsEmpty()) {
-          std::unique_ptr<OGRGeometry> copy(g->clone());
-          if (!geometry_to_wgs84 || copy->transform(geometry_to_wgs84.get()) == OGRERR_NONE)
-            of->SetGeometryDirectly(copy.release());
-        } else if (point) {
-          const geo::XY ll = to_wgs84.forward(*point);
-          if (std::isfinite(ll.x) && std::isfinite(ll.y))
-            of->SetGeometryDirectly(new OGRPoint(ll.x, ll.y));
-        }
-      }
-      if (out_layer->CreateFeature(of.get()) != OGRERR_NONE)
-        throw command_error("cannot write row " + std::to_string(report.records) + " to '" +
-                            o.output + "': " + messages.last_error());
+      row.feature = feature.get();
+      const auto point = row_point(row, sources, use_geometry, transforms, to_rd);
+      const RowAreas areas = compare_row(row, out.levels, point, model, counts, report);
+      write_row(out, *feature, areas, point, transforms, to_wgs84, o, report.records, messages);
     }
     finish_output(out_ds, transaction, report.records, o.input, o.output, messages);
 
-    report.buurt = finish_level("buurt", levels[0].in_code >= 0, counts[0]);
-    report.wijk = finish_level("wijk", levels[1].in_code >= 0, counts[1]);
-    report.gebied = finish_level("gebied", levels[2].in_code >= 0, counts[2]);
+    // 4. The moves per level.
+    report.buurt = finish_level("buurt", out.levels[0].in_code >= 0, counts[0]);
+    report.wijk = finish_level("wijk", out.levels[1].in_code >= 0, counts[1]);
+    report.gebied = finish_level("gebied", out.levels[2].in_code >= 0, counts[2]);
     report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return report;
   } catch (...) {
