@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <cstdlib>
+#include <iomanip>
 #include <iostream>
 
 #include "app/geocode_command.hpp"
@@ -138,7 +139,40 @@ int main(int argc, char** argv) {
   app::ReassignCliOptions reassign_options;
   app::add_reassign_options(*reassign, reassign_options);
 
-  CLI11_PARSE(app, argc, argv);
+  auto* help = app.add_subcommand("help", "show this help and exit");
+  app.set_version_flag("--version", std::string("gebieden ") + GEBIEDEN_VERSION,
+                       "print the version and exit");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    if (app.get_subcommands().empty()) {
+      // No subcommand (or a mistyped one): say which there are, not only that one is required.
+      const auto rest = app.remaining();
+      const std::string unknown = rest.empty() ? std::string() : rest.front();
+      std::cerr << (unknown.empty() ? "a subcommand is required"
+                                    : "unknown subcommand '" + unknown + "'")
+                << "; the subcommands are:\n";
+      for (const auto* sub : app.get_subcommands({}))
+        std::cerr << "  " << std::left << std::setw(10) << sub->get_name() << sub->get_description()
+                  << "\n";
+      std::cerr << "Run 'gebieden --help' (or 'gebieden SUBCOMMAND --help') for the options."
+                << std::endl;
+      return e.get_exit_code();
+    }
+    return app.exit(e);
+  }
+  if (*help) {
+    // app.help() would describe the selected subcommand (help itself): the whole app instead.
+    std::cout << app.get_formatter()->make_help(&app, "gebieden", CLI::AppFormatMode::Normal);
+    return 0;
+  }
 
   try {
     geo::gdal_init();

@@ -1,2 +1,6 @@
 # Tests of the command line: `gebieden reassign` against hand-drawn and 2014 boundaries.
 target_sources(unit_tests PRIVATE ${CMAKE_CURRENT_LIST_DIR}/test_reassign.cpp)
+# The command line itself (help, --version, a mistyped subcommand, a missing configuration,
+# a port in use): the built binary, so integration.
+target_sources(integration_tests PRIVATE ${CMAKE_CURRENT_LIST_DIR}/test_command_line.cpp)
+target_compile_definitions(integration_tests PRIVATE GEBIEDEN_VERSION="${PROJECT_VERSION}")

@@ -1,0 +1,48 @@
+// Integration tests of the command line itself: help, --version, a mistyped subcommand, a
+// configuration that is not found, a port in use. They run the built binary.
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <filesystem>
+#include <string>
+
+#include "server/process.hpp"
+#include "test_paths.hpp"
+
+using namespace gebieden;
+
+namespace {
+std::string binary() {
+  return GEBIEDEN_BINARY;
+}
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+}  // namespace
+
+TEST_CASE("gebieden --version and help answer, and exit 0", "[cli][integration]") {
+  std::string out;
+  CHECK(test::run_command(binary() + " --version", out) == 0);
+  CHECK(contains(out, std::string("gebieden ") + GEBIEDEN_VERSION));
+  CHECK(!contains(out, "subcommand is required"));
+
+  CHECK(test::run_command(binary() + " help", out) == 0);
+  for (const char* sub : {"serve", "check", "geocode", "reassign", "--version"}) {
+    INFO(sub);
+    CHECK(contains(out, sub));
+  }
+  CHECK(!contains(out, "subcommand is required"));
+}
+
+TEST_CASE("a mistyped or missing subcommand lists the subcommands", "[cli][integration]") {
+  std::string out;
+  CHECK(test::run_command(binary() + " serv", out) != 0);
+  CHECK(contains(out, "unknown subcommand 'serv'"));
+  for (const char* sub : {"serve", "check", "geocode", "reassign", "help"}) {
+    INFO(sub);
+    CHECK(contains(out, sub));
+  }
+  CHECK(test::run_command(binary(), out) != 0);
+  CHECK(contains(out, "a subcommand is required; the subcommands are"));
+  CHECK(contains(out, "reassign"));
+}
+
