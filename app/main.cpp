@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <iomanip>
 #include <iostream>
 
@@ -176,6 +177,12 @@ int main(int argc, char** argv) {
 
   try {
     geo::gdal_init();
+    if (!std::filesystem::exists(config_path)) {
+      std::cerr << "configuration error: the configuration file '" << config_path
+                << "' was not found (relative to " << std::filesystem::current_path().string()
+                << "); name one with --config FILE" << std::endl;
+      return 2;
+    }
     const geo::Config config = geo::load_config(config_path);
     if (*serve) return run_serve(config, host, port, store_path);
     if (*check) return run_check(config);

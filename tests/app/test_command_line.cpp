@@ -46,3 +46,15 @@ TEST_CASE("a mistyped or missing subcommand lists the subcommands", "[cli][integ
   CHECK(contains(out, "reassign"));
 }
 
+TEST_CASE("a configuration file that is not found says --config", "[cli][config][integration]") {
+  std::string out;
+  const std::string missing = test::temp_path("nowhere.json").string();
+  CHECK(test::run_command(binary() + " check --config " + missing, out) != 0);
+  CHECK(contains(out, missing));
+  CHECK(contains(out, "--config"));
+  // The default, from a folder where it is not.
+  CHECK(test::run_command("cd / && " + binary() + " check", out) != 0);
+  CHECK(contains(out, "data/leeuwarden.json"));
+  CHECK(contains(out, "--config"));
+}
+
