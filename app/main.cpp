@@ -68,6 +68,8 @@ int run_serve(geo::Config config, const std::string& host, int port, const std::
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
+  // The port first: a port in use is said now, not after loading (and creating the store).
+  server::PortCheck port_check(config.server.host, config.server.port);
   auto state = server::load_state(config);
   std::size_t unplaced = 0;
   for (const auto& m : state->messages) {
@@ -92,6 +94,7 @@ int run_serve(geo::Config config, const std::string& host, int port, const std::
   auto service = std::make_shared<const server::Service>(state);
   server::HttpServer http(service, config.server.host, config.server.port, config.server.threads,
                           config.server.max_request_bytes);
+  port_check.release();
   http.start();
   std::cout << "listening on http://" << config.server.host << ":" << http.port() << std::endl;
 

@@ -5,12 +5,15 @@
 #include <pistache/net.h>
 #include <pistache/peer.h>
 
+#include <netdb.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <cstring>
 #include <ctime>
 #include <iostream>
 #include <optional>
@@ -378,6 +381,44 @@ Response exception_response(std::exception_ptr error, const std::string& context
   return resp;
 }
 
+PortCheck::PortCheck(const std::string& host, int port) {
+  if (port == 0) return;
+  const std::string where = host + ":" + std::to_string(port);
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+  addrinfo* found = nullptr;
+  const std::string service = std::to_string(port);
+  if (const int rc =
+          ::getaddrinfo(host.empty() ? nullptr : host.c_str(), service.c_str(), &hints, &found);
+      rc != 0)
+    throw exception("cannot listen on " + where + ": " + ::gai_strerror(rc));
+  std::unique_ptr<addrinfo, decltype(&::freeaddrinfo)> list(found, &::freeaddrinfo);
+  m_fd = ::socket(found->ai_family, found->ai_socktype | SOCK_CLOEXEC, found->ai_protocol);
+  if (m_fd < 0) throw exception("cannot listen on " + where + ": " + std::strerror(errno));
+  // As Pistache binds (SO_REUSEADDR): only a socket that really holds the port makes this fail.
+  const int one = 1;
+  ::setsockopt(m_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  if (::bind(m_fd, found->ai_addr, found->ai_addrlen) != 0) {
+    const int err = errno;
+    release();
+    throw exception("cannot listen on " + where + ": " + std::strerror(err) +
+                    (err == EADDRINUSE ? " (another process listens there; choose another "
+                                         "with --port or server.port)"
+                                       : ""));
+  }
+}
+
+PortCheck::~PortCheck() {
+  release();
+}
+
+void PortCheck::release() {
+  if (m_fd >= 0) ::close(m_fd);
+  m_fd = -1;
+}
+
 struct HttpServer::Impl {
   std::shared_ptr<const Service> service;
   std::unique_ptr<Http::Endpoint> endpoint;
@@ -411,7 +452,13 @@ void HttpServer::start() {
                   .maxResponseSize(512u * 1024u * 1024u);
   m_impl->endpoint->init(opts);
   m_impl->endpoint->setHandler(Http::make_handler<Handler>(m_impl->service));
-  m_impl->endpoint->serveThreaded();
+  try {
+    m_impl->endpoint->serveThreaded();
+  } catch (const std::exception& e) {
+    m_impl->endpoint.reset();
+    throw exception("cannot listen on " + m_impl->host + ":" + std::to_string(m_impl->port) + ": " +
+                    e.what());
+  }
 }
 
 std::uint16_t HttpServer::port() const {

@@ -20,6 +20,23 @@ class Service;
 /// (ErrorCode::Internal), its text only in the log (stderr, with `context`).
 Response exception_response(std::exception_ptr error, const std::string& context);
 
+/// host:port bound at once, before anything is loaded, so that a port in use is said in the
+/// first second (naming host:port) instead of after loading and creating the store. Throws
+/// gebieden::exception. Port 0 (any free port) is not checked. The socket is only held: it
+/// never listens, and is closed by release() or the destructor, just before HttpServer::start
+/// binds the port for real.
+class PortCheck {
+ public:
+  PortCheck(const std::string& host, int port);
+  ~PortCheck();
+  PortCheck(const PortCheck&) = delete;
+  PortCheck& operator=(const PortCheck&) = delete;
+  void release();
+
+ private:
+  int m_fd = -1;
+};
+
 class HttpServer {
  public:
   HttpServer(std::shared_ptr<const Service> service, const std::string& host, int port, int threads,

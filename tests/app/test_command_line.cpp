@@ -58,3 +58,26 @@ TEST_CASE("a configuration file that is not found says --config", "[cli][config]
   CHECK(contains(out, "--config"));
 }
 
+TEST_CASE("a port in use is said at once, naming host:port, before anything is loaded",
+          "[cli][integration]") {
+  test::ServerProcess running;
+  REQUIRE(running.port() > 0);
+  const std::string port = std::to_string(running.port());
+  const auto store = test::temp_path("never-created.gpkg");
+  std::string out;
+  const auto start = std::chrono::steady_clock::now();
+  const int rc =
+      test::run_command(binary() + " serve --config " + test::default_config() +
+                            " --host 127.0.0.1 --port " + port + " --store " + store.string(),
+                        out);
+  const auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start);
+  INFO(out);
+  CHECK(rc != 0);
+  CHECK(contains(out, "127.0.0.1:" + port));
+  CHECK(contains(out, "in use"));
+  // Nothing was loaded: no store was created, no loading messages, and quickly.
+  CHECK(!std::filesystem::exists(store));
+  CHECK(!contains(out, "addresses:"));
+  CHECK(seconds.count() < 5);
+  CHECK(running.alive());
+}
