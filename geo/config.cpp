@@ -169,7 +169,7 @@ Config parse_config(const json& j, const std::filesystem::path& file) {
   if (!j.is_object()) throw config_error("", "the configuration must be a JSON object");
   only_members(j, "",
                {"gemeente", "boundaries", "addresses", "place_aliases", "scheme", "store", "layers",
-                "server", "check", "comment"});
+                "server", "assets", "check", "comment"});
 
   if (j.contains("gemeente")) {
     const json& g = object_at(j, "", "gemeente");
@@ -296,6 +296,23 @@ Config parse_config(const json& j, const std::filesystem::path& file) {
       throw config_error("server.default_limit", "must not exceed server.max_limit");
     while (!c.server.base_url.empty() && c.server.base_url.back() == '/')
       c.server.base_url.pop_back();
+  }
+  c.assets.styles = c.resolve("../styles");
+  if (j.contains("assets")) {
+    const json& as = object_at(j, "", "assets");
+    only_members(as, "assets", {"styles", "web", "comment"});
+    std::string styles;
+    get_string(as, "assets", "styles", styles);
+    if (as.contains("styles") && styles.empty())
+      throw config_error("assets.styles", "must not be empty (leave it out for the default)");
+    if (!styles.empty()) {
+      c.assets.styles = c.resolve(styles);
+      c.assets.styles_given = true;
+    }
+    get_string(as, "assets", "web", c.assets.web);
+    if (as.contains("web") && c.assets.web.empty())
+      throw config_error("assets.web", "must not be empty (leave it out for the default)");
+    if (!c.assets.web.empty()) c.assets.web = c.resolve(c.assets.web);
   }
   if (j.contains("check")) {
     const json& ck = object_at(j, "", "check");

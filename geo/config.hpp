@@ -55,6 +55,17 @@ struct ServerConfig {
   int esri_max_record_count = 100;  // GeoServices maxRecordCount: clients page above it
 };
 
+/// Files the server reads at start-up besides the data (`assets` in the configuration).
+struct AssetsConfig {
+  // The folder of the map styles (styles/{collection}.json, the Esri drawingInfo), relative to
+  // the configuration file; default `../styles` (the repository's and the installed layout).
+  std::string styles;
+  bool styles_given = false;  // named in the configuration: then it must exist
+  // The folder of the static web assets (Leaflet's `dist`), relative to the configuration file.
+  // Empty: the default, found by the server (beside the binary, else the build's copy).
+  std::string web;
+};
+
 struct CheckConfig {
   double gap_tolerance_m2 = 1.0;
   double overlap_tolerance_m2 = 1.0;
@@ -104,6 +115,7 @@ struct Config {
   StoreConfig store;
   std::vector<LayerConfig> layers;  // extra file collections
   ServerConfig server;
+  AssetsConfig assets;
   CheckConfig check;
 
   /// Resolve a source entry: a URL or GDAL connection string stays as is, a path is made

@@ -4,11 +4,9 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
-#include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <set>
-#include <sstream>
 
 #include "geo/crs.hpp"
 #include "layers/esri_json.hpp"
@@ -17,10 +15,6 @@
 #include "server/service.hpp"
 #include "util/ascii.hpp"
 #include "util/error.hpp"
-
-#ifndef GEBIEDEN_STYLES_DIR
-#define GEBIEDEN_STYLES_DIR "styles"
-#endif
 
 namespace gebieden::server {
 
@@ -418,36 +412,20 @@ json default_renderer(geo::GeometryType type) {
   return json{{"type", "simple"}, {"symbol", symbol}, {"label", ""}, {"description", ""}};
 }
 
-/// styles/{id}.json (a drawingInfo object, or a bare renderer), for point layers falling back
-/// to styles/organisaties.json, else a generated simple renderer.
-json drawing_info(const layers::Collection& c) {
-  std::vector<std::string> names;
-  bool safe = !c.id.empty();
-  for (char ch : c.id)
-    if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '-')) safe = false;
-  if (safe) names.push_back(c.id);
+using Styles = std::map<std::string, std::string, std::less<>>;
+
+/// The drawingInfo of a collection: its style ({assets.styles}/{id}.json, read at start-up),
+/// for point layers falling back to organisaties.json, else a generated simple renderer.
+std::string drawing_info(const layers::Collection& c, const Styles& styles) {
+  if (auto it = styles.find(c.id); it != styles.end()) return it->second;
   if (c.geometry_type == geo::GeometryType::Point ||
       c.geometry_type == geo::GeometryType::MultiPoint)
-    names.emplace_back("organisaties");
-  for (const auto& name : names) {
-    std::ifstream in(std::string(GEBIEDEN_STYLES_DIR) + "/" + name + ".json");
-    if (!in) continue;
-    std::stringstream ss;
-    ss << in.rdbuf();
-    json j = json::parse(ss.str(), nullptr, false);
-    if (j.is_discarded() || !j.is_object()) {
-      std::cerr << "warning: styles/" << name << ".json is not a JSON object; ignored" << std::endl;
-      continue;
-    }
-    if (j.contains("type") && !j.contains("renderer")) j = json{{"renderer", j}};
-    if (!j.contains("renderer") || !j["renderer"].is_object()) continue;
-    if (!j.contains("transparency")) j["transparency"] = 0;
-    if (!j.contains("labelingInfo")) j["labelingInfo"] = nullptr;
-    return j;
-  }
+    if (auto it = styles.find(std::string_view("organisaties")); it != styles.end())
+      return it->second;
   return json{{"renderer", default_renderer(c.geometry_type)},
               {"transparency", 0},
-              {"labelingInfo", nullptr}};
+              {"labelingInfo", nullptr}}
+      .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 std::string dump(const json& j) {
@@ -473,7 +451,7 @@ void append_extent(std::string& out, const geo::Box& b, esri::SpatialRef sr) {
 
 /// The layer JSON (`…/FeatureServer/{id}`, and each entry of `…/layers`).
 void append_layer_json(std::string& out, const layers::Collection& c, std::size_t id,
-                       int max_records) {
+                       int max_records, const Styles& styles) {
   const std::string_view gtype = esri::esri_geometry_type(c.geometry_type);
   const bool table = gtype.empty();
   std::string display = c.display_field;
@@ -494,7 +472,7 @@ void append_layer_json(std::string& out, const layers::Collection& c, std::size_
     key(out, "extent");
     append_extent(out, c.extent(), esri::SpatialRef::Wgs84);
     key(out, "drawingInfo");
-    out += dump(drawing_info(c));
+    out += drawing_info(c, styles);
   }
   out += R"(,"hasZ":false,"hasM":false,"allowGeometryUpdates":false,"hasAttachments":false,)"
          R"("htmlPopupType":"esriServerHTMLPopupTypeNone","objectIdField":"OBJECTID",)"
@@ -1020,7 +998,7 @@ std::string EsriApi::layers(const Request& /*req*/) const {
     std::string& out = table ? tables_out : layers_out;
     if (table ? !tables_out.empty() : !first_layer) out.push_back(',');
     if (!table) first_layer = false;
-    append_layer_json(out, *all[i], i, m_state.config.server.esri_max_record_count);
+    append_layer_json(out, *all[i], i, m_state.config.server.esri_max_record_count, m_state.styles);
   }
   return layers_out + R"(],"tables":[)" + tables_out + "]}";
 }
@@ -1028,7 +1006,8 @@ std::string EsriApi::layers(const Request& /*req*/) const {
 std::string EsriApi::layer(const Request& /*req*/, std::size_t id) const {
   std::string out;
   out.reserve(8192);
-  append_layer_json(out, *collection(id), id, m_state.config.server.esri_max_record_count);
+  append_layer_json(out, *collection(id), id, m_state.config.server.esri_max_record_count,
+                    m_state.styles);
   return out;
 }
 

@@ -20,10 +20,6 @@
 #include "server/service.hpp"
 #include "util/error.hpp"
 
-#ifndef GEBIEDEN_LEAFLET_DIR
-#define GEBIEDEN_LEAFLET_DIR ""
-#endif
-
 namespace gebieden::server {
 
 namespace {
@@ -748,7 +744,7 @@ Response OgcApi::item(const Request& req, const std::string& id,
 
 Response OgcApi::static_file(const Request& req, const std::vector<std::string>& seg) const {
   check_params(req, {});
-  const std::string root = GEBIEDEN_LEAFLET_DIR;
+  const std::string& root = m_state.config.assets.web;  // Leaflet's dist
   // Only plain names: letters, digits, '.', '-', '_', no leading dot (so no '..').
   std::string rel;
   for (std::size_t i = 2; i < seg.size(); ++i) {

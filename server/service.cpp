@@ -1,8 +1,11 @@
 #include "server/service.hpp"
 
+#include <algorithm>
 #include <cctype>
+#include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "layers/boundaries.hpp"
 #include "layers/store.hpp"
@@ -31,9 +34,61 @@ Response error_response(ErrorCode code, const std::string& description,
   return r;
 }
 
+std::map<std::string, std::string, std::less<>> load_styles(const std::filesystem::path& folder,
+                                                            bool required,
+                                                            std::vector<std::string>& messages) {
+  namespace fs = std::filesystem;
+  std::map<std::string, std::string, std::less<>> styles;
+  std::error_code ec;
+  if (!fs::is_directory(folder, ec)) {
+    if (required) throw config_error("assets.styles", "'" + folder.string() + "' is not a folder");
+    messages.push_back("styles: no folder '" + folder.string() +
+                       "'; every layer gets a generated renderer");
+    return styles;
+  }
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(folder))
+    if (entry.is_regular_file() && entry.path().extension() == ".json")
+      files.push_back(entry.path());
+  std::sort(files.begin(), files.end());
+  for (const auto& file : files) {
+    std::ifstream in(file);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    nlohmann::ordered_json j = nlohmann::ordered_json::parse(ss.str(), nullptr, false);
+    if (!in || j.is_discarded() || !j.is_object())
+      throw config_error("assets.styles", "'" + file.string() + "' is not a JSON object");
+    if (j.contains("type") && !j.contains("renderer")) j = nlohmann::ordered_json{{"renderer", j}};
+    if (!j.contains("renderer") || !j["renderer"].is_object())
+      throw config_error("assets.styles", "'" + file.string() +
+                                              "' has no renderer (a drawingInfo object, or a "
+                                              "bare renderer with a type)");
+    if (!j.contains("transparency")) j["transparency"] = 0;
+    if (!j.contains("labelingInfo")) j["labelingInfo"] = nullptr;
+    styles.emplace(file.stem().string(),
+                   j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  }
+  messages.push_back("styles: " + std::to_string(styles.size()) + " from " + folder.string());
+  return styles;
+}
+
+std::string default_web_dir() {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    const fs::path beside =
+        (exe.parent_path() / ".." / "share" / "gebieden" / "web").lexically_normal();
+    if (fs::is_directory(beside, ec)) return beside.string();
+  }
+  return GEBIEDEN_BUILD_WEB_DIR;
+}
+
 std::shared_ptr<ServiceState> load_state(const geo::Config& config) {
   auto state = std::make_shared<ServiceState>();
   state->config = config;
+  if (state->config.assets.web.empty()) state->config.assets.web = default_web_dir();
+  state->styles = load_styles(config.assets.styles, config.assets.styles_given, state->messages);
   state->ogc_cache = std::make_shared<OgcCache>();
   state->model = std::make_shared<const geo::AreaModel>(geo::AreaModel::load(config));
   const geo::AreaModel& model = *state->model;

@@ -2,6 +2,8 @@
 // The service: everything a request needs, immutable after start-up (collections swap
 // atomically inside the catalogue), and the routing of our Request to the API handlers.
 
+#include <filesystem>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -30,6 +32,9 @@ struct ServiceState {
   // Bearer tokens that may write to the store (from the environment variable named by
   // store.write_token_env, set by the command line); empty: writes are disabled. Never logged.
   std::vector<std::string> write_tokens;
+  // The map styles, read once at start-up from config.assets.styles: file name without
+  // `.json` -> the Esri drawingInfo as JSON text (renderer, transparency, labelingInfo).
+  std::map<std::string, std::string, std::less<>> styles;
 };
 
 class Service {
@@ -50,8 +55,22 @@ class Service {
   std::shared_ptr<ServiceState> m_state;
 };
 
-/// Load the configuration's data into a ready state (boundaries, collections).
+/// Load the configuration's data into a ready state (boundaries, collections, styles). An
+/// empty config.assets.web becomes default_web_dir().
 std::shared_ptr<ServiceState> load_state(const geo::Config& config);
+
+/// Every `*.json` of `folder` as a drawingInfo (a bare renderer is wrapped; transparency and
+/// labelingInfo get their defaults). A file that is not a JSON object with a renderer is a
+/// config_error (assets.styles) naming it. A folder that does not exist is a config_error when
+/// `required`, else no styles (every layer gets a generated renderer) and a line in `messages`.
+std::map<std::string, std::string, std::less<>> load_styles(const std::filesystem::path& folder,
+                                                            bool required,
+                                                            std::vector<std::string>& messages);
+
+/// The default folder of the static web assets: `../share/gebieden/web` beside the running
+/// binary when it exists (an installed copy, wherever it was moved), else the build's copy of
+/// Leaflet's `dist` (known when CMake configured the build).
+std::string default_web_dir();
 
 /// The base of every link: `server.base_url` (without a trailing '/') when configured, else
 /// http:// and the request's Host when it looks like a host[:port], else the configured

@@ -4,3 +4,7 @@ target_sources(unit_tests PRIVATE ${CMAKE_CURRENT_LIST_DIR}/test_reassign.cpp)
 # a port in use): the built binary, so integration.
 target_sources(integration_tests PRIVATE ${CMAKE_CURRENT_LIST_DIR}/test_command_line.cpp)
 target_compile_definitions(integration_tests PRIVATE GEBIEDEN_VERSION="${PROJECT_VERSION}")
+# `cmake --install` into a temporary DESTDIR, moved, then served from (integration).
+target_sources(integration_tests PRIVATE ${CMAKE_CURRENT_LIST_DIR}/test_install.cpp)
+target_compile_definitions(integration_tests PRIVATE
+  GEBIEDEN_CMAKE="${CMAKE_COMMAND}" GEBIEDEN_BUILD_DIR="${CMAKE_BINARY_DIR}")

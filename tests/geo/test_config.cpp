@@ -127,3 +127,28 @@ TEST_CASE("the store's GeoPackage and write token variable", "[config][unit]") {
   j["store"]["write_token_env"] = json::array();
   CHECK(failing_member(j) == "store.write_token_env");
 }
+
+TEST_CASE("assets: styles and web folders, relative to the configuration file", "[config][unit]") {
+  json j = minimal();
+  geo::Config c = geo::parse_config(j, "/srv/gebieden/share/data/config.json");
+  CHECK(c.assets.styles == "/srv/gebieden/share/styles");
+  CHECK_FALSE(c.assets.styles_given);
+  CHECK(c.assets.web.empty());  // the server finds the default
+
+  j["assets"] = {{"styles", "stijlen"}, {"web", "/opt/leaflet/dist"}};
+  c = geo::parse_config(j, "/srv/gebieden/share/data/config.json");
+  CHECK(c.assets.styles == "/srv/gebieden/share/data/stijlen");
+  CHECK(c.assets.styles_given);
+  CHECK(c.assets.web == "/opt/leaflet/dist");
+
+  j["assets"] = {{"styles", 3}};
+  CHECK(failing_member(j) == "assets.styles");
+  j["assets"] = {{"styles", ""}};
+  CHECK(failing_member(j) == "assets.styles");
+  j["assets"] = {{"web", false}};
+  CHECK(failing_member(j) == "assets.web");
+  j["assets"] = {{"stiles", "x"}};
+  CHECK(failing_member(j) == "assets.stiles");
+  j["assets"] = "styles";
+  CHECK(failing_member(j) == "assets");
+}

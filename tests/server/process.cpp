@@ -16,7 +16,7 @@
 namespace gebieden::test {
 
 ServerProcess::ServerProcess(const std::vector<std::string>& extra_args)
-    : ServerProcess(ServerOptions{{}, {}, {}, extra_args}) {}
+    : ServerProcess(ServerOptions{{}, {}, {}, extra_args, {}}) {}
 
 ServerProcess::ServerProcess(const ServerOptions& options) {
   // The default configuration gets a store of its own in this test process's temporary folder,
@@ -35,8 +35,9 @@ ServerProcess::ServerProcess(const ServerOptions& options) {
     for (const auto& [name, value] : options.env) setenv(name.c_str(), value.c_str(), 1);
     const std::string config =
         options.config.empty() ? GEBIEDEN_SOURCE_DIR "/data/leeuwarden.json" : options.config;
-    std::vector<std::string> args = {GEBIEDEN_BINARY, "serve",     "--config", config,
-                                     "--host",        "127.0.0.1", "--port",   "0"};
+    const std::string binary = options.binary.empty() ? GEBIEDEN_BINARY : options.binary;
+    std::vector<std::string> args = {binary,   "serve",     "--config", config,
+                                     "--host", "127.0.0.1", "--port",   "0"};
     if (!store.empty()) {
       args.emplace_back("--store");
       args.push_back(store);

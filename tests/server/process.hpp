@@ -16,6 +16,7 @@ struct ServerOptions {
   std::vector<std::pair<std::string, std::string>> env;
   std::vector<std::string> unset_env;
   std::vector<std::string> extra_args;
+  std::string binary;  // empty: the built gebieden (GEBIEDEN_BINARY)
 };
 
 class ServerProcess {

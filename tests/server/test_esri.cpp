@@ -884,6 +884,7 @@ TEST_CASE("esri: private fields never appear, dates are epoch ms, booleans 0/1, 
           "[esri][unit]") {
   auto state = std::make_shared<server::ServiceState>();
   state->config.server.esri_max_record_count = 3;
+  state->styles = server::load_styles(test::source_dir() + "/styles", true, state->messages);
   auto c = std::make_shared<layers::Collection>();
   c->id = "punten";
   c->title = "Punten";
