@@ -139,26 +139,6 @@ std::string field_type_name(layers::FieldType t) {
   return "string";
 }
 
-std::string geometry_schema_ref(geo::GeometryType t) {
-  switch (t) {
-    case geo::GeometryType::Point:
-      return "https://geojson.org/schema/Point.json";
-    case geo::GeometryType::MultiPoint:
-      return "https://geojson.org/schema/MultiPoint.json";
-    case geo::GeometryType::LineString:
-      return "https://geojson.org/schema/LineString.json";
-    case geo::GeometryType::MultiLineString:
-      return "https://geojson.org/schema/MultiLineString.json";
-    case geo::GeometryType::Polygon:
-      return "https://geojson.org/schema/Polygon.json";
-    case geo::GeometryType::MultiPolygon:
-      return "https://geojson.org/schema/MultiPolygon.json";
-    case geo::GeometryType::None:
-      break;
-  }
-  return "https://geojson.org/schema/Geometry.json";
-}
-
 json collection_json(const layers::Collection& c, const std::string& base, Format format,
                      const OgcCache::Summary& summary) {
   const std::string path = base + "/collections/" + c.id;
@@ -522,8 +502,8 @@ Response OgcApi::queryables(const Request& req, const std::string& id) const {
   j["type"] = "object";
   j["title"] = c->title;
   json props = json::object();
-  props[layers::kGeometryQueryable] = {{"title", "Geometry"},
-                                       {"$ref", geometry_schema_ref(c->geometry_type)}};
+  props[layers::kGeometryQueryable] = {{"title", "Geometry"}};
+  props[layers::kGeometryQueryable].update(geometry_schema(*c));  // the types the data has
   for (const auto& f : c->fields) {
     if (f.is_private) continue;
     json p = {{"title", f.title.empty() ? f.name : f.title}};

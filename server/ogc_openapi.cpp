@@ -8,6 +8,43 @@
 namespace gebieden::server {
 
 namespace {
+std::string geojson_schema_ref(geo::GeometryType t) {
+  switch (t) {
+    case geo::GeometryType::Point:
+      return "https://geojson.org/schema/Point.json";
+    case geo::GeometryType::MultiPoint:
+      return "https://geojson.org/schema/MultiPoint.json";
+    case geo::GeometryType::LineString:
+      return "https://geojson.org/schema/LineString.json";
+    case geo::GeometryType::MultiLineString:
+      return "https://geojson.org/schema/MultiLineString.json";
+    case geo::GeometryType::Polygon:
+      return "https://geojson.org/schema/Polygon.json";
+    case geo::GeometryType::MultiPolygon:
+      return "https://geojson.org/schema/MultiPolygon.json";
+    case geo::GeometryType::None:
+      break;
+  }
+  return "https://geojson.org/schema/Geometry.json";
+}
+}  // namespace
+
+nlohmann::ordered_json geometry_schema(const layers::Collection& c) {
+  std::vector<geo::GeometryType> types;
+  for (const auto& f : c.features) {
+    const geo::GeometryType t = f.wgs84.type;
+    if (t != geo::GeometryType::None && std::find(types.begin(), types.end(), t) == types.end())
+      types.push_back(t);
+  }
+  if (types.empty()) types.push_back(c.geometry_type);
+  std::sort(types.begin(), types.end());
+  if (types.size() == 1) return {{"$ref", geojson_schema_ref(types[0])}};
+  nlohmann::ordered_json one_of = nlohmann::ordered_json::array();
+  for (auto t : types) one_of.push_back({{"$ref", geojson_schema_ref(t)}});
+  return {{"oneOf", one_of}};
+}
+
+namespace {
 using json = nlohmann::ordered_json;
 
 json ref(const std::string& kind, const std::string& name) {

@@ -6,9 +6,17 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "layers/collection.hpp"
+
 namespace gebieden::server {
 
 struct ServiceState;
+
+/// The JSON Schema of a collection's geometry, from the geometry types its features have (not
+/// only the declared type): one type is a `$ref` to its GeoJSON schema; a mix (buurten: 132
+/// Polygons and 2 MultiPolygons) is a `oneOf` of the types present. No features: the declared
+/// type (`Geometry.json` when none).
+nlohmann::ordered_json geometry_schema(const layers::Collection& c);
 
 nlohmann::ordered_json build_openapi(const ServiceState& state, const std::string& base);
 

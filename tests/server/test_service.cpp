@@ -257,3 +257,24 @@ TEST_CASE("a parameter given twice is a 400 naming it", "[service][unit]") {
   CHECK(j["description"].get<std::string>().find("more than once") != std::string::npos);
 }
 
+TEST_CASE("queryables declare the geometry types the data has", "[service][ogc][unit]") {
+  // 132 buurten are Polygons, 2 MultiPolygons: the schema allows both, not only MultiPolygon.
+  auto r = get("/collections/buurten/queryables");
+  REQUIRE(r.status == 200);
+  const json g = json::parse(r.body)["properties"]["geometry"];
+  CHECK(g["title"] == "Geometry");
+  CHECK_FALSE(g.contains("$ref"));
+  REQUIRE(g["oneOf"].size() == 2);
+  CHECK(g["oneOf"][0]["$ref"] == "https://geojson.org/schema/Polygon.json");
+  CHECK(g["oneOf"][1]["$ref"] == "https://geojson.org/schema/MultiPolygon.json");
+  // Each declared type occurs.
+  const auto& c = *service().state().catalogue.get("buurten");
+  std::size_t polygons = 0, multi = 0;
+  for (const auto& f : c.features) {
+    polygons += f.wgs84.type == geo::GeometryType::Polygon ? 1 : 0;
+    multi += f.wgs84.type == geo::GeometryType::MultiPolygon ? 1 : 0;
+  }
+  CHECK(polygons > 0);
+  CHECK(multi > 0);
+  CHECK(polygons + multi == c.features.size());
+}
