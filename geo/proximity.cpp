@@ -37,19 +37,27 @@ PointIndex::PointIndex(const std::vector<XY>& points, double cell_m)
   std::vector<std::uint32_t> fill(m_start.begin(), m_start.end() - 1);
   for (std::size_t i = 0; i < m_points.size(); ++i)
     if (cell_of[i] < cells) m_order[fill[cell_of[i]]++] = static_cast<std::uint32_t>(i);
+  m_xy.reserve(m_order.size());
+  for (auto i : m_order) m_xy.push_back(m_points[i]);
 }
 
 PointIndex::Span PointIndex::cell(long long cx, long long cy) const {
   if (cx < 0 || cy < 0 || cx >= m_nx || cy >= m_ny) return {};
   const auto c = static_cast<std::size_t>(cy * m_nx + cx);
-  return Span{m_order.data() + m_start[c], m_order.data() + m_start[c + 1]};
+  return Span{m_start[c], m_start[c + 1]};
 }
 
-void PointIndex::sort_hits(std::vector<ProximityHit>& hits) {
-  std::sort(hits.begin(), hits.end(), [](const ProximityHit& a, const ProximityHit& b) {
-    if (a.distance_m != b.distance_m) return a.distance_m < b.distance_m;
-    return a.index < b.index;
-  });
+void PointIndex::sort_ranked(std::vector<Ranked>& hits) {
+  std::sort(hits.begin(), hits.end(),
+            [](const Ranked& a, const Ranked& b) { return a.rank < b.rank; });
+}
+
+std::vector<ProximityHit> PointIndex::to_hits(const std::vector<Ranked>& hits, std::size_t max) {
+  std::vector<ProximityHit> out(std::min(max, hits.size()));
+  for (std::size_t i = 0; i < out.size(); ++i)
+    out[i] =
+        ProximityHit{static_cast<std::uint32_t>(hits[i].rank & 0xFFFFFFFFu), hits[i].distance_m};
+  return out;
 }
 
 }  // namespace gebieden::geo

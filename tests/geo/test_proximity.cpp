@@ -21,7 +21,8 @@ std::vector<ProximityHit> brute_within(const std::vector<XY>& pts, XY c, double 
     if (dx * dx + dy * dy <= r * r && accept(i)) out.push_back({i, d});
   }
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
-    return a.distance_m != b.distance_m ? a.distance_m < b.distance_m : a.index < b.index;
+    const auto ma = std::llround(a.distance_m * 1000), mb = std::llround(b.distance_m * 1000);
+    return ma != mb ? ma < mb : a.index < b.index;
   });
   return out;
 }
