@@ -186,7 +186,8 @@ json point_json(const Place& p) {
   return j;
 }
 
-/// The team of a gebied: every detail, `null` where it is not known, with a note saying so.
+}  // namespace
+
 json team_json(const geo::TeamConfig& t) {
   json j;
   j["name"] = str_or_null(t.name);
@@ -206,6 +207,8 @@ json team_json(const geo::TeamConfig& t) {
   }
   return j;
 }
+
+namespace {
 
 double round1(double d) {
   return std::round(d * 10) / 10;

@@ -5,14 +5,20 @@
 // (POINT(lon lat) in CRS84, or in the CRS named by `crs`), `within` + `within-units`, `limit`,
 // `datetime`, `f`; or `q`, an address through the geocoder.
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
+#include "geo/config.hpp"
 #include "server/http_types.hpp"
 
 namespace gebieden::server {
 
 struct ServiceState;
+
+/// An Amaryllis team as JSON: every detail, `null` where it is not known, with a `note` naming
+/// the unknown ones (never an empty string).
+nlohmann::ordered_json team_json(const geo::TeamConfig& team);
 
 class NearbyApi {
  public:

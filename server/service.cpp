@@ -8,10 +8,11 @@
 #include "layers/store.hpp"
 #include "server/esri_api.hpp"
 #include "server/geocode_api.hpp"
-#include "server/nearby_api.hpp"
 #include "server/http_manners.hpp"
+#include "server/nearby_api.hpp"
 #include "server/ogc_api.hpp"
 #include "server/ogc_cache.hpp"
+#include "server/overview_api.hpp"
 #include "server/store_api.hpp"
 #include "util/error.hpp"
 
@@ -171,6 +172,7 @@ Response Service::route(const Request& req) const {
   if (StoreApi::handles(req, seg)) return StoreApi(*m_state).route(req, seg);
   if (!seg.empty() && seg[0] == "arcgis") return EsriApi(*m_state).route(req, seg);
   if (NearbyApi::handles(seg)) return NearbyApi(*m_state).route(req, seg);
+  if (OverviewApi::handles(seg)) return OverviewApi(*m_state).route(req, seg);
   if (!seg.empty() && (seg[0] == "geocode" || seg[0] == "reverse"))
     return GeocodeApi(*m_state).route(req, seg);
   return OgcApi(*m_state, *m_state->ogc_cache).route(req, seg);

@@ -374,3 +374,67 @@ TEST_CASE("locate: register addresses land in their truth gebied, with the team"
   }
   CHECK(checked > 80);
 }
+
+TEST_CASE("overviews: counts per buurt agree with the boundary counts, white spots, formats",
+          "[overview]") {
+  for (const std::string id : {"dorpen", "centrum", "noord"}) {
+    INFO(id);
+    auto r = get("/gebieden/" + id + "/overzicht");
+    REQUIRE(r.status == 200);
+    const json o = json::parse(r.body);
+    CHECK(o["niveau"] == "gebied");
+    CHECK(o["team"]["name"].is_string());
+    // The gebied's totals are its aantal_* on the gebieden collection.
+    const json g = json::parse(get("/collections/gebieden/items/" + id).body);
+    for (const auto& c : kSocial)
+      CHECK(o["totaal"]["per_collectie"][c] == g["properties"]["aantal_" + c]);
+    std::size_t white = 0;
+    for (const auto& b : o["buurten"]) {
+      const std::string code = b["buurtcode"].get<std::string>();
+      INFO(code);
+      const json bu = json::parse(get("/collections/buurten/items/" + code).body);
+      CHECK(bu["properties"]["gebied"] == id);
+      for (const auto& c : kSocial) CHECK(b["per_collectie"][c] == bu["properties"]["aantal_" + c]);
+      const bool no_meeting = bu["properties"]["aantal_ontmoetingsplekken"] == 0;
+      const auto& missing = b["ontbreekt"];
+      CHECK((std::find(missing.begin(), missing.end(), "ontmoetingsplek") != missing.end()) ==
+            no_meeting);
+      CHECK(b["inwoners"].is_null());  // the development boundaries carry no population
+      if (!missing.empty()) ++white;
+    }
+    CHECK(o["witte_vlekken"].size() == white);
+    // Every meeting place listed lies in the gebied.
+    for (const auto& m : o["ontmoetingsplekken"]) {
+      const json f = json::parse(
+          get("/collections/ontmoetingsplekken/items/" + m["id"].get<std::string>()).body);
+      CHECK(f["properties"]["gebied"] == id);
+    }
+    // The population is said to be unknown, not 0.
+    bool said = false;
+    for (const auto& n : o["notities"]) said = said || contains(n.get<std::string>(), "inwoners");
+    CHECK(said);
+    // CSV: a header and one row per buurt.
+    r = get("/gebieden/" + id + "/overzicht", {{"f", "csv"}});
+    REQUIRE(r.status == 200);
+    CHECK(static_cast<std::size_t>(std::count(r.body.begin(), r.body.end(), '\n')) ==
+          o["buurten"].size() + 1);
+    r = get("/gebieden/" + id + "/overzicht", {{"f", "html"}});
+    REQUIRE(r.status == 200);
+    CHECK(contains(r.body, "<table>"));
+  }
+  auto r = get("/wijken/WK008082/overzicht");
+  REQUIRE(r.status == 200);
+  CHECK(json::parse(r.body)["buurten"].size() == 9);
+  r = get("/buurten/BU00808206/overzicht");
+  REQUIRE(r.status == 200);
+  CHECK(json::parse(r.body)["naam"] == "Grou");
+  CHECK(get("/gebieden/nergens/overzicht").status == 404);
+  CHECK(get("/buurten/BU0000/overzicht").status == 404);
+  CHECK(get("/gebieden/dorpen/overzicht", {{"f", "pdf"}}).status == 400);
+  CHECK(get("/gebieden/dorpen/overzicht", {{"x", "1"}}).status == 400);
+  for (const auto& body : {get("/gebieden/dorpen/overzicht").body,
+                           get("/gebieden/dorpen/overzicht", {{"f", "csv"}}).body}) {
+    CHECK_FALSE(contains(body, "@example.nl"));
+    CHECK_FALSE(contains(body, "contact_"));
+  }
+}
