@@ -12,8 +12,10 @@
 #include "server/esri_api.hpp"
 #include "server/geocode_api.hpp"
 #include "server/http_manners.hpp"
+#include "server/nearby_api.hpp"
 #include "server/ogc_api.hpp"
 #include "server/ogc_cache.hpp"
+#include "server/overview_api.hpp"
 #include "server/store_api.hpp"
 #include "util/error.hpp"
 
@@ -224,6 +226,8 @@ Response Service::route(const Request& req) const {
   const auto seg = split_path(req.path);
   if (StoreApi::handles(req, seg)) return StoreApi(*m_state).route(req, seg);
   if (!seg.empty() && seg[0] == "arcgis") return EsriApi(*m_state).route(req, seg);
+  if (NearbyApi::handles(seg)) return NearbyApi(*m_state).route(req, seg);
+  if (OverviewApi::handles(seg)) return OverviewApi(*m_state).route(req, seg);
   if (!seg.empty() && (seg[0] == "geocode" || seg[0] == "reverse"))
     return GeocodeApi(*m_state).route(req, seg);
   return OgcApi(*m_state, *m_state->ogc_cache).route(req, seg);

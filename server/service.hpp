@@ -13,6 +13,7 @@
 #include "geo/geocoder.hpp"
 #include "layers/collection.hpp"
 #include "layers/feature_store.hpp"
+#include "layers/nearby.hpp"
 #include "server/http_types.hpp"
 #include "util/error.hpp"
 
@@ -29,6 +30,8 @@ struct ServiceState {
   layers::Catalogue catalogue;
   geo::TransformerCache transformers;
   std::shared_ptr<layers::FeatureStore> store;  // the writable social base (null: no store)
+  // Proximity indexes of the collections, per snapshot (for /nearby and /locate).
+  std::shared_ptr<layers::NearbyIndex> nearby = std::make_shared<layers::NearbyIndex>();
   // Bearer tokens that may write to the store (from the environment variable named by
   // store.write_token_env, set by the command line); empty: writes are disabled. Never logged.
   std::vector<std::string> write_tokens;

@@ -5,4 +5,5 @@ target_sources(unit_tests PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/test_area_model.cpp
   ${CMAKE_CURRENT_LIST_DIR}/test_geocoder.cpp
   ${CMAKE_CURRENT_LIST_DIR}/test_csv.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/test_proximity.cpp
 )

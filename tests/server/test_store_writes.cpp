@@ -408,3 +408,49 @@ TEST_CASE("store writes: malformed bodies are 400 naming the member, oversize 41
   REQUIRE(r);
   CHECK(json::parse(r->body)["numberMatched"].get<int>() == n + 1);
 }
+
+TEST_CASE("store writes: a written record is found by the next /nearby, a deleted one not",
+          "[store][http][nearby]") {
+  const fs::path gpkg = test::temp_path("nearby.gpkg");
+  test::ServerProcess s(options(store_config(gpkg), true));
+  auto c = client(s);
+  json record = kSecond;
+  record["id"] = "TEST-DICHTBIJ";
+  record["properties"]["naam"] = "Buurtkamer Proef";
+  auto r = c->Post("/collections/ontmoetingsplekken/items", auth(), record.dump(),
+                   "application/geo+json");
+  REQUIRE(r);
+  REQUIRE(r->status == 201);
+  const json created = json::parse(r->body);
+  const double lon = created["geometry"]["coordinates"][0].get<double>();
+  const double lat = created["geometry"]["coordinates"][1].get<double>();
+  const std::string at = "/nearby?collections=ontmoetingsplekken&limit=1&within=50&coords=" +
+                         httplib::detail::encode_query_param("POINT(" + std::to_string(lon) + " " +
+                                                             std::to_string(lat) + ")");
+  r = c->Get(at);
+  REQUIRE(r);
+  INFO(r->body);
+  REQUIRE(r->status == 200);
+  json j = json::parse(r->body);
+  REQUIRE(j["features"].size() == 1);
+  CHECK(j["features"][0]["id"] == "TEST-DICHTBIJ");
+  CHECK(j["features"][0]["properties"]["collection"] == "ontmoetingsplekken");
+  CHECK(j["features"][0]["properties"]["afstand_m"].get<double>() < 1.0);
+  check_private(r->body);
+  // /locate names it as the nearest meeting place.
+  r = c->Get("/locate?coords=" +
+             httplib::detail::encode_query_param("POINT(" + std::to_string(lon) + " " +
+                                                 std::to_string(lat) + ")"));
+  REQUIRE(r);
+  REQUIRE(r->status == 200);
+  CHECK(json::parse(r->body)["dichtstbijzijnde_ontmoetingsplek"]["id"] == "TEST-DICHTBIJ");
+
+  // Deleted: gone from the next answer.
+  r = c->Delete("/collections/ontmoetingsplekken/items/TEST-DICHTBIJ", auth());
+  REQUIRE(r);
+  REQUIRE(r->status == 204);
+  r = c->Get(at);
+  REQUIRE(r);
+  j = json::parse(r->body);
+  for (const auto& f : j["features"]) CHECK(f["id"] != "TEST-DICHTBIJ");
+}

@@ -1,0 +1,188 @@
+#pragma once
+// Proximity queries over points in a projected CRS (metres: EPSG:28992 here): everything within
+// a radius, and the k nearest. A uniform grid of cells holds the point indices in one flat array
+// (cell by cell), so a query touches only the cells its circle overlaps. Distances are planar
+// Euclidean metres; in RD New that is the true distance to well under a metre over the few
+// kilometres a gebiedswerker walks.
+//
+// Immutable once built and safe to query from many threads. Answers are ordered by distance
+// rounded to the millimetre (what a client is shown), ties by point index: build the index with
+// the points in a stable order (e.g. by id) and the order of equally distant answers is stable
+// too. The distance in each answer is the exact one.
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <vector>
+
+#include "geo/geometry.hpp"
+
+namespace gebieden::geo {
+
+struct ProximityHit {
+  std::uint32_t index = 0;  // into the points the index was built from
+  double distance_m = 0;
+  bool operator==(const ProximityHit&) const = default;
+};
+
+class PointIndex {
+ public:
+  PointIndex() = default;
+  /// Points with a non-finite coordinate are kept (their indices stay valid) but never found.
+  /// `cell_m` is the grid's cell size; about the typical query radius divided by two is right.
+  explicit PointIndex(const std::vector<XY>& points, double cell_m = 250);
+
+  std::size_t size() const noexcept { return m_points.size(); }
+  const XY& point(std::uint32_t i) const { return m_points[i]; }
+
+  /// Every point within `radius_m` of `centre` (the boundary included) that `accept(index)`
+  /// takes, nearest first. A negative or non-finite radius finds nothing.
+  template <typename Accept>
+  std::vector<ProximityHit> within_if(XY centre, double radius_m, Accept&& accept) const;
+  std::vector<ProximityHit> within(XY centre, double radius_m) const {
+    return within_if(centre, radius_m, [](std::uint32_t) { return true; });
+  }
+
+  /// The `k` nearest points that `accept(index)` takes, no farther than `max_radius_m`, nearest
+  /// first. Rings of cells are searched outwards until no unseen cell can hold a nearer point.
+  template <typename Accept>
+  std::vector<ProximityHit> nearest_if(XY centre, std::size_t k, double max_radius_m,
+                                       Accept&& accept) const;
+  std::vector<ProximityHit> nearest(
+      XY centre, std::size_t k,
+      double max_radius_m = std::numeric_limits<double>::infinity()) const {
+    return nearest_if(centre, k, max_radius_m, [](std::uint32_t) { return true; });
+  }
+
+ private:
+  /// The points of cell (cx, cy): positions [begin, end) of m_order and m_xy. Empty outside
+  /// the grid.
+  struct Span {
+    std::size_t begin = 0;
+    std::size_t end = 0;
+  };
+  Span cell(long long cx, long long cy) const;
+  long long cell_x(double x) const {
+    return static_cast<long long>(std::floor((x - m_origin.x) / m_cell));
+  }
+  long long cell_y(double y) const {
+    return static_cast<long long>(std::floor((y - m_origin.y) / m_cell));
+  }
+  /// A hit while it is collected: its rank (millimetres << 32 | index) and exact distance.
+  struct Ranked {
+    std::uint64_t rank;
+    double distance_m;
+  };
+  static Ranked ranked(std::uint32_t index, double distance_m) {
+    // Rounded to the millimetre without a libm call (distances are never negative).
+    const auto mm = static_cast<std::uint64_t>(std::min(distance_m * 1000 + 0.5, 4294967295.0));
+    return Ranked{(mm << 32) | index, distance_m};
+  }
+  static void sort_ranked(std::vector<Ranked>& hits);
+  static std::vector<ProximityHit> to_hits(const std::vector<Ranked>& hits, std::size_t max);
+
+  std::vector<XY> m_points;
+  double m_cell = 250;
+  XY m_origin;
+  long long m_nx = 0, m_ny = 0;
+  std::vector<std::uint32_t> m_start;  // m_nx * m_ny + 1 offsets into m_order
+  std::vector<std::uint32_t> m_order;  // point indices, cell by cell, ascending within a cell
+  std::vector<XY> m_xy;                // their coordinates in the same order: a cell is one
+                                       // contiguous run in memory, read without cache misses
+};
+
+// ---- templates -------------------------------------------------------------------------------
+
+template <typename Accept>
+std::vector<ProximityHit> PointIndex::within_if(XY centre, double radius_m, Accept&& accept) const {
+  std::vector<Ranked> hits;
+  if (!(radius_m >= 0) || !std::isfinite(radius_m) || !std::isfinite(centre.x) ||
+      !std::isfinite(centre.y) || m_order.empty())
+    return {};
+  const double r2 = radius_m * radius_m;
+  const long long x0 = std::max(0LL, cell_x(centre.x - radius_m));
+  const long long x1 = std::min(m_nx - 1, cell_x(centre.x + radius_m));
+  const long long y0 = std::max(0LL, cell_y(centre.y - radius_m));
+  const long long y1 = std::min(m_ny - 1, cell_y(centre.y + radius_m));
+  hits.reserve(64);
+  for (long long cy = y0; cy <= y1; ++cy) {
+    // The cells of this row that the circle reaches: its half-width at the row's nearest edge.
+    const double row_lo = m_origin.y + static_cast<double>(cy) * m_cell;
+    const double ny = std::max({0.0, row_lo - centre.y, centre.y - (row_lo + m_cell)});
+    const double half = std::sqrt(std::max(0.0, r2 - ny * ny));
+    const long long rx0 = std::max(x0, cell_x(centre.x - half));
+    const long long rx1 = std::min(x1, cell_x(centre.x + half));
+    for (long long cx = rx0; cx <= rx1; ++cx) {
+      const Span s = cell(cx, cy);
+      for (std::size_t j = s.begin; j != s.end; ++j) {
+        const double dx = m_xy[j].x - centre.x, dy = m_xy[j].y - centre.y;
+        const double d2 = dx * dx + dy * dy;
+        if (d2 <= r2 && accept(m_order[j])) hits.push_back(ranked(m_order[j], std::sqrt(d2)));
+      }
+    }
+  }
+  sort_ranked(hits);
+  return to_hits(hits, hits.size());
+}
+
+template <typename Accept>
+std::vector<ProximityHit> PointIndex::nearest_if(XY centre, std::size_t k, double max_radius_m,
+                                                 Accept&& accept) const {
+  if (k == 0 || !(max_radius_m >= 0) || !std::isfinite(centre.x) || !std::isfinite(centre.y) ||
+      m_order.empty())
+    return {};
+  const double max_r2 = max_radius_m * max_radius_m;
+  const long long ccx = cell_x(centre.x), ccy = cell_y(centre.y);
+  // Rings of cells at Chebyshev distance `ring` from the centre's cell; only their part inside
+  // the grid is visited, from the first ring that reaches the grid to the last that holds a cell.
+  const auto gap = [](long long c, long long n) { return c < 0 ? -c : c >= n ? c - n + 1 : 0LL; };
+  const long long first = std::max(gap(ccx, m_nx), gap(ccy, m_ny));
+  const long long last = std::max({ccx, m_nx - 1 - ccx, ccy, m_ny - 1 - ccy});
+  std::vector<Ranked> found;
+  const auto visit = [&](long long cx, long long cy) {
+    const Span s = cell(cx, cy);
+    for (std::size_t j = s.begin; j != s.end; ++j) {
+      const double dx = m_xy[j].x - centre.x, dy = m_xy[j].y - centre.y;
+      const double d2 = dx * dx + dy * dy;
+      if (d2 <= max_r2 && accept(m_order[j])) found.push_back(ranked(m_order[j], std::sqrt(d2)));
+    }
+  };
+  for (long long ring = first; ring <= last; ++ring) {
+    if (ring > 0) {
+      // The nearest a point in ring `ring` can be: the distance from the centre to the ring's
+      // inner edge.
+      const double left = centre.x - (m_origin.x + static_cast<double>(ccx - ring + 1) * m_cell);
+      const double right = (m_origin.x + static_cast<double>(ccx + ring) * m_cell) - centre.x;
+      const double below = centre.y - (m_origin.y + static_cast<double>(ccy - ring + 1) * m_cell);
+      const double above = (m_origin.y + static_cast<double>(ccy + ring) * m_cell) - centre.y;
+      const double reach = std::max(0.0, std::min({left, right, below, above}));
+      if (reach > max_radius_m) break;
+      if (found.size() >= k) {
+        sort_ranked(found);
+        found.resize(k);
+        // Only a point nearer than the k-th could still displace it (or one as far to the
+        // millimetre with a lower index: so stop only when the ring lies a millimetre beyond).
+        if (reach > found.back().distance_m + 0.001) break;
+      }
+    } else {
+      visit(ccx, ccy);
+      continue;
+    }
+    const long long x0 = std::max(0LL, ccx - ring), x1 = std::min(m_nx - 1, ccx + ring);
+    const long long y0 = std::max(0LL, ccy - ring + 1), y1 = std::min(m_ny - 1, ccy + ring - 1);
+    for (long long cx = x0; cx <= x1; ++cx) {
+      visit(cx, ccy - ring);
+      visit(cx, ccy + ring);
+    }
+    for (long long cy = y0; cy <= y1; ++cy) {
+      visit(ccx - ring, cy);
+      visit(ccx + ring, cy);
+    }
+  }
+  sort_ranked(found);
+  return to_hits(found, k);
+}
+
+}  // namespace gebieden::geo

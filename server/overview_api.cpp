@@ -1,0 +1,200 @@
+#include "server/overview_api.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "layers/overview.hpp"
+#include "server/html.hpp"
+#include "server/nearby_api.hpp"
+#include "server/ogc_params.hpp"
+#include "server/service.hpp"
+#include "util/ascii.hpp"
+#include "util/error.hpp"
+
+namespace gebieden::server {
+
+namespace {
+using json = nlohmann::ordered_json;
+
+json counts(const std::map<std::string, std::int64_t>& m) {
+  json j = json::object();
+  for (const auto& [k, v] : m) j[k] = v;
+  return j;
+}
+
+json summaries(const std::vector<layers::RecordSummary>& v) {
+  json a = json::array();
+  for (const auto& r : v)
+    a.push_back({{"collection", r.collection},
+                 {"id", r.id},
+                 {"naam", r.naam},
+                 {"categorie", r.categorie.empty() ? json(nullptr) : json(r.categorie)},
+                 {"buurtcode", r.buurtcode}});
+  return a;
+}
+
+json to_json(const layers::Overview& o) {
+  json j;
+  j["niveau"] = o.level == layers::AreaLevel::Gebied ? "gebied"
+                : o.level == layers::AreaLevel::Wijk ? "wijk"
+                                                     : "buurt";
+  j["code"] = o.code;
+  j["naam"] = o.name;
+  j["totaal"] = {{"per_collectie", counts(o.per_collection)},
+                 {"per_soort", counts(o.per_soort)},
+                 {"per_categorie", counts(o.per_categorie)}};
+  json buurten = json::array(), white = json::array();
+  for (const auto& b : o.buurten) {
+    json row = {{"buurtcode", b.buurtcode},
+                {"buurtnaam", b.buurtnaam},
+                {"wijkcode", b.wijkcode},
+                {"gebied", b.gebied},
+                {"inwoners", b.inwoners ? json(*b.inwoners) : json(nullptr)},
+                {"per_collectie", counts(b.per_collection)},
+                {"per_soort", counts(b.per_soort)},
+                {"per_categorie", counts(b.per_categorie)},
+                {"ontbreekt", b.missing}};
+    buurten.push_back(row);
+    if (!b.missing.empty())
+      white.push_back({{"buurtcode", b.buurtcode},
+                       {"buurtnaam", b.buurtnaam},
+                       {"inwoners", row["inwoners"]},
+                       {"ontbreekt", b.missing}});
+  }
+  j["buurten"] = std::move(buurten);
+  j["witte_vlekken"] = std::move(white);
+  j["ondersteuning"] = summaries(o.support);
+  j["ontmoetingsplekken"] = summaries(o.meeting_places);
+  json st = json::object();
+  for (const auto& [status, s] : o.initiatives)
+    st[status] = {{"aantal", s.count},
+                  {"scharrelbudget", s.budget ? json(*s.budget) : json(nullptr)}};
+  j["initiatieven_per_status"] = std::move(st);
+  j["notities"] = o.notes;
+  return j;
+}
+
+std::string csv_cell(const std::string& s) {
+  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
+  std::string q = "\"";
+  for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return q + "\"";
+}
+
+/// One row per buurt: its codes, population, the count per collection, what it lacks.
+std::string to_csv(const layers::Overview& o) {
+  std::string out = "buurtcode,buurtnaam,wijkcode,gebied,inwoners";
+  for (const auto& [c, n] : o.per_collection) out += ",aantal_" + csv_cell(c);
+  out += ",ontbreekt\r\n";
+  for (const auto& b : o.buurten) {
+    out += csv_cell(b.buurtcode) + "," + csv_cell(b.buurtnaam) + "," + csv_cell(b.wijkcode) + "," +
+           csv_cell(b.gebied) + "," + (b.inwoners ? std::to_string(*b.inwoners) : "");
+    for (const auto& [c, n] : o.per_collection) {
+      const auto it = b.per_collection.find(c);
+      out += "," + std::to_string(it == b.per_collection.end() ? 0 : it->second);
+    }
+    std::string missing;
+    for (std::size_t i = 0; i < b.missing.size(); ++i) missing += (i ? ";" : "") + b.missing[i];
+    out += "," + csv_cell(missing) + "\r\n";
+  }
+  return out;
+}
+
+std::string to_html(const layers::Overview& o) {
+  std::string h = "<h2>Per buurt</h2><table><thead><tr><th>Buurt</th><th>Inwoners</th>";
+  for (const auto& [c, n] : o.per_collection) h += "<th>" + html::escape(c) + "</th>";
+  h += "<th>Ontbreekt</th></tr></thead><tbody>";
+  for (const auto& b : o.buurten) {
+    h += "<tr><td>" + html::escape(b.buurtnaam) + " (" + html::escape(b.buurtcode) + ")</td><td>" +
+         (b.inwoners ? std::to_string(*b.inwoners) : std::string("onbekend")) + "</td>";
+    for (const auto& [c, n] : o.per_collection) {
+      const auto it = b.per_collection.find(c);
+      h += "<td>" + std::to_string(it == b.per_collection.end() ? 0 : it->second) + "</td>";
+    }
+    std::string missing;
+    for (std::size_t i = 0; i < b.missing.size(); ++i) missing += (i ? ", " : "") + b.missing[i];
+    h += "<td>" + html::escape(missing) + "</td></tr>";
+  }
+  h += "</tbody></table>";
+  const auto list = [&](const char* title, const std::vector<layers::RecordSummary>& v) {
+    h += std::string("<h2>") + title + "</h2><ul>";
+    for (const auto& r : v)
+      h += "<li>" + html::escape(r.naam.empty() ? r.id : r.naam) + " (" +
+           html::escape(r.buurtcode) + ")</li>";
+    if (v.empty()) h += "<li>geen</li>";
+    h += "</ul>";
+  };
+  list("Ondersteuning", o.support);
+  list("Ontmoetingsplekken", o.meeting_places);
+  h += "<h2>Notities</h2><ul>";
+  for (const auto& n : o.notes) h += "<li>" + html::escape(n) + "</li>";
+  h += "</ul>";
+  return h;
+}
+
+}  // namespace
+
+bool OverviewApi::handles(const std::vector<std::string>& seg) {
+  return seg.size() == 3 && seg[2] == "overzicht" &&
+         (seg[0] == "gebieden" || seg[0] == "wijken" || seg[0] == "buurten");
+}
+
+Response OverviewApi::route(const Request& req, const std::vector<std::string>& seg) const {
+  if (req.method != "GET" && req.method != "HEAD")
+    throw input_error(ErrorCode::MethodNotAllowed, "method",
+                      req.method.substr(0, 20) + " is not allowed here (GET, HEAD)");
+  check_params(req, {"f"});
+  enum class Out { Json, Csv, Html } out = Out::Json;
+  if (auto f = req.param("f")) {
+    const std::string v = util::ascii_lower(*f);
+    if (v == "csv" || v == "text/csv")
+      out = Out::Csv;
+    else if (v == "html" || v == "text/html")
+      out = Out::Html;
+    else if (v != "json" && v != "application/json")
+      throw input_error(ErrorCode::InvalidParameter, "f",
+                        "f: '" + f->substr(0, 40) + "' is not supported (json, csv, html)");
+  } else if (negotiate(req) == Format::Html) {
+    out = Out::Html;
+  }
+  const layers::AreaLevel level = seg[0] == "gebieden" ? layers::AreaLevel::Gebied
+                                  : seg[0] == "wijken" ? layers::AreaLevel::Wijk
+                                                       : layers::AreaLevel::Buurt;
+  std::vector<layers::CollectionPtr> store;
+  for (const auto& c : m_state.config.store.collections)
+    if (auto p = m_state.catalogue.get(c.id)) store.push_back(std::move(p));
+  layers::OverviewFields fields;
+  fields.soort = m_state.config.store.soort_field;
+  const auto o = layers::build_overview(*m_state.model, store, m_state.catalogue.get("buurten"),
+                                        level, seg[1], fields);
+  if (!o)
+    throw input_error(ErrorCode::NotFound, "path",
+                      "no " +
+                          std::string(seg[0] == "gebieden" ? "gebied"
+                                      : seg[0] == "wijken" ? "wijk"
+                                                           : "buurt") +
+                          " '" + seg[1].substr(0, 60) + "'");
+  Response r;
+  if (out == Out::Csv) {
+    r.content_type = "text/csv; charset=utf-8";
+    r.body = to_csv(*o);
+    return r;
+  }
+  json j = to_json(*o);
+  if (level == layers::AreaLevel::Gebied)
+    if (const geo::Gebied* g = m_state.model->gebied(o->code))
+      j["team"] = team_json(g->config.team);
+  if (out == Out::Html) {
+    html::Page page;
+    page.base = base_url(m_state, req);
+    page.title = "Overzicht " + o->name;
+    page.crumbs = {{"Home", page.base + "/"}, {"Overzicht " + o->name, ""}};
+    page.body = to_html(*o);
+    r.content_type = "text/html; charset=utf-8";
+    r.body = html::render(page);
+    return r;
+  }
+  r.body = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return r;
+}
+
+}  // namespace gebieden::server
