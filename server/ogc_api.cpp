@@ -586,7 +586,7 @@ Response OgcApi::items(const Request& req, const std::string& id) const {
   const std::string key = cache_key("items", c.get(), base, ir.format, gz, req);
   if (auto hit = m_cache.response(c, key)) return *hit;
 
-  const layers::FeaturePage page = layers::run_query(c, ir.query);
+  const layers::FeaturePage page = layers::execute(c, ir.query);
   const std::string path = base + "/collections/" + c->id + "/items";
   const std::size_t offset = ir.query.offset;
   const std::size_t limit = ir.query.limit;

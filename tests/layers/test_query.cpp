@@ -45,7 +45,7 @@ TEST_CASE("paging never loses or repeats a feature", "[query][unit]") {
       layers::FeatureQuery q;
       q.limit = limit;
       q.offset = offset;
-      auto page = layers::run_query(c, q);
+      auto page = layers::execute(c, q);
       CHECK(page.number_matched == 100);
       CHECK(page.features.size() <= limit);
       for (auto* f : page.features) CHECK(seen.insert(f->id).second);
@@ -58,28 +58,32 @@ TEST_CASE("paging never loses or repeats a feature", "[query][unit]") {
   }
   layers::FeatureQuery past;
   past.offset = 500;
-  CHECK(layers::run_query(c, past).features.empty());
+  CHECK(layers::execute(c, past).features.empty());
 }
 
 TEST_CASE("bbox, equality and sort", "[query][unit]") {
   auto c = grid();
   layers::FeatureQuery q;
   q.limit = 1000;
-  q.bbox = geo::Box{5.05, 53.05, 5.25, 53.15, true};  // i in 1..2, j in 1
-  auto page = layers::run_query(c, q);
+  layers::SpatialFilter bbox;  // i in 1..2, j in 1
+  bbox.geometry = Geometry::box(geo::Box{5.05, 53.05, 5.25, 53.15, true});
+  bbox.envelope = true;
+  bbox.match_without_geometry = true;
+  q.spatial = bbox;
+  auto page = layers::execute(c, q);
   REQUIRE(page.number_matched == 2);
   CHECK(page.features[0]->id == "p11");
   CHECK(page.features[1]->id == "p21");
 
   layers::FeatureQuery eq;
   eq.limit = 1000;
-  eq.equals = {{1, "sport"}};
-  CHECK(layers::run_query(c, eq).number_matched == 50);
+  eq.equals = {{1, layers::Value{std::string("sport")}}};
+  CHECK(layers::execute(c, eq).number_matched == 50);
 
   layers::FeatureQuery sorted;
   sorted.limit = 3;
   sorted.sort = {{2, true}};
-  auto s = layers::run_query(c, sorted);
+  auto s = layers::execute(c, sorted);
   REQUIRE(s.features.size() == 3);
   CHECK(s.features[0]->id == "p99");
   CHECK(s.features[2]->id == "p97");
