@@ -132,3 +132,34 @@ TEST_CASE("GeoJSON encoding: RFC 7946, private fields never written", "[geojson]
     ring.push_back({p[0].get<double>(), p[1].get<double>()});
   CHECK(geo::signed_area(ring) > 0);
 }
+
+TEST_CASE("a snapshot is cleaned once: no degenerate ring reaches any encoder", "[query][unit]") {
+  auto c = std::make_shared<layers::Collection>();
+  c->id = "rings";
+  c->fields = {{"naam", layers::FieldType::String, "Naam", false}};
+  c->geometry_type = GeometryType::MultiPolygon;
+  layers::Feature f;
+  f.id = "a";
+  f.objectid = 1;
+  f.values = {std::string("a")};
+  // A square with an out-and-back spike as a "hole", and a polygon that is only a spike.
+  f.wgs84 = Geometry{
+      GeometryType::MultiPolygon,
+      {{{{0, 0}, {1, 0}, {1, 1}, {0, 1}, {0, 0}}, {{0.2, 0.2}, {0.4, 0.4}, {0.2, 0.2}, {0.2, 0.2}}},
+       {{{5, 5}, {6, 6}, {5, 5}, {5, 5}}}}};
+  f.rd = f.wgs84;
+  c->features.push_back(f);
+  c->finalize();
+  for (const Geometry* g : {&c->features[0].wgs84, &c->features[0].rd}) {
+    CHECK_FALSE(geo::has_degenerate_rings(*g));
+    REQUIRE(g->parts.size() == 1);
+    CHECK(g->parts[0].size() == 1);
+  }
+  // The bbox of the snapshot is that of the clean geometry.
+  CHECK(c->features[0].bbox.maxx == 1);
+  std::string out;
+  layers::append_feature(out, *c, c->features[0], geo::Crs::CRS84, {0});
+  auto j = nlohmann::json::parse(out);
+  CHECK(j["geometry"]["coordinates"].size() == 1);
+  CHECK(j["geometry"]["coordinates"][0].size() == 1);
+}
