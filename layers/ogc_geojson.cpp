@@ -9,4 +9,80 @@ void append_ogc_feature(std::string& out, const Collection& c, const Feature& f,
   append_feature(out, c, f, crs, fields, extra);
 }
 
+EncodedFeatures encode_features(const Collection& c, geo::Crs crs) {
+  EncodedFeatures out;
+  out.reserve(c.features.size());
+  const auto fields = public_fields(c);
+  for (const auto& f : c.features) {
+    std::string s;
+    append_ogc_feature(s, c, f, crs, fields);
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+namespace {
+bool same(const std::weak_ptr<const Collection>& owner, const CollectionPtr& c) {
+  // Not expired and the very same object: an address reused by a new snapshot after the old
+  // one died shows up as an expired owner.
+  const auto locked = owner.lock();
+  return locked && locked.get() == c.get();
+}
+}  // namespace
+
+std::shared_ptr<const EncodedFeatures> FeatureEncodings::get(const CollectionPtr& c, geo::Crs crs) {
+  const auto key = std::make_pair(c.get(), crs);
+  {
+    std::lock_guard lock(m_mutex);
+    auto it = m_slots.find(key);
+    if (it != m_slots.end()) {
+      if (same(it->second.owner, c)) {
+        it->second.used = ++m_clock;
+        return it->second.data;
+      }
+      m_slots.erase(it);
+    }
+  }
+  // Encode outside the lock (two threads may both do it once; the second insert wins).
+  auto data = std::make_shared<const EncodedFeatures>(encode_features(*c, crs));
+  std::lock_guard lock(m_mutex);
+  ++m_encodings;
+  // Drop entries of dead snapshots, then the least recently used beyond the limit.
+  for (auto it = m_slots.begin(); it != m_slots.end();)
+    it = it->second.owner.expired() ? m_slots.erase(it) : std::next(it);
+  while (m_slots.size() >= m_max && !m_slots.empty()) {
+    auto oldest = m_slots.begin();
+    for (auto it = m_slots.begin(); it != m_slots.end(); ++it)
+      if (it->second.used < oldest->second.used) oldest = it;
+    m_slots.erase(oldest);
+  }
+  m_slots[key] = Slot{c, data, ++m_clock};
+  return data;
+}
+
+std::size_t FeatureEncodings::encodings() const {
+  std::lock_guard lock(m_mutex);
+  return m_encodings;
+}
+
+ItemsPage items_page(FeatureEncodings& encodings, const CollectionPtr& c, const FeatureQuery& q,
+                     const std::vector<int>& fields, bool all_fields, bool encode) {
+  ItemsPage out;
+  out.page = execute(c, q);
+  if (!encode) return out;
+  const auto encoded = all_fields ? encodings.get(c, q.crs) : nullptr;
+  std::string& s = out.features;
+  s.reserve(2 + out.page.features.size() * 512);
+  s.push_back('[');
+  for (std::size_t i = 0; i < out.page.features.size(); ++i) {
+    if (i) s.push_back(',');
+    if (encoded)
+      s += (*encoded)[static_cast<std::size_t>(out.page.features[i] - c->features.data())];
+    else
+      append_ogc_feature(s, *c, *out.page.features[i], q.crs, fields);
+  }
+  s.push_back(']');
+  return out;
+}
+
 }  // namespace gebieden::layers

@@ -11,7 +11,9 @@
 #include <vector>
 
 #include "layers/esri_query.hpp"
+#include "layers/geojson.hpp"
 #include "layers/ogc_filter.hpp"
+#include "layers/ogc_geojson.hpp"
 #include "layers/query.hpp"
 #include "util/error.hpp"
 
@@ -344,4 +346,38 @@ TEST_CASE("FeatureQuery::problems", "[executor][unit]") {
   CHECK(has("sort: field 7"));
   CHECK(has("geheim is private"));
   CHECK_THROWS_AS(layers::execute(c, q), std::invalid_argument);
+}
+
+TEST_CASE("items_page: one call answers a page from the snapshot's encodings", "[executor][unit]") {
+  auto c = corpus();
+  layers::FeatureEncodings encodings(4);
+  layers::FeatureQuery q;
+  q.limit = 5;
+  q.offset = 10;
+  q.sort = {{1, true}};
+  const auto fields = layers::public_fields(*c);
+  const auto cached = layers::items_page(encodings, c, q, fields, true);
+  const auto fresh = layers::items_page(encodings, c, q, fields, false);
+  CHECK(encodings.encodings() == 1);  // only the all-fields page uses (and fills) the cache
+  CHECK(cached.features == fresh.features);
+  CHECK(ordered_ids(cached.page) == ordered_ids(layers::execute(c, q)));
+  std::string want = "[";
+  for (std::size_t i = 0; i < cached.page.features.size(); ++i) {
+    if (i) want += ",";
+    layers::append_feature(want, *c, *cached.page.features[i], geo::Crs::CRS84, fields);
+  }
+  CHECK(cached.features == want + "]");
+  layers::items_page(encodings, c, q, fields, true);
+  CHECK(encodings.encodings() == 1);  // reused
+  // Another CRS is another encoding; a new snapshot is never served from the old one's.
+  q.crs = geo::Crs::EPSG28992;
+  layers::items_page(encodings, c, q, fields, true);
+  CHECK(encodings.encodings() == 2);
+  auto next = corpus();
+  q.crs = geo::Crs::CRS84;
+  const auto other = layers::items_page(encodings, next, q, fields, true);
+  CHECK(encodings.encodings() == 3);
+  CHECK(other.page.collection == next);
+  // Without encoding only the page is made.
+  CHECK(layers::items_page(encodings, c, q, fields, true, false).features.empty());
 }
