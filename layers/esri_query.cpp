@@ -406,7 +406,7 @@ FeatureQuery feature_query(const Query& q) {
     s.parameter = "geometry";
     s.tested_on = TestedGeometry::Crs84;
     s.geometry = q.spatial->geometry;
-    s.envelope = q.spatial->envelope;
+    s.envelope = q.spatial->envelope && !s.geometry.empty();
     switch (q.spatial->rel) {
       case SpatialRel::Intersects:
         s.relation = geo::SpatialRelation::Intersects;
@@ -415,8 +415,10 @@ FeatureQuery feature_query(const Query& q) {
         // As ever on this server: the feature's geometry intersects the query's envelope
         // (stricter than a test of the two bounding boxes).
         s.relation = geo::SpatialRelation::Intersects;
-        s.geometry = geo::Geometry::box(q.spatial->geometry.bbox());
-        s.envelope = true;
+        if (const geo::Box b = q.spatial->geometry.bbox(); b.valid) {
+          s.geometry = geo::Geometry::box(b);
+          s.envelope = true;
+        }
         break;
       case SpatialRel::Contains:
         s.relation = geo::SpatialRelation::Contains;
