@@ -27,6 +27,46 @@ double signed_area(const Path& ring) {
   return sum / 2.0;
 }
 
+bool degenerate_ring(const Path& ring) {
+  if (ring.size() < 4) return true;
+  // Three distinct positions can make a ring with an area; count up to three.
+  XY seen[2] = {ring[0], ring[0]};
+  std::size_t distinct = 1;
+  for (const auto& p : ring) {
+    if (p == seen[0] || (distinct == 2 && p == seen[1])) continue;
+    if (distinct == 2) {
+      distinct = 3;
+      break;
+    }
+    seen[1] = p;
+    distinct = 2;
+  }
+  return distinct < 3 || signed_area(ring) == 0.0;
+}
+
+bool has_degenerate_rings(const Geometry& g) {
+  if (g.type != GeometryType::Polygon && g.type != GeometryType::MultiPolygon) return false;
+  for (const auto& polygon : g.parts)
+    for (const auto& ring : polygon)
+      if (degenerate_ring(ring)) return true;
+  return false;
+}
+
+Geometry without_degenerate_rings(const Geometry& g) {
+  if (!has_degenerate_rings(g)) return g;
+  Geometry out;
+  out.type = g.type;
+  for (const auto& polygon : g.parts) {
+    if (polygon.empty() || degenerate_ring(polygon.front())) continue;
+    std::vector<Path> rings;
+    for (const auto& ring : polygon)
+      if (!degenerate_ring(ring)) rings.push_back(ring);
+    out.parts.push_back(std::move(rings));
+  }
+  if (out.parts.empty()) out.type = GeometryType::None;
+  return out;
+}
+
 void orient_rings(Geometry& g, bool ccw_exterior) {
   if (g.type != GeometryType::Polygon && g.type != GeometryType::MultiPolygon) return;
   for (auto& polygon : g.parts) {

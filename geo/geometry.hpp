@@ -83,6 +83,19 @@ void for_each_xy(Geometry& g, F&& f) {
       for (auto& p : path) f(p);
 }
 
+/// The one degenerate-ring rule: a polygon ring that encloses nothing (fewer than four
+/// positions, fewer than three distinct positions, or zero area), as a union or a repair can
+/// leave behind (e.g. the out-and-back spike [a, b, a, a]). It has no orientation, so RFC 7946's
+/// right-hand rule cannot hold for it, OGC Simple Features forbid it, and GeoJSON and Esri
+/// clients reject it; dropping it changes no area. Used when reading from GEOS (geo/geos.cpp)
+/// and when a collection snapshot is built (layers::Collection::finalize).
+bool degenerate_ring(const Path& ring);
+/// Does the (multi)polygon have a degenerate ring? Always false for other types.
+bool has_degenerate_rings(const Geometry& g);
+/// The geometry without degenerate rings; a polygon whose exterior is degenerate is dropped
+/// with its holes, and a geometry left without polygons is empty (GeometryType::None).
+Geometry without_degenerate_rings(const Geometry& g);
+
 /// Orient polygon rings: exteriors counter-clockwise and holes clockwise when `ccw_exterior`
 /// (RFC 7946 right-hand rule), the opposite otherwise (Esri JSON).
 void orient_rings(Geometry& g, bool ccw_exterior);

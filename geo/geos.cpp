@@ -67,26 +67,16 @@ Path read_seq(const GeosContext& ctx, const GEOSGeometry* g) {
   return path;
 }
 
-/// A ring that encloses nothing (fewer than 3 distinct positions, or zero area), as a union
-/// can leave behind (e.g. [a, b, a, a]): GeoJSON and Esri clients reject those.
-bool degenerate(const Path& ring) {
-  if (ring.size() < 4) return true;
-  std::size_t distinct = 1;
-  for (std::size_t i = 1; i < ring.size(); ++i)
-    if (!(ring[i] == ring[i - 1]) && !(ring[i] == ring[0])) ++distinct;
-  return distinct < 3 || signed_area(ring) == 0.0;
-}
-
 std::vector<Path> read_polygon(const GeosContext& ctx, const GEOSGeometry* g) {
   std::vector<Path> rings;
   if (GEOSisEmpty_r(ctx, g)) return rings;
   Path shell = read_seq(ctx, GEOSGetExteriorRing_r(ctx, g));
-  if (degenerate(shell)) return rings;
+  if (degenerate_ring(shell)) return rings;
   rings.push_back(std::move(shell));
   const int n = GEOSGetNumInteriorRings_r(ctx, g);
   for (int i = 0; i < n; ++i) {
     Path hole = read_seq(ctx, GEOSGetInteriorRingN_r(ctx, g, i));
-    if (!degenerate(hole)) rings.push_back(std::move(hole));
+    if (!degenerate_ring(hole)) rings.push_back(std::move(hole));
   }
   return rings;
 }

@@ -18,6 +18,8 @@ void Collection::finalize() {
     m_field_index[fields[i].name] = static_cast<int>(i);
   for (std::size_t i = 0; i < features.size(); ++i) {
     Feature& f = features[i];
+    if (geo::has_degenerate_rings(f.wgs84)) f.wgs84 = geo::without_degenerate_rings(f.wgs84);
+    if (geo::has_degenerate_rings(f.rd)) f.rd = geo::without_degenerate_rings(f.rd);
     f.bbox = f.wgs84.bbox();
     m_extent.expand(f.bbox);
     m_extent_rd.expand(f.rd.bbox());

@@ -52,7 +52,9 @@ class Collection {
   int start_field = -1;
   int end_field = -1;
 
-  /// Build indexes (by id, bbox grid) and the extent. Call once after filling the features.
+  /// Make the snapshot: clean every feature's geometry once (degenerate polygon rings removed
+  /// from `wgs84` and `rd`, geo::without_degenerate_rings, so no encoder looks for them), then
+  /// build the indexes (by id, bbox grid) and the extent. Call once after filling the features.
   void finalize();
 
   const Feature* find(const std::string& feature_id) const;

@@ -7,7 +7,6 @@
 #include <map>
 
 #include "geo/crs.hpp"
-#include "geo/geos.hpp"
 #include "layers/feature_access.hpp"
 #include "layers/geojson.hpp"
 #include "util/ascii.hpp"
@@ -137,18 +136,10 @@ std::string_view statistic_type_name(StatisticType type) {
 // Schema helpers
 
 std::optional<int> resolve_field(const Collection& c, std::string_view name) {
-  if (name == kObjectIdName) return kObjectId;
-  for (std::size_t i = 0; i < c.fields.size(); ++i)
-    if (!c.fields[i].is_private && c.fields[i].name == name && !is_oid_name(name))
-      return static_cast<int>(i);
-  if (is_oid_name(name)) return kObjectId;
-  std::optional<int> found;
-  for (std::size_t i = 0; i < c.fields.size(); ++i) {
-    if (c.fields[i].is_private || !iequals(c.fields[i].name, name)) continue;
-    if (found) return std::nullopt;  // ambiguous
-    found = static_cast<int>(i);
-  }
-  return found;
+  const int field = esri_property_field(c, name);
+  if (field == FeatureValues::kObjectIdField) return kObjectId;
+  if (field == FeatureValues::kNoField) return std::nullopt;
+  return field;
 }
 
 std::string field_name(const Collection& c, int field) {
@@ -273,23 +264,9 @@ geo::Box collection_extent(const Collection& c, SpatialRef sr) {
 
 namespace {
 
-/// Order of values in sorting and grouping: nulls first, numbers across int/double, then the
-/// variant's own order.
-int compare_value(const Value& a, const Value& b) {
-  double x = 0, y = 0;
-  if (numeric_value(a, x) && numeric_value(b, y)) {
-    if (std::isnan(x) || std::isnan(y)) return std::isnan(x) ? (std::isnan(y) ? 0 : -1) : 1;
-    return x < y ? -1 : x > y ? 1 : 0;
-  }
-  if (a.index() != b.index()) return a.index() < b.index() ? -1 : 1;
-  if (a < b) return -1;
-  if (b < a) return 1;
-  return 0;
-}
-
 int compare_rows(const std::vector<Value>& a, const std::vector<Value>& b) {
   for (std::size_t i = 0; i < a.size() && i < b.size(); ++i)
-    if (int r = compare_value(a[i], b[i]); r != 0) return r;
+    if (int r = compare_values(a[i], b[i]); r != 0) return r;
   return 0;
 }
 
@@ -303,109 +280,6 @@ Value value_of(const Feature& f, int field) {
   if (field == kObjectId) return Value{f.objectid};
   return f.values[static_cast<std::size_t>(field)];
 }
-
-/// The where clause as a predicate over features.
-class WherePredicate {
- public:
-  WherePredicate(const Collection& c, const filter::Expr& expr)
-      : m_expr(expr),
-        m_values(
-            c, expr,
-            [&c](std::string_view name) {
-              const auto field = resolve_field(c, name);
-              if (!field) return FeatureValues::kNoField;
-              return *field == kObjectId ? FeatureValues::kObjectIdField : *field;
-            },
-            BooleanStyle::Integer),
-        m_access(m_values.access(m_current)) {}
-  WherePredicate(const WherePredicate&) = delete;
-  WherePredicate& operator=(const WherePredicate&) = delete;
-
-  bool operator()(const Feature& f) {
-    m_current = &f;
-    return filter::matches(m_expr, m_access);
-  }
-
- private:
-  const filter::Expr& m_expr;
-  const Feature* m_current = nullptr;
-  FeatureValues m_values;
-  filter::PropertyAccess m_access;
-};
-
-/// Exact spatial relations through GEOS prepared geometries (per query, single thread).
-class SpatialPredicate {
- public:
-  explicit SpatialPredicate(const SpatialFilter& s) : m_filter(s), m_box(s.geometry.bbox()) {
-    if (s.rel == SpatialRel::EnvelopeIntersects) return;
-    if (s.rel == SpatialRel::Intersects && s.envelope) return;
-    try {
-      m_query = geo::to_geos(m_ctx, s.geometry);
-      if (!GEOSisValid_r(m_ctx, m_query.get())) {
-        const bool polygonal = s.geometry.type == geo::GeometryType::Polygon ||
-                               s.geometry.type == geo::GeometryType::MultiPolygon;
-        if (!polygonal)
-          throw input_error(ErrorCode::InvalidParameter, "geometry",
-                            "geometry: not a valid geometry");
-        m_query = geo::make_valid_polygonal(m_ctx, m_query.get());
-      }
-      m_prepared =
-          geo::PreparedPtr(GEOSPrepare_r(m_ctx, m_query.get()), geo::PreparedDeleter{m_ctx.get()});
-    } catch (const geos_error&) {
-      throw input_error(ErrorCode::InvalidParameter, "geometry", "geometry: not a valid geometry");
-    }
-    if (!m_prepared)
-      throw input_error(ErrorCode::InvalidParameter, "geometry", "geometry: not a valid geometry");
-  }
-
-  bool operator()(const Feature& f) {
-    if (f.wgs84.empty()) return false;
-    if (!f.bbox.intersects(m_box)) return false;
-    if (m_filter.rel == SpatialRel::EnvelopeIntersects) return true;
-    if (!m_prepared) return intersects_box(f.wgs84, m_box);
-    geo::GeomPtr g;
-    try {
-      g = geo::to_geos(m_ctx, f.wgs84);
-    } catch (const geos_error&) {
-      return false;
-    }
-    char r = 0;
-    const GEOSPreparedGeometry* q = m_prepared.get();
-    switch (m_filter.rel) {
-      case SpatialRel::Intersects:
-        r = GEOSPreparedIntersects_r(m_ctx, q, g.get());
-        break;
-      case SpatialRel::Contains:
-        r = GEOSPreparedContains_r(m_ctx, q, g.get());
-        break;
-      case SpatialRel::Within:
-        r = GEOSPreparedWithin_r(m_ctx, q, g.get());
-        break;
-      case SpatialRel::Touches:
-        r = GEOSPreparedTouches_r(m_ctx, q, g.get());
-        break;
-      case SpatialRel::Crosses:
-        r = GEOSPreparedCrosses_r(m_ctx, q, g.get());
-        break;
-      case SpatialRel::Overlaps:
-        r = GEOSPreparedOverlaps_r(m_ctx, q, g.get());
-        break;
-      case SpatialRel::EnvelopeIntersects:
-        r = 1;
-        break;
-    }
-    return r == 1;
-  }
-
-  const geo::Box& box() const { return m_box; }
-
- private:
-  const SpatialFilter& m_filter;
-  geo::Box m_box;
-  geo::GeosContext m_ctx;
-  geo::GeomPtr m_query;
-  geo::PreparedPtr m_prepared;
-};
 
 std::size_t page_limit(const Query& q) {
   const std::size_t max = std::max<std::size_t>(q.max_record_count, 1);
@@ -429,7 +303,7 @@ void sort_and_page(Table& t, const Query& q, bool exceeded_paging, Result& r) {
   if (!keys.empty()) {
     std::stable_sort(t.rows.begin(), t.rows.end(), [&](const auto& a, const auto& b) {
       for (const auto& [i, desc] : keys) {
-        int c = compare_value(a[i], b[i]);
+        int c = compare_values(a[i], b[i]);
         if (desc) c = -c;
         if (c != 0) return c < 0;
       }
@@ -454,8 +328,8 @@ struct Accumulator {
   void add(const Value& v) {
     if (std::holds_alternative<std::monostate>(v)) return;
     ++count;
-    if (std::holds_alternative<std::monostate>(min) || compare_value(v, min) < 0) min = v;
-    if (std::holds_alternative<std::monostate>(max) || compare_value(v, max) > 0) max = v;
+    if (std::holds_alternative<std::monostate>(min) || compare_values(v, min) < 0) min = v;
+    if (std::holds_alternative<std::monostate>(max) || compare_values(v, max) > 0) max = v;
     double x = 0;
     if (const auto* i = std::get_if<std::int64_t>(&v))
       x = static_cast<double>(*i);
@@ -514,52 +388,94 @@ Column statistic_column(const Collection& c, const Statistic& s) {
 
 }  // namespace
 
+namespace {
+/// The one FeatureQuery of an Esri query: where (booleans as 0/1, names as resolve_field),
+/// objectIds, geometry + spatialRel (tested on the CRS84 geometry), every match in the stable
+/// order.
+FeatureQuery feature_query(const Query& q) {
+  FeatureQuery fq;
+  fq.crs = geo::Crs::CRS84;
+  if (q.where) {
+    fq.filter = *q.where;
+    fq.filter_booleans = BooleanStyle::Integer;
+    fq.filter_names = PropertyNames::Esri;
+  }
+  fq.object_ids = q.object_ids;
+  if (q.spatial) {
+    layers::SpatialFilter s;
+    s.parameter = "geometry";
+    s.tested_on = TestedGeometry::Crs84;
+    s.geometry = q.spatial->geometry;
+    s.envelope = q.spatial->envelope && !s.geometry.empty();
+    switch (q.spatial->rel) {
+      case SpatialRel::Intersects:
+        s.relation = geo::SpatialRelation::Intersects;
+        break;
+      case SpatialRel::EnvelopeIntersects:
+        // As ever on this server: the feature's geometry intersects the query's envelope
+        // (stricter than a test of the two bounding boxes).
+        s.relation = geo::SpatialRelation::Intersects;
+        if (const geo::Box b = q.spatial->geometry.bbox(); b.valid) {
+          s.geometry = geo::Geometry::box(b);
+          s.envelope = true;
+        }
+        break;
+      case SpatialRel::Contains:
+        s.relation = geo::SpatialRelation::Contains;
+        break;
+      case SpatialRel::Within:
+        s.relation = geo::SpatialRelation::Within;
+        break;
+      case SpatialRel::Touches:
+        s.relation = geo::SpatialRelation::Touches;
+        break;
+      case SpatialRel::Crosses:
+        s.relation = geo::SpatialRelation::Crosses;
+        break;
+      case SpatialRel::Overlaps:
+        s.relation = geo::SpatialRelation::Overlaps;
+        break;
+    }
+    fq.spatial = std::move(s);
+  }
+  fq.offset = 0;
+  fq.limit = FeatureQuery::kAll;
+  return fq;
+}
+
+std::vector<SortKey> sort_keys(const Collection& c, const Query& q) {
+  std::vector<SortKey> keys;
+  for (const auto& o : q.order_by) {
+    auto field = resolve_field(c, o.column);
+    if (!field)
+      throw input_error(ErrorCode::InvalidParameter, "orderByFields",
+                        "orderByFields: unknown field '" + o.column.substr(0, 60) + "'");
+    keys.push_back(SortKey{*field, o.descending});
+  }
+  return keys;
+}
+}  // namespace
+
 Result execute(const CollectionPtr& collection, const Query& q) {
   const Collection& c = *collection;
   Result r;
-
-  std::optional<WherePredicate> where;
-  if (q.where) where.emplace(c, *q.where);
-  std::optional<SpatialPredicate> spatial;
-  if (q.spatial) spatial.emplace(*q.spatial);
-
-  FeatureQuery fq;
-  fq.crs = geo::Crs::CRS84;
-  if (spatial) fq.bbox = spatial->box();
-  if (where || spatial || q.object_ids) {
-    fq.predicate = [&](const Feature& f) {
-      if (q.object_ids &&
-          !std::binary_search(q.object_ids->begin(), q.object_ids->end(), f.objectid))
-        return false;
-      if (spatial && !(*spatial)(f)) return false;
-      if (where && !(*where)(f)) return false;
-      return true;
-    };
-  }
+  FeatureQuery fq = feature_query(q);
 
   const bool features_mode =
       q.statistics.empty() && !q.distinct && !q.extent_only && !q.count_only && !q.ids_only;
   if (features_mode) {
-    for (const auto& o : q.order_by) {
-      auto field = resolve_field(c, o.column);
-      if (!field)
-        throw input_error(ErrorCode::InvalidParameter, "orderByFields",
-                          "orderByFields: unknown field '" + o.column.substr(0, 60) + "'");
-      fq.sort.push_back(SortKey{*field, o.descending});
-    }
+    fq.sort = sort_keys(c, q);
     fq.offset = q.offset;
     fq.limit = page_limit(q);
     r.kind = Result::Kind::Features;
-    r.page = run_query(collection, fq);
+    r.page = layers::execute(collection, fq);
     r.exceeded_transfer_limit = q.offset + r.page.features.size() < r.page.number_matched;
     for (int f : q.out_fields) r.columns.push_back(field_column(c, f));
     return r;
   }
 
-  // Every other answer looks at all matches.
-  fq.offset = 0;
-  fq.limit = std::numeric_limits<std::size_t>::max();
-  FeaturePage all = run_query(collection, fq);
+  // Every other answer is computed on top of all matches.
+  FeaturePage all = layers::execute(collection, fq);
 
   if (!q.statistics.empty()) {
     r.kind = Result::Kind::Table;
@@ -639,15 +555,8 @@ Result execute(const CollectionPtr& collection, const Query& q) {
   // ids only
   r.kind = Result::Kind::ObjectIds;
   if (!q.order_by.empty()) {
-    FeatureQuery sorted = fq;
-    for (const auto& o : q.order_by) {
-      auto field = resolve_field(c, o.column);
-      if (!field)
-        throw input_error(ErrorCode::InvalidParameter, "orderByFields",
-                          "orderByFields: unknown field '" + o.column.substr(0, 60) + "'");
-      sorted.sort.push_back(SortKey{*field, o.descending});
-    }
-    all = run_query(collection, sorted);
+    fq.sort = sort_keys(c, q);
+    all = layers::execute(collection, fq);
   }
   r.object_ids.reserve(all.features.size());
   for (const Feature* f : all.features) r.object_ids.push_back(f->objectid);

@@ -1,5 +1,7 @@
 #include "layers/feature_access.hpp"
 
+#include "util/ascii.hpp"
+
 namespace gebieden::layers {
 
 namespace {
@@ -57,6 +59,23 @@ bool numeric_value(const Value& v, double& out) {
     return true;
   }
   return false;
+}
+
+int esri_property_field(const Collection& c, std::string_view name) {
+  constexpr std::string_view kObjectId = "OBJECTID";
+  const bool oid_name = util::ascii_iequals(name, kObjectId);
+  if (name == kObjectId) return FeatureValues::kObjectIdField;
+  for (std::size_t i = 0; i < c.fields.size(); ++i)
+    if (!c.fields[i].is_private && c.fields[i].name == name && !oid_name)
+      return static_cast<int>(i);
+  if (oid_name) return FeatureValues::kObjectIdField;
+  int found = FeatureValues::kNoField;
+  for (std::size_t i = 0; i < c.fields.size(); ++i) {
+    if (c.fields[i].is_private || !util::ascii_iequals(c.fields[i].name, name)) continue;
+    if (found != FeatureValues::kNoField) return FeatureValues::kNoField;  // ambiguous
+    found = static_cast<int>(i);
+  }
+  return found;
 }
 
 FeatureValues::FeatureValues(const Collection& c, const filter::Expr& expr, const Resolver& resolve,

@@ -29,6 +29,12 @@ filter::Value filter_value(const Field& field, const Value& v,
 /// An integer or double as a double; false for every other value.
 bool numeric_value(const Value& v, double& out);
 
+/// The field an Esri GeoServices name stands for (`where` clauses, outFields, orderByFields):
+/// OBJECTID (FeatureValues::kObjectIdField) or a public field, ASCII case-insensitive (an exact
+/// match wins; two case-insensitive matches are ambiguous). FeatureValues::kNoField when unknown,
+/// ambiguous or private.
+int esri_property_field(const Collection& c, std::string_view name);
+
 /// The property values of the features of one collection, as filter::PropertyAccess::value
 /// reads them. Every property a filter reads is bound to its field once, when it is built; the
 /// geometry is left to the caller. Keeps a reference to the collection.

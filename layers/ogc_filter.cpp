@@ -91,42 +91,6 @@ filter::Schema filter_schema(const Collection& c) {
   return s;
 }
 
-CompiledFilter::CompiledFilter(const Collection& c, filter::Expr expr, geo::Crs literal_crs)
-    : m_expr(std::move(expr)),
-      m_crs(literal_crs),
-      m_values(
-          c, m_expr,
-          [&c](std::string_view name) {
-            const int i = c.field_index(std::string(name));
-            return i < 0 ? FeatureValues::kNoField : i;
-          },
-          BooleanStyle::Boolean) {}
-
-bool CompiledFilter::matches(const Feature& f) const {
-  // Geometry in the CRS of the literals: the stored ones for CRS84 and RD, converted otherwise.
-  std::optional<geo::Geometry> converted;
-  const Feature* current = &f;
-  filter::PropertyAccess access = m_values.access(current);
-  access.geometry = [&](std::string_view name) -> const geo::Geometry* {
-    if (name != kGeometryQueryable) return nullptr;
-    const geo::Geometry* g = nullptr;
-    switch (m_crs) {
-      case geo::Crs::CRS84:
-        g = &f.wgs84;
-        break;
-      case geo::Crs::EPSG28992:
-        g = &f.rd;
-        break;
-      default:
-        if (!converted) converted = geometry_in(f, m_crs);
-        g = &*converted;
-        break;
-    }
-    return g->empty() ? nullptr : g;
-  };
-  return filter::matches(m_expr, access);
-}
-
 filter::Expr compile_cql2(const Collection& c, std::string_view text) {
   filter::ParseOptions options;
   options.max_length = 16 * 1024;

@@ -1,7 +1,8 @@
 #pragma once
 // Engine-side helpers for the OGC API front: temporal selection on a collection's start/end
 // fields, typed property equality, the filter schema of a collection (public fields only) and
-// the bridge from a Feature to the CQL2 evaluator. No HTTP here.
+// CQL2 parsing + binding against it. The bound expression goes into a FeatureQuery
+// (layers/query.hpp), whose executor evaluates it. No HTTP here.
 
 #include <cstdint>
 #include <optional>
@@ -46,19 +47,6 @@ filter::Schema filter_schema(const Collection& c);
 
 /// The name under which filters and queryables expose the geometry.
 inline constexpr const char* kGeometryQueryable = "geometry";
-
-/// A compiled filter: a bound expression plus the CRS of its geometry literals.
-class CompiledFilter {
- public:
-  CompiledFilter(const Collection& c, filter::Expr expr, geo::Crs literal_crs);
-  /// True when the feature matches (three-valued logic: Unknown is no match).
-  bool matches(const Feature& f) const;
-
- private:
-  filter::Expr m_expr;
-  geo::Crs m_crs;
-  FeatureValues m_values;  // bound to the properties of m_expr
-};
 
 /// Parse and bind CQL2 text against the collection's public schema. Throws filter::parse_error.
 filter::Expr compile_cql2(const Collection& c, std::string_view text);

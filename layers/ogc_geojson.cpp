@@ -1,62 +1,88 @@
 #include "layers/ogc_geojson.hpp"
 
-#include <algorithm>
-
 #include "layers/geojson.hpp"
 
 namespace gebieden::layers {
 
-namespace {
-bool is_polygonal(const geo::Geometry& g) {
-  return g.type == geo::GeometryType::Polygon || g.type == geo::GeometryType::MultiPolygon;
+void append_ogc_feature(std::string& out, const Collection& c, const Feature& f, geo::Crs crs,
+                        const std::vector<int>& fields, const std::string& extra) {
+  append_feature(out, c, f, crs, fields, extra);
 }
 
-bool degenerate(const geo::Path& ring) {
-  // Three distinct positions make a ring with an area; count up to three.
-  std::vector<geo::XY> seen;
-  for (const auto& p : ring) {
-    if (std::find(seen.begin(), seen.end(), p) == seen.end()) {
-      seen.push_back(p);
-      if (seen.size() >= 3) return false;
-    }
+EncodedFeatures encode_features(const Collection& c, geo::Crs crs) {
+  EncodedFeatures out;
+  out.reserve(c.features.size());
+  const auto fields = public_fields(c);
+  for (const auto& f : c.features) {
+    std::string s;
+    append_ogc_feature(s, c, f, crs, fields);
+    out.push_back(std::move(s));
   }
-  return true;
-}
-}  // namespace
-
-bool has_degenerate_rings(const geo::Geometry& g) {
-  if (!is_polygonal(g)) return false;
-  for (const auto& polygon : g.parts)
-    for (const auto& ring : polygon)
-      if (degenerate(ring)) return true;
-  return false;
-}
-
-geo::Geometry without_degenerate_rings(const geo::Geometry& g) {
-  if (!has_degenerate_rings(g)) return g;
-  geo::Geometry out;
-  out.type = g.type;
-  for (const auto& polygon : g.parts) {
-    if (polygon.empty() || degenerate(polygon.front())) continue;
-    std::vector<geo::Path> rings;
-    for (const auto& ring : polygon)
-      if (!degenerate(ring)) rings.push_back(ring);
-    out.parts.push_back(std::move(rings));
-  }
-  if (out.parts.empty()) out.type = geo::GeometryType::None;
   return out;
 }
 
-void append_ogc_feature(std::string& out, const Collection& c, const Feature& f, geo::Crs crs,
-                        const std::vector<int>& fields, const std::string& extra) {
-  if (!has_degenerate_rings(f.wgs84) && !has_degenerate_rings(f.rd)) {
-    append_feature(out, c, f, crs, fields, extra);
-    return;
+namespace {
+bool same(const std::weak_ptr<const Collection>& owner, const CollectionPtr& c) {
+  // Not expired and the very same object: an address reused by a new snapshot after the old
+  // one died shows up as an expired owner.
+  const auto locked = owner.lock();
+  return locked && locked.get() == c.get();
+}
+}  // namespace
+
+std::shared_ptr<const EncodedFeatures> FeatureEncodings::get(const CollectionPtr& c, geo::Crs crs) {
+  const auto key = std::make_pair(c.get(), crs);
+  {
+    std::lock_guard lock(m_mutex);
+    auto it = m_slots.find(key);
+    if (it != m_slots.end()) {
+      if (same(it->second.owner, c)) {
+        it->second.used = ++m_clock;
+        return it->second.data;
+      }
+      m_slots.erase(it);
+    }
   }
-  Feature clean = f;
-  clean.wgs84 = without_degenerate_rings(f.wgs84);
-  clean.rd = without_degenerate_rings(f.rd);
-  append_feature(out, c, clean, crs, fields, extra);
+  // Encode outside the lock (two threads may both do it once; the second insert wins).
+  auto data = std::make_shared<const EncodedFeatures>(encode_features(*c, crs));
+  std::lock_guard lock(m_mutex);
+  ++m_encodings;
+  // Drop entries of dead snapshots, then the least recently used beyond the limit.
+  for (auto it = m_slots.begin(); it != m_slots.end();)
+    it = it->second.owner.expired() ? m_slots.erase(it) : std::next(it);
+  while (m_slots.size() >= m_max && !m_slots.empty()) {
+    auto oldest = m_slots.begin();
+    for (auto it = m_slots.begin(); it != m_slots.end(); ++it)
+      if (it->second.used < oldest->second.used) oldest = it;
+    m_slots.erase(oldest);
+  }
+  m_slots[key] = Slot{c, data, ++m_clock};
+  return data;
+}
+
+std::size_t FeatureEncodings::encodings() const {
+  std::lock_guard lock(m_mutex);
+  return m_encodings;
+}
+
+ItemsPage items_page(FeatureEncodings& encodings, const CollectionPtr& c, const FeatureQuery& q,
+                     const std::vector<int>& fields, bool all_fields, bool encode) {
+  ItemsPage out;
+  out.page = execute(c, q);
+  if (!encode) return out;
+  const auto encoded = all_fields ? encodings.get(c, q.crs) : nullptr;
+  std::string& s = out.features;
+  s.reserve(2 + out.page.features.size() * 512);
+  s.push_back('[');
+  for (std::size_t i = 0; i < out.page.features.size(); ++i) {
+    if (i) s.push_back(',');
+    if (encoded)
+      s += (*encoded)[static_cast<std::size_t>(out.page.features[i] - c->features.data())];
+    else
+      append_ogc_feature(s, *c, *out.page.features[i], q.crs, fields);
+  }
+  s.push_back(']');
+  return out;
 }
 
 }  // namespace gebieden::layers

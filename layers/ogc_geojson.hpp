@@ -1,24 +1,72 @@
 #pragma once
-// GeoJSON encoding for the OGC API front: layers::append_feature, but never with a degenerate
-// polygon ring (fewer than three distinct positions, e.g. the out-and-back spike a repair can
-// leave as a "hole"). Such a ring has no area and no orientation, so RFC 7946's right-hand rule
-// cannot hold for it and OGC Simple Features forbid it; dropping it changes no area.
+// The OGC API front's side of layers/: GeoJSON of snapshot features, the per-snapshot cache of
+// pre-encoded features, and the one entry the items route calls (items_page: execute the
+// FeatureQuery and encode the page from the snapshot). A collection snapshot carries no
+// degenerate polygon ring (geo::degenerate_ring: Collection::finalize cleans the geometry once,
+// when the snapshot is built), so no ring is looked at per response.
 
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "geo/crs.hpp"
 #include "layers/collection.hpp"
+#include "layers/query.hpp"
 
 namespace gebieden::layers {
 
-/// Does the geometry have a polygon ring with fewer than three distinct positions?
-bool has_degenerate_rings(const geo::Geometry& g);
-/// The geometry without degenerate rings (a polygon whose exterior is degenerate is dropped).
-geo::Geometry without_degenerate_rings(const geo::Geometry& g);
-
-/// append_feature() with degenerate rings removed from the geometry (no copy when none).
+/// A feature of a snapshot as GeoJSON (append_feature; the geometry is already clean).
 void append_ogc_feature(std::string& out, const Collection& c, const Feature& f, geo::Crs crs,
                         const std::vector<int>& fields, const std::string& extra = {});
+
+/// GeoJSON of every feature of a snapshot in one CRS (all public properties, no links), aligned
+/// with Collection::features.
+using EncodedFeatures = std::vector<std::string>;
+EncodedFeatures encode_features(const Collection& c, geo::Crs crs);
+
+/// Pre-encoded features per (snapshot, CRS), so that a page is a concatenation of ready
+/// strings. Every entry remembers (weakly) the snapshot it was made from: a replaced snapshot
+/// is never served stale, and entries of dead snapshots are dropped. Bounded (least recently
+/// used first). Thread-safe: one mutex, held only for lookups and inserts; encoding happens
+/// outside it.
+class FeatureEncodings {
+ public:
+  explicit FeatureEncodings(std::size_t max_snapshots = 24) : m_max(max_snapshots) {}
+  FeatureEncodings(const FeatureEncodings&) = delete;
+  FeatureEncodings& operator=(const FeatureEncodings&) = delete;
+
+  std::shared_ptr<const EncodedFeatures> get(const CollectionPtr& c, geo::Crs crs);
+  /// How many encodings were made (for tests and the benchmark).
+  std::size_t encodings() const;
+
+ private:
+  struct Slot {
+    std::weak_ptr<const Collection> owner;
+    std::shared_ptr<const EncodedFeatures> data;
+    std::uint64_t used = 0;
+  };
+  std::size_t m_max;
+  mutable std::mutex m_mutex;
+  std::uint64_t m_clock = 0;
+  std::size_t m_encodings = 0;
+  std::map<std::pair<const Collection*, geo::Crs>, Slot> m_slots;
+};
+
+/// A page of an items query, answered from the snapshot.
+struct ItemsPage {
+  FeaturePage page;
+  /// The page's features as one GeoJSON array ("[f1,f2,...]") in q.crs.
+  std::string features;
+};
+
+/// The one entry of the items route: execute `q` on `c` and encode the page, from the
+/// snapshot's pre-encoded features when every public field is written (`all_fields`), else
+/// with `fields` now. With encode = false only the page is made.
+ItemsPage items_page(FeatureEncodings& encodings, const CollectionPtr& c, const FeatureQuery& q,
+                     const std::vector<int>& fields, bool all_fields, bool encode = true);
 
 }  // namespace gebieden::layers

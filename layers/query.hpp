@@ -1,34 +1,98 @@
 #pragma once
-// Typed feature queries and their evaluation against an immutable collection snapshot.
-// Front ends (OGC API, GeoServices) parse and validate their parameters into a FeatureQuery;
-// the engine never sees HTTP.
+// The one typed feature query and the one executor. Front ends (server/ogc_params.cpp for the
+// OGC API, layers/esri_query.cpp for GeoServices) parse and validate their parameters into a
+// FeatureQuery, which is plain data (no callables): execute() answers it from an immutable
+// collection snapshot. The engine never sees HTTP.
+//
+// Every decision is taken once, here or below: spatial relations in geo/spatial.hpp, filter
+// evaluation in layers/filter.hpp, value order in compare_values().
 
 #include <cstddef>
-#include <functional>
+#include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "geo/crs.hpp"
+#include "geo/spatial.hpp"
 #include "layers/collection.hpp"
+#include "layers/feature_access.hpp"
+#include "layers/filter.hpp"
+#include "layers/ogc_filter.hpp"
 
 namespace gebieden::layers {
+
+/// The order of values in every sort and grouping (the executor's sort, the Esri tables and
+/// statistics): a strict weak order over all values. Ascending: false < true < numbers (int
+/// and double compared exactly with each other) < strings (bytewise) < NaN < null. Returns
+/// < 0, 0 or > 0.
+int compare_values(const Value& a, const Value& b);
 
 struct SortKey {
   int field = -1;  // index into Collection::fields; -1 = feature id / objectid order
   bool descending = false;
 };
 
+/// Which of a feature's two stored geometries a spatial filter is tested on.
+enum class TestedGeometry {
+  Crs84,  // Feature::wgs84 (lon/lat)
+  Rd      // Feature::rd (EPSG:28992), e.g. an OGC bbox given in bbox-crs EPSG:28992
+};
+
+struct SpatialFilter {
+  geo::SpatialRelation relation = geo::SpatialRelation::Intersects;
+  geo::Geometry geometry;  // in the CRS of `tested_on`
+  /// `geometry` is exactly the box geometry.bbox() (an OGC bbox, an Esri envelope): tested as a
+  /// box even when it has no area.
+  bool envelope = false;
+  TestedGeometry tested_on = TestedGeometry::Crs84;
+  /// A CRS84 box covering every feature that can match, for the collection's grid index.
+  /// Required when tested_on is Rd; when invalid, the bbox of `geometry` (CRS84) is used.
+  geo::Box index_box;
+  /// Features without geometry match (OGC API Part 1 `bbox`); otherwise they never match.
+  bool match_without_geometry = false;
+  /// The parameter named by an input_error for an unusable geometry.
+  std::string parameter = "geometry";
+};
+
+/// How filter property names are bound to fields.
+enum class PropertyNames {
+  Exact,  // OGC API: the field of that exact name (private fields read as null)
+  Esri    // GeoServices: OBJECTID or a public field, ASCII case-insensitive (esri::resolve_field)
+};
+
 struct FeatureQuery {
-  std::size_t limit = 10;
+  /// A filter expression, bound to the collection's schema (CQL2 text or JSON, Esri `where`).
+  std::optional<filter::Expr> filter;
+  /// How the filter reads features: booleans as booleans (OGC) or 0/1 (Esri), how property
+  /// names find their fields, and the CRS of its geometry literals (CRS84, RD, others converted
+  /// per feature).
+  BooleanStyle filter_booleans = BooleanStyle::Boolean;
+  PropertyNames filter_names = PropertyNames::Exact;
+  geo::Crs filter_crs = geo::Crs::CRS84;
+  /// Exact property equalities (field index, typed value; numbers compare across int/double).
+  std::vector<std::pair<int, Value>> equals;
+  std::optional<SpatialFilter> spatial;
+  /// Only these OBJECTIDs (sorted, unique).
+  std::optional<std::vector<std::int64_t>> object_ids;
+  /// Features whose temporal extent intersects this interval (collections without temporal
+  /// fields match every interval).
+  std::optional<TimeInterval> datetime;
+  std::vector<SortKey> sort;  // stable; without keys, the collection's order
   std::size_t offset = 0;
-  std::optional<geo::Box> bbox;  // CRS84: features whose geometry intersects it
-  /// Exact property equality filters (field index, value as text).
-  std::vector<std::pair<int, std::string>> equals;
-  /// Any further predicate (e.g. a compiled CQL2 or Esri where expression).
-  std::function<bool(const Feature&)> predicate;
-  std::vector<SortKey> sort;
-  geo::Crs crs = geo::Crs::CRS84;
+  std::size_t limit = 10;          // kAll: every match
+  geo::Crs crs = geo::Crs::CRS84;  // output CRS (for the encoder)
+
+  static constexpr std::size_t kAll = std::numeric_limits<std::size_t>::max();
+
+  /// What is inconsistent in the query itself ("limit must be at least 1", ...); empty when it
+  /// can be executed. Checks against a collection's schema need the collection: see the overload.
+  std::vector<std::string> problems() const;
+  /// problems() plus every field index checked against `c` (in range; equalities and sort keys
+  /// on public fields only).
+  std::vector<std::string> problems(const Collection& c) const;
 };
 
 struct FeaturePage {
@@ -37,10 +101,15 @@ struct FeaturePage {
   std::size_t number_matched = 0;
 };
 
-/// Run a query: filter, sort (stable; default order is the collection's), then page.
-FeaturePage run_query(const CollectionPtr& collection, const FeatureQuery& q);
+/// The one executor: candidates through the collection's grid index when there is a spatial
+/// filter (else every feature), then every test (ids, spatial, equalities, time, filter), in
+/// the collection's stable order, sorted (stable) by the sort keys, then paged. Throws
+/// std::invalid_argument when problems(collection) is not empty (the front end validates
+/// first), input_error for an unusable spatial geometry.
+FeaturePage execute(const CollectionPtr& collection, const FeatureQuery& q);
 
-/// True when the geometry (CRS84) intersects the box.
+/// The OGC `bbox` rule: a geometry matches the box when it intersects it (geo::box_intersects)
+/// or when it is empty (features without geometry match any bbox, OGC API Part 1).
 bool intersects_box(const geo::Geometry& g, const geo::Box& box);
 
 }  // namespace gebieden::layers

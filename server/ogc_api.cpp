@@ -562,7 +562,10 @@ Response OgcApi::items(const Request& req, const std::string& id) const {
   const std::string key = cache_key("items", c.get(), base, ir.format, gz, req);
   if (auto hit = m_cache.response(c, key)) return *hit;
 
-  const layers::FeaturePage page = layers::run_query(c, ir.query);
+  // One call down: the query and its page of encoded features, from the snapshot.
+  const layers::ItemsPage items = layers::items_page(
+      m_cache.encodings_cache(), c, ir.query, ir.fields, ir.all_fields, ir.format == Format::Json);
+  const layers::FeaturePage& page = items.page;
   const std::string path = base + "/collections/" + c->id + "/items";
   const std::size_t offset = ir.query.offset;
   const std::size_t limit = ir.query.limit;
@@ -576,15 +579,11 @@ Response OgcApi::items(const Request& req, const std::string& id) const {
   const bool has_next = offset + page.features.size() < page.number_matched;
   const bool has_prev = offset > 0;
   const std::size_t prev_offset = offset > limit ? offset - limit : 0;
-  const auto encoded =
-      ir.all_fields
-          ? m_cache.features(c, ir.format == Format::Html ? geo::Crs::CRS84 : ir.query.crs)
-          : nullptr;
 
   Response r;
   if (ir.format == Format::Json) {
     std::string out;
-    out.reserve(512 + page.features.size() * 512);
+    out.reserve(1024 + items.features.size());
     out += R"({"type":"FeatureCollection","numberMatched":)";
     out += std::to_string(page.number_matched);
     out += R"(,"numberReturned":)";
@@ -608,15 +607,9 @@ Response OgcApi::items(const Request& req, const std::string& id) const {
       append_link(out, href(path, page_params(prev_offset), Format::Json), "prev", kGeoJson,
                   "Previous page");
     }
-    out += R"(],"features":[)";
-    for (std::size_t i = 0; i < page.features.size(); ++i) {
-      if (i) out.push_back(',');
-      if (encoded)
-        out += (*encoded)[static_cast<std::size_t>(page.features[i] - c->features.data())];
-      else
-        layers::append_ogc_feature(out, *c, *page.features[i], ir.query.crs, ir.fields);
-    }
-    out += "]}";
+    out += R"(],"features":)";
+    out += items.features;
+    out += "}";
     r = make(std::move(out), kGeoJson);
     r.headers.emplace_back("Content-Crs", "<" + geo::crs_uri(ir.query.crs) + ">");
   } else {

@@ -1,8 +1,5 @@
 #include "server/ogc_cache.hpp"
 
-#include "layers/geojson.hpp"
-#include "layers/ogc_geojson.hpp"
-
 namespace gebieden::server {
 
 bool OgcCache::same(const std::weak_ptr<const layers::Collection>& owner,
@@ -11,44 +8,6 @@ bool OgcCache::same(const std::weak_ptr<const layers::Collection>& owner,
   // one died shows up as an expired owner.
   const auto locked = owner.lock();
   return locked && locked.get() == c.get();
-}
-
-std::shared_ptr<const OgcCache::Encoded> OgcCache::features(const layers::CollectionPtr& c,
-                                                            geo::Crs crs) {
-  const auto key = std::make_pair(c.get(), crs);
-  {
-    std::lock_guard lock(m_mutex);
-    auto it = m_encoded.find(key);
-    if (it != m_encoded.end()) {
-      if (same(it->second.owner, c)) {
-        it->second.used = ++m_clock;
-        return it->second.data;
-      }
-      m_encoded.erase(it);
-    }
-  }
-  // Encode outside the lock (two threads may both do it once; the second insert wins).
-  auto data = std::make_shared<Encoded>();
-  data->reserve(c->features.size());
-  const auto fields = layers::public_fields(*c);
-  for (const auto& f : c->features) {
-    std::string s;
-    layers::append_ogc_feature(s, *c, f, crs, fields);
-    data->push_back(std::move(s));
-  }
-  std::lock_guard lock(m_mutex);
-  ++m_encodings;
-  // Drop entries of dead snapshots, then the least recently used beyond the limit.
-  for (auto it = m_encoded.begin(); it != m_encoded.end();)
-    it = it->second.owner.expired() ? m_encoded.erase(it) : std::next(it);
-  while (m_encoded.size() >= m_limits.encoded_snapshots && !m_encoded.empty()) {
-    auto oldest = m_encoded.begin();
-    for (auto it = m_encoded.begin(); it != m_encoded.end(); ++it)
-      if (it->second.used < oldest->second.used) oldest = it;
-    m_encoded.erase(oldest);
-  }
-  m_encoded[key] = EncodedSlot{c, data, ++m_clock};
-  return data;
 }
 
 std::shared_ptr<const OgcCache::Summary> OgcCache::summary(const layers::CollectionPtr& c) {
@@ -131,8 +90,7 @@ std::size_t OgcCache::response_hits() const {
 }
 
 std::size_t OgcCache::encodings() const {
-  std::lock_guard lock(m_mutex);
-  return m_encodings;
+  return m_encodings.encodings();
 }
 
 }  // namespace gebieden::server

@@ -3,8 +3,8 @@
 // served stale, because every entry remembers (weakly) the snapshot it was made from and is
 // dropped when that is no longer the one asked about.
 //
-//  - Pre-encoded GeoJSON of every feature of a snapshot in one CRS (all public properties, no
-//    links), so that a page is a concatenation of ready strings.
+//  - Pre-encoded GeoJSON of every feature of a snapshot in one CRS: layers::FeatureEncodings,
+//    owned here and used by the items route through layers::items_page.
 //  - Per-snapshot facts that cost a scan (the temporal extent).
 //  - Finished responses (body already compressed and tagged), bounded in bytes, LRU.
 //
@@ -23,6 +23,7 @@
 #include "geo/crs.hpp"
 #include "layers/collection.hpp"
 #include "layers/ogc_filter.hpp"
+#include "layers/ogc_geojson.hpp"
 #include "server/http_types.hpp"
 
 namespace gebieden::server {
@@ -35,14 +36,18 @@ class OgcCache {
     std::size_t encoded_snapshots = 24;         // (snapshot, CRS) feature encodings kept
   };
 
-  OgcCache() = default;
-  explicit OgcCache(Limits limits) : m_limits(limits) {}
+  OgcCache() : OgcCache(Limits{}) {}
+  explicit OgcCache(Limits limits) : m_limits(limits), m_encodings(limits.encoded_snapshots) {}
   OgcCache(const OgcCache&) = delete;
   OgcCache& operator=(const OgcCache&) = delete;
 
   /// Encoded features of `c` in `crs`, aligned with c->features.
-  using Encoded = std::vector<std::string>;
-  std::shared_ptr<const Encoded> features(const layers::CollectionPtr& c, geo::Crs crs);
+  using Encoded = layers::EncodedFeatures;
+  std::shared_ptr<const Encoded> features(const layers::CollectionPtr& c, geo::Crs crs) {
+    return m_encodings.get(c, crs);
+  }
+  /// The per-snapshot encodings, for layers::items_page.
+  layers::FeatureEncodings& encodings_cache() { return m_encodings; }
 
   /// Facts of a snapshot that cost a scan.
   struct Summary {
@@ -59,11 +64,6 @@ class OgcCache {
   std::size_t encodings() const;
 
  private:
-  struct EncodedSlot {
-    std::weak_ptr<const layers::Collection> owner;
-    std::shared_ptr<const Encoded> data;
-    std::uint64_t used = 0;
-  };
   struct SummarySlot {
     std::weak_ptr<const layers::Collection> owner;
     std::shared_ptr<const Summary> data;
@@ -80,15 +80,14 @@ class OgcCache {
   void evict_responses();
 
   Limits m_limits;
+  layers::FeatureEncodings m_encodings;
   mutable std::mutex m_mutex;
   std::uint64_t m_clock = 0;
-  std::map<std::pair<const layers::Collection*, geo::Crs>, EncodedSlot> m_encoded;
   std::map<const layers::Collection*, SummarySlot> m_summaries;
   std::unordered_map<std::string, ResponseSlot> m_responses;
   std::list<std::string> m_lru;  // front: most recently used
   std::size_t m_response_bytes = 0;
   std::size_t m_hits = 0;
-  std::size_t m_encodings = 0;
 };
 
 }  // namespace gebieden::server

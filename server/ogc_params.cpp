@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <functional>
-#include <memory>
 #include <set>
 
 #include "server/service.hpp"
@@ -180,9 +178,16 @@ std::vector<double> parse_bbox_numbers(const std::string& s) {
   return nums;
 }
 
-/// The bbox as a CRS84 envelope (for the index) plus, for RD, an exact test on the RD geometry.
-void apply_bbox(const std::vector<double>& nums, geo::Crs crs, const ServiceState& state,
-                layers::FeatureQuery& q, std::function<bool(const layers::Feature&)>& exact) {
+/// The bbox as the spatial filter: a box tested on the CRS84 geometry, or for RD an exact test
+/// on the RD geometry with a CRS84 envelope of it for the index. Features without geometry
+/// match any bbox (OGC API Part 1).
+layers::SpatialFilter bbox_filter(const std::vector<double>& nums, geo::Crs crs,
+                                  const ServiceState& state) {
+  layers::SpatialFilter out;
+  out.relation = geo::SpatialRelation::Intersects;
+  out.envelope = true;
+  out.match_without_geometry = true;
+  out.parameter = "bbox";
   const std::size_t n = nums.size();
   double minx = nums[0], miny = nums[1], maxx = nums[n / 2], maxy = nums[n / 2 + 1];
   if (crs == geo::Crs::EPSG4326) {
@@ -235,9 +240,15 @@ void apply_bbox(const std::vector<double>& nums, geo::Crs crs, const ServiceStat
     geo::Box rd;
     rd.expand(geo::XY{minx, miny});
     rd.expand(geo::XY{maxx, maxy});
-    exact = [rd](const layers::Feature& f) { return layers::intersects_box(f.rd, rd); };
+    out.geometry = geo::Geometry::box(rd);
+    out.tested_on = layers::TestedGeometry::Rd;
+    out.index_box = b;
+    return out;
   }
-  q.bbox = b;
+  out.geometry = geo::Geometry::box(b);
+  out.tested_on = layers::TestedGeometry::Crs84;
+  out.index_box = b;
+  return out;
 }
 }  // namespace
 
@@ -251,8 +262,6 @@ ItemsRequest parse_items_request(const Request& req, const layers::Collection& c
   std::set<std::string> seen;
   std::optional<std::string> bbox_text, filter_text, filter_lang;
   std::optional<geo::Crs> bbox_crs, filter_crs;
-  std::optional<layers::TimeInterval> when;
-  std::vector<std::pair<int, layers::Value>> equals;
 
   for (const auto& [k, v] : req.query) {
     if (!seen.insert(k).second) invalid(k, "given more than once");
@@ -281,7 +290,7 @@ ItemsRequest parse_items_request(const Request& req, const layers::Collection& c
     } else if (k == "crs") {
       q.crs = parse_crs(k, v);
     } else if (k == "datetime") {
-      when = parse_datetime(v);
+      q.datetime = parse_datetime(v);
     } else if (k == "filter") {
       filter_text = v;
     } else if (k == "filter-lang") {
@@ -317,18 +326,16 @@ ItemsRequest parse_items_request(const Request& req, const layers::Collection& c
     } else if (int fi = c.field_index(k); fi >= 0 && !c.fields[fi].is_private) {
       auto value = layers::typed_value(c.fields[fi], v);
       if (!value) invalid(k, "'" + shown(v, 40) + "' is not a valid value for this property");
-      equals.emplace_back(fi, std::move(*value));
+      q.equals.emplace_back(fi, std::move(*value));
     } else {
       throw input_error(ErrorCode::UnknownParameter, k, "unknown parameter '" + shown(k) + "'");
     }
     if (echo) out.echo.emplace_back(k, v);
   }
 
-  std::vector<std::function<bool(const layers::Feature&)>> tests;
   if (bbox_text) {
-    std::function<bool(const layers::Feature&)> exact;
-    apply_bbox(parse_bbox_numbers(*bbox_text), bbox_crs.value_or(geo::Crs::CRS84), state, q, exact);
-    if (exact) tests.push_back(std::move(exact));
+    q.spatial =
+        bbox_filter(parse_bbox_numbers(*bbox_text), bbox_crs.value_or(geo::Crs::CRS84), state);
   } else if (bbox_crs) {
     invalid("bbox-crs", "given without bbox");
   }
@@ -341,39 +348,18 @@ ItemsRequest parse_items_request(const Request& req, const layers::Collection& c
       invalid("filter", json_filter ? "empty; give a CQL2 JSON expression"
                                     : "empty; give a CQL2 text expression");
     try {
-      auto expr = json_filter ? layers::compile_cql2_json(c, *filter_text)
-                              : layers::compile_cql2(c, *filter_text);
-      auto compiled = std::make_shared<const layers::CompiledFilter>(
-          c, std::move(expr), filter_crs.value_or(geo::Crs::CRS84));
-      tests.push_back([compiled](const layers::Feature& f) { return compiled->matches(f); });
+      q.filter = json_filter ? layers::compile_cql2_json(c, *filter_text)
+                             : layers::compile_cql2(c, *filter_text);
     } catch (const layers::filter::parse_error& e) {
       invalid("filter", e.what());
     }
+    q.filter_booleans = layers::BooleanStyle::Boolean;
+    q.filter_names = layers::PropertyNames::Exact;
+    q.filter_crs = filter_crs.value_or(geo::Crs::CRS84);
   } else if (filter_lang) {
     invalid("filter-lang", "given without filter");
   } else if (filter_crs) {
     invalid("filter-crs", "given without filter");
-  }
-  if (when) {
-    const layers::Collection* cp = &c;
-    tests.push_back(
-        [cp, t = *when](const layers::Feature& f) { return layers::in_time(*cp, f, t); });
-  }
-  if (!equals.empty()) {
-    tests.push_back([equals](const layers::Feature& f) {
-      for (const auto& [fi, want] : equals)
-        if (!layers::equals_value(f.values[fi], want)) return false;
-      return true;
-    });
-  }
-  if (tests.size() == 1) {
-    q.predicate = std::move(tests.front());
-  } else if (!tests.empty()) {
-    q.predicate = [tests = std::move(tests)](const layers::Feature& f) {
-      for (const auto& t : tests)
-        if (!t(f)) return false;
-      return true;
-    };
   }
   if (out.all_fields) {
     for (std::size_t i = 0; i < c.fields.size(); ++i)

@@ -45,7 +45,7 @@ TEST_CASE("paging never loses or repeats a feature", "[query][unit]") {
       layers::FeatureQuery q;
       q.limit = limit;
       q.offset = offset;
-      auto page = layers::run_query(c, q);
+      auto page = layers::execute(c, q);
       CHECK(page.number_matched == 100);
       CHECK(page.features.size() <= limit);
       for (auto* f : page.features) CHECK(seen.insert(f->id).second);
@@ -58,28 +58,32 @@ TEST_CASE("paging never loses or repeats a feature", "[query][unit]") {
   }
   layers::FeatureQuery past;
   past.offset = 500;
-  CHECK(layers::run_query(c, past).features.empty());
+  CHECK(layers::execute(c, past).features.empty());
 }
 
 TEST_CASE("bbox, equality and sort", "[query][unit]") {
   auto c = grid();
   layers::FeatureQuery q;
   q.limit = 1000;
-  q.bbox = geo::Box{5.05, 53.05, 5.25, 53.15, true};  // i in 1..2, j in 1
-  auto page = layers::run_query(c, q);
+  layers::SpatialFilter bbox;  // i in 1..2, j in 1
+  bbox.geometry = Geometry::box(geo::Box{5.05, 53.05, 5.25, 53.15, true});
+  bbox.envelope = true;
+  bbox.match_without_geometry = true;
+  q.spatial = bbox;
+  auto page = layers::execute(c, q);
   REQUIRE(page.number_matched == 2);
   CHECK(page.features[0]->id == "p11");
   CHECK(page.features[1]->id == "p21");
 
   layers::FeatureQuery eq;
   eq.limit = 1000;
-  eq.equals = {{1, "sport"}};
-  CHECK(layers::run_query(c, eq).number_matched == 50);
+  eq.equals = {{1, layers::Value{std::string("sport")}}};
+  CHECK(layers::execute(c, eq).number_matched == 50);
 
   layers::FeatureQuery sorted;
   sorted.limit = 3;
   sorted.sort = {{2, true}};
-  auto s = layers::run_query(c, sorted);
+  auto s = layers::execute(c, sorted);
   REQUIRE(s.features.size() == 3);
   CHECK(s.features[0]->id == "p99");
   CHECK(s.features[2]->id == "p97");
@@ -127,4 +131,35 @@ TEST_CASE("GeoJSON encoding: RFC 7946, private fields never written", "[geojson]
   for (auto& p : j["geometry"]["coordinates"][0])
     ring.push_back({p[0].get<double>(), p[1].get<double>()});
   CHECK(geo::signed_area(ring) > 0);
+}
+
+TEST_CASE("a snapshot is cleaned once: no degenerate ring reaches any encoder", "[query][unit]") {
+  auto c = std::make_shared<layers::Collection>();
+  c->id = "rings";
+  c->fields = {{"naam", layers::FieldType::String, "Naam", false}};
+  c->geometry_type = GeometryType::MultiPolygon;
+  layers::Feature f;
+  f.id = "a";
+  f.objectid = 1;
+  f.values = {std::string("a")};
+  // A square with an out-and-back spike as a "hole", and a polygon that is only a spike.
+  f.wgs84 = Geometry{
+      GeometryType::MultiPolygon,
+      {{{{0, 0}, {1, 0}, {1, 1}, {0, 1}, {0, 0}}, {{0.2, 0.2}, {0.4, 0.4}, {0.2, 0.2}, {0.2, 0.2}}},
+       {{{5, 5}, {6, 6}, {5, 5}, {5, 5}}}}};
+  f.rd = f.wgs84;
+  c->features.push_back(f);
+  c->finalize();
+  for (const Geometry* g : {&c->features[0].wgs84, &c->features[0].rd}) {
+    CHECK_FALSE(geo::has_degenerate_rings(*g));
+    REQUIRE(g->parts.size() == 1);
+    CHECK(g->parts[0].size() == 1);
+  }
+  // The bbox of the snapshot is that of the clean geometry.
+  CHECK(c->features[0].bbox.maxx == 1);
+  std::string out;
+  layers::append_feature(out, *c, c->features[0], geo::Crs::CRS84, {0});
+  auto j = nlohmann::json::parse(out);
+  CHECK(j["geometry"]["coordinates"].size() == 1);
+  CHECK(j["geometry"]["coordinates"][0].size() == 1);
 }

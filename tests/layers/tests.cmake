@@ -1,6 +1,7 @@
 # Tests of layers/: queries, filters (CQL2 text and JSON, Esri where), the feature store.
 target_sources(unit_tests PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/test_query.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/test_executor.cpp
   ${CMAKE_CURRENT_LIST_DIR}/test_filter.cpp
   ${CMAKE_CURRENT_LIST_DIR}/test_cql2_json.cpp
   ${CMAKE_CURRENT_LIST_DIR}/test_feature_store.cpp
