@@ -831,10 +831,31 @@ GeocodeResult Geocoder::geocode(const GeocodeRequest& request) const {
 GeocodeResult Geocoder::reverse_rd(double x, double y) const {
   if (!std::isfinite(x) || !std::isfinite(y))
     return unplaced("invalid coordinates", "x and y must be finite");
-  const auto hit = m_addresses->nearest(XY{x, y}, m_options.reverse_max_distance_m);
-  if (!hit)
+  // x and y the wrong way round (as /geocode detects them).
+  std::string warning;
+  double score = 1;
+  if (!in_rd(x, y) && in_rd(y, x)) {
+    std::swap(x, y);
+    warning = "x and y were swapped";
+    score = 0.9;
+  }
+  GeocodeResult r = reverse_point(XY{x, y});
+  add_warning(r.warning, warning);
+  r.score *= score;
+  return r;
+}
+
+GeocodeResult Geocoder::reverse_point(XY rd) const {
+  const auto hit = m_addresses->nearest(rd, m_options.reverse_max_distance_m);
+  if (!hit) {
+    // Far from any address: outside the gemeente, or in its fields and water.
+    std::optional<AreaRef> area;
+    if (m_locate) area = m_locate(rd.x, rd.y);
+    if (!area || area->buurtcode.empty())
+      return outside_gemeente("the point lies in no buurt of the gemeente");
     return unplaced("no address",
                     "no address within " + format_number(m_options.reverse_max_distance_m) + " m");
+  }
   Match m;
   m.candidates = {hit->address};
   GeocodeResult r = finish(m);
@@ -846,10 +867,20 @@ GeocodeResult Geocoder::reverse_wgs84(double lon, double lat) const {
   if (!std::isfinite(lon) || !std::isfinite(lat) || lat < -90 || lat > 90 || lon < -180 ||
       lon > 180)
     return unplaced("invalid coordinates", "lat must be within -90..90 and lon within -180..180");
+  std::string warning;
+  double score = 1;
+  if (!in_nl_lonlat(lon, lat) && in_nl_lonlat(lat, lon)) {
+    std::swap(lon, lat);
+    warning = "lat and lon were swapped";
+    score = 0.9;
+  }
   const XY rd = m_transformers->get(4326, 28992).forward(XY{lon, lat});
   if (!std::isfinite(rd.x) || !std::isfinite(rd.y))
     return unplaced("invalid coordinates", "cannot transform the point to RD");
-  return reverse_rd(rd.x, rd.y);
+  GeocodeResult r = reverse_point(rd);
+  add_warning(r.warning, warning);
+  r.score *= score;
+  return r;
 }
 
 }  // namespace gebieden::geo

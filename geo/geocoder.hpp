@@ -98,7 +98,9 @@ class Geocoder {
 
   GeocodeResult geocode(const GeocodeRequest& request) const;
   /// The nearest address to a point, with its area; "no address" when none is within
-  /// options.reverse_max_distance_m.
+  /// options.reverse_max_distance_m, "outside the gemeente" (status outside) when the point
+  /// also lies in no buurt. Swapped lat/lon (or x/y) are detected as by geocode(), with the
+  /// warning "lat and lon were swapped".
   GeocodeResult reverse_rd(double x, double y) const;
   GeocodeResult reverse_wgs84(double lon, double lat) const;
 
@@ -122,6 +124,7 @@ class Geocoder {
   std::optional<GeocodeResult> by_postcode(const Query& q) const;
   std::optional<GeocodeResult> by_street(const Query& q) const;
   GeocodeResult by_coordinates(const Query& q) const;
+  GeocodeResult reverse_point(XY rd) const;
   GeocodeResult finish(const Match& m) const;
   GeocodeResult street_without_number(std::uint32_t street, GeocodeStatus status, double score,
                                       std::string warning) const;
