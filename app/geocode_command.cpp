@@ -10,6 +10,7 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -145,11 +146,12 @@ constexpr std::array<OutSpec, kOutCount> kOutSpecs = {{
 struct Summary {
   std::size_t rows = 0;
   std::size_t with_warning = 0;
-  std::map<std::string, std::size_t> status;
-  std::map<std::string, std::size_t> gebied;  // "id\tname"
-  std::map<std::string, std::size_t> reason;
+  std::map<std::string, std::size_t, std::less<>> status;
+  std::map<std::string, std::size_t, std::less<>> gebied;  // "id\tname"
+  std::map<std::string, std::size_t, std::less<>> reason;
   std::vector<std::string> unplaced;  // the first rows, for the list
   std::string format;                 // CSV: the encoding and separators read and written
+  std::string gebied_key;             // scratch
 };
 
 class Progress {
@@ -424,11 +426,13 @@ std::array<std::string, kOutCount> output_names(const std::vector<std::string>& 
 /// A number as GDAL's CSV driver writes a field of that width and precision: fixed decimals.
 void append_fixed(std::string& out, double v, int precision, char decimal) {
   char buf[64];
-  const int n = std::snprintf(buf, sizeof buf, "%.*f", precision, v);
+  const auto [end, ec] =
+      std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed, precision);
+  if (ec != std::errc()) return;
   if (decimal != '.')
-    for (int i = 0; i < n; ++i)
-      if (buf[i] == '.') buf[i] = decimal;
-  out.append(buf, static_cast<std::size_t>(std::max(n, 0)));
+    for (char* c = buf; c != end; ++c)
+      if (*c == '.') *c = decimal;
+  out.append(buf, end);
 }
 
 class BatchOutput {
@@ -517,8 +521,9 @@ class CsvOutput final : public BatchOutput {
   }
   /// One cell (UTF-8), quoted when needed (as GDAL's STRING_QUOTING=IF_NEEDED), in the encoding.
   void append_text(std::string_view v) {
-    const bool quote =
-        v.find_first_of(std::string{m_format.delimiter, '"', '\n', '\r'}) != std::string_view::npos;
+    const char d = m_format.delimiter;
+    const bool quote = std::any_of(
+        v.begin(), v.end(), [d](char c) { return c == d || c == '"' || c == '\n' || c == '\r'; });
     const auto put = [this](std::string_view t) {
       if (m_format.encoding == geo::TextEncoding::Windows1252)
         m_buf += geo::utf8_to_windows1252(t);
@@ -656,9 +661,19 @@ class GdalOutput final : public BatchOutput {
 
 void count(Summary& summary, const geo::GeocodeResult& r, const ColumnMap& m,
            const std::string& id) {
-  ++summary.status[std::string(geo::status_name(r.status))];
+  // Counted without building a key string per row (a batch has many rows, few keys).
+  const auto bump = [](auto& map, std::string_view key, auto&& make_key) {
+    if (auto it = map.find(key); it != map.end())
+      ++it->second;
+    else
+      map.emplace(make_key(), 1);
+  };
+  bump(summary.status, geo::status_name(r.status),
+       [&r] { return std::string(geo::status_name(r.status)); });
   if (r.placed()) {
-    ++summary.gebied[r.gebied + "\t" + r.gebiednaam];
+    std::string& key = summary.gebied_key;
+    key.assign(r.gebied).append(1, '\t').append(r.gebiednaam);
+    bump(summary.gebied, key, [&key] { return key; });
     if (!r.warning.empty()) ++summary.with_warning;
   } else {
     ++summary.reason[r.reason.empty() ? std::string("(no reason)") : r.reason];

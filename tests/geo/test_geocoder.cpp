@@ -18,6 +18,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "app/geocode_command.hpp"
@@ -1337,4 +1338,77 @@ TEST_CASE("text encodings: detection and conversion", "[geocoder][csv]") {
   CHECK(parse_encoding_name("utf-8-bom") == TextEncoding::Utf8Bom);
   CHECK_FALSE(parse_encoding_name("ebcdic"));
   CHECK(encoding_name(TextEncoding::Windows1252) == "Windows-1252");
+}
+
+TEST_CASE("the fast look-up answers as geocode() does, and only when one address is meant",
+          "[geocoder]") {
+  const Geocoder& g = tiny();
+  const auto hit = g.lookup_postcode(" 8911 aa", "1 ");
+  REQUIRE(hit);
+  CHECK(g.addresses().addresses()[hit->address].identificatie == "1");
+  REQUIRE(hit->area);
+  CHECK(hit->area->buurtcode == "BU_A");
+  const auto full = at("8911AA", "1");
+  CHECK(full.identificatie == "1");
+  CHECK(full.buurtcode == hit->area->buurtcode);
+  // Letter and addition as typed, together or apart.
+  for (const auto& [nr, letter, add, id] :
+       std::vector<std::tuple<std::string, std::string, std::string, std::string>>{
+           {"12a", "", "", "4"},
+           {"12", "A", "", "4"},
+           {"12-2", "", "", "5"},
+           {"12", "", "2", "5"},
+           {"14 bis", "", "", "6"}}) {
+    INFO(nr << " " << letter << " " << add);
+    const auto h = g.lookup_postcode("8911AB", nr, letter, add);
+    REQUIRE(h);
+    CHECK(g.addresses().addresses()[h->address].identificatie == id);
+  }
+  // Not exactly one address as typed: left to geocode() (which drops the letter, or decides).
+  CHECK_FALSE(g.lookup_postcode("8911AB", "12b"));  // no 12B: geocode() places it at 12
+  CHECK(at("8911AB", "12b").warning.find("not in the register") != std::string::npos);
+  CHECK_FALSE(g.lookup_postcode("8911AB", "16 I"));  // the register writes 16-I
+  CHECK(at("8911AB", "16 I").identificatie == "7");
+  CHECK_FALSE(g.lookup_postcode("8911XX", "1"));
+  CHECK_FALSE(g.lookup_postcode("not a postcode", "1"));
+  CHECK_FALSE(g.lookup_postcode("8911AA", "one"));
+  // geocode() takes the fast path for postcode + number alone, with the same answer as before.
+  GeocodeRequest req;
+  req.postcode = "8911 aa";
+  req.huisnummer = "1";
+  const auto r = g.geocode(req);
+  CHECK(r.status == GeocodeStatus::Address);
+  CHECK(r.score == 1);
+  CHECK(r.address == "Kerkstraat 1, 8911AA Leeuwarden");
+  CHECK(r.warning.empty());
+  CHECK(r.buurtcode == "BU_A");
+  CHECK(r.wijkcode == "WK_1");
+  CHECK(r.gebied == "centrum");
+  REQUIRE(r.wgs84);
+  REQUIRE(r.rd);
+  CHECK(r.rd->x == 182100);
+}
+
+TEST_CASE("a register CSV is read by us, with the area filter on its x and y", "[geocoder][data]") {
+  SourceConfig source;
+  const Box box{182000, 579000, 183000, 580000, true};
+  const auto from_csv =
+      AddressRegister::load(synthetic("bag_leeuwarden_synthetic.csv"), source, box);
+  const auto from_gpkg =
+      AddressRegister::load(synthetic("bag_leeuwarden_synthetic.gpkg"), source, box);
+  CHECK(from_csv.addresses().size() > 100);
+  CHECK(from_csv.addresses().size() == from_gpkg.addresses().size());
+  CHECK(from_csv.report().filtered == 88780 - from_csv.addresses().size());
+  for (const auto& a : from_csv.addresses()) CHECK(box.contains(a.rd));
+  // The same register either way (a GeoPackage with a spatial filter comes in its index order).
+  std::map<std::string, std::string> by_id;
+  for (std::uint32_t i = 0; i < from_gpkg.addresses().size(); ++i)
+    by_id[from_gpkg.addresses()[i].identificatie] = from_gpkg.label(i);
+  for (std::uint32_t i = 0; i < from_csv.addresses().size(); ++i)
+    CHECK(by_id[from_csv.addresses()[i].identificatie] == from_csv.label(i));
+  CHECK(from_csv.memory_bytes() > from_csv.addresses().size() * sizeof(Address));
+  // A CSV without x and y is a clear error.
+  const fs::path no_xy = temp_path("bag-no-xy.csv");
+  write_file(no_xy, "identificatie,openbare_ruimte_naam,huisnummer,woonplaats_naam\n1,A,1,B\n");
+  CHECK_THROWS_AS(AddressRegister::load(no_xy.string(), source), config_error);
 }
