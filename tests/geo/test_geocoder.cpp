@@ -1412,3 +1412,66 @@ TEST_CASE("a register CSV is read by us, with the area filter on its x and y", "
   write_file(no_xy, "identificatie,openbare_ruimte_naam,huisnummer,woonplaats_naam\n1,A,1,B\n");
   CHECK_THROWS_AS(AddressRegister::load(no_xy.string(), source), config_error);
 }
+
+TEST_CASE("a register GeoPackage is read directly, the same as its CSV", "[geocoder][data]") {
+  SourceConfig source;
+  source.layer = "verblijfsobject";
+  const auto gpkg = AddressRegister::load(synthetic("bag_leeuwarden_synthetic.gpkg"), source);
+  const auto csv = AddressRegister::load(synthetic("bag_leeuwarden_synthetic.csv"), source);
+  REQUIRE(gpkg.addresses().size() == 88780);
+  REQUIRE(csv.addresses().size() == 88780);
+  CHECK(gpkg.report().layer == "verblijfsobject");
+  std::map<std::string, std::pair<std::string, XY>> by_id;
+  for (std::uint32_t i = 0; i < csv.addresses().size(); ++i)
+    by_id[csv.addresses()[i].identificatie] = {csv.label(i), csv.addresses()[i].rd};
+  std::size_t differ = 0;
+  for (std::uint32_t i = 0; i < gpkg.addresses().size(); ++i) {
+    const auto& [label, rd] = by_id[gpkg.addresses()[i].identificatie];
+    if (label != gpkg.label(i) || std::abs(rd.x - gpkg.addresses()[i].rd.x) > 0.001 ||
+        std::abs(rd.y - gpkg.addresses()[i].rd.y) > 0.001)
+      ++differ;
+  }
+  CHECK(differ == 0);
+
+  // A GeoPackage in another CRS, or with an empty point, goes through GDAL as before.
+  GDALAllRegister();
+  for (const int epsg : {28992, 4326}) {
+    INFO(epsg);
+    const fs::path p = temp_path("bag-" + std::to_string(epsg) + ".gpkg");
+    {
+      GDALDriver* drv = GetGDALDriverManager()->GetDriverByName("GPKG");
+      GDALDatasetUniquePtr ds(drv->Create(p.c_str(), 0, 0, 0, GDT_Unknown, nullptr));
+      REQUIRE(ds);
+      OGRSpatialReference srs;
+      srs.importFromEPSG(epsg);
+      srs.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+      OGRLayer* l = ds->CreateLayer("verblijfsobject", &srs, wkbPoint, nullptr);
+      REQUIRE(l);
+      for (const char* f :
+           {"identificatie", "openbare_ruimte_naam", "huisnummer", "postcode", "woonplaats_naam"}) {
+        OGRFieldDefn d(f, OFTString);
+        l->CreateField(&d);
+      }
+      const double pts[2][2] = {{182594.063, 579568.163}, {5.8001519, 53.2020451}};
+      for (int k = 0; k < 3; ++k) {
+        OGRFeatureUniquePtr f(OGRFeature::CreateFeature(l->GetLayerDefn()));
+        f->SetField("identificatie", ("id" + std::to_string(k)).c_str());
+        f->SetField("openbare_ruimte_naam", "Marisdijk");
+        f->SetField("huisnummer", std::to_string(k + 1).c_str());
+        f->SetField("postcode", "8914GD");
+        f->SetField("woonplaats_naam", "Leeuwarden");
+        if (k < 2) {
+          const auto& xy = pts[epsg == 4326 ? 1 : 0];
+          f->SetGeometryDirectly(new OGRPoint(xy[0] + k, xy[1]));
+        }
+        REQUIRE(l->CreateFeature(f.get()) == OGRERR_NONE);
+      }
+    }
+    const auto reg = AddressRegister::load(p.string(), source);
+    CHECK(reg.addresses().size() == 2);
+    CHECK(reg.report().skipped == 1);  // the row without a point
+    REQUIRE_FALSE(reg.addresses().empty());
+    CHECK(reg.addresses()[0].rd.x == Approx(182594.063).margin(epsg == 4326 ? 1.0 : 0.001));
+    CHECK(reg.label(0) == "Marisdijk 1, 8914GD Leeuwarden");
+  }
+}
