@@ -118,7 +118,33 @@ std::string format_fixed(double v, int precision) {
   return buf;
 }
 
-std::string check_input_file(const std::string& path) {
+namespace {
+/// Is the file plausible Windows-1252 text (see geo::detect_text_encoding) with no line over
+/// 10 MB?
+bool plausible_windows_1252(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::vector<char> buf(1 << 20);
+  std::uintmax_t line_bytes = 0;
+  while (in) {
+    in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+    const auto n = static_cast<std::size_t>(in.gcount());
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto b = static_cast<unsigned char>(buf[i]);
+      if (b == '\n') {
+        line_bytes = 0;
+        continue;
+      }
+      if (++line_bytes > kMaxLineBytes) return false;
+      if ((b < 0x20 && b != '\t' && b != '\r') || b == 0x7F || b == 0x81 || b == 0x8D ||
+          b == 0x8F || b == 0x90 || b == 0x9D)
+        return false;
+    }
+  }
+  return true;
+}
+}  // namespace
+
+std::string check_input_file(const std::string& path, bool allow_windows_1252) {
   if (path.empty()) return "no input file given";
   std::error_code ec;
   const fs::path p(path);
@@ -148,11 +174,14 @@ std::string check_input_file(const std::string& path) {
         if (b == 0)
           return "input '" + path + "' contains a NUL byte at line " + std::to_string(scan.line()) +
                  ": it is not a text file";
+        if (allow_windows_1252 && is_csv(ext) && plausible_windows_1252(p)) return {};
         char hex[8];
         std::snprintf(hex, sizeof hex, "0x%02X", b);
         return "input '" + path + "' is not UTF-8: byte " + hex + " at line " +
                std::to_string(scan.line()) + ", column " + std::to_string(scan.column()) +
-               ". Save it as UTF-8 (in Excel: \"CSV UTF-8\"); Windows-1252/Latin-1 files show this";
+               ". Save it as UTF-8 (in Excel: \"CSV UTF-8\")" +
+               (allow_windows_1252 ? "; it is not Windows-1252 text either"
+                                   : "; Windows-1252/Latin-1 files show this");
       }
       if (b != ' ' && b != '\n' && b != '\r' && b != '\t') any_content = true;
       if (scan.longest_line_bytes() > kMaxLineBytes)
@@ -160,7 +189,10 @@ std::string check_input_file(const std::string& path) {
                std::to_string(scan.longest_line()) + "): not a table this command can read";
     }
   }
-  if (!scan.complete()) return "input '" + path + "' is not UTF-8: it ends inside a character";
+  if (!scan.complete()) {
+    if (allow_windows_1252 && is_csv(ext) && plausible_windows_1252(p)) return {};
+    return "input '" + path + "' is not UTF-8: it ends inside a character";
+  }
   if (!any_content) return "input '" + path + "' is empty (only blanks)";
   return {};
 }

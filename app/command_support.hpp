@@ -52,7 +52,9 @@ std::string format_fixed(double v, int precision);
 /// Why this input cannot be read (missing, empty, not UTF-8, a NUL byte, a line over 10 MB), or
 /// "" when it looks fine. The encoding is checked for text formats (.csv, .tsv, .geojson,
 /// .json) only; a folder is left to GDAL. Cheap: run before loading any data.
-std::string check_input_file(const std::string& path);
+/// `allow_windows_1252`: a CSV or TSV that is not UTF-8 but plausible Windows-1252 (what Excel
+/// writes by default) is fine; the caller decodes it.
+std::string check_input_file(const std::string& path, bool allow_windows_1252 = false);
 
 /// The GDAL driver for the output, by its extension: "CSV", "GeoJSON" (.geojson, .json) or
 /// "GPKG". Throws command_error when there is no output, another extension, or the output is

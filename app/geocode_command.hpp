@@ -3,9 +3,12 @@
 // its buurt, wijk and gebied. The output has every input row and column (it is the owner's
 // file, private columns included) plus the result columns, and is CSV, GeoJSON or GeoPackage
 // by its extension. Ends with a summary per gebied, per status and per reason on stdout.
+// A CSV is read by us (one column is fine; UTF-8 with or without BOM, or Windows-1252, comma or
+// semicolon: what Excel writes) and a CSV output is written back in the input's format.
 //
 // Exit codes: 0 when it ran (whatever it could not place); 1 for an input or output problem
-// (missing, empty, not UTF-8, no location columns, unwritable); 2 for a configuration or data
+// (missing, empty, neither UTF-8 nor Windows-1252, no location columns,
+// unwritable); 2 for a configuration or data
 // problem (no address register, no boundaries).
 
 #include <iosfwd>
@@ -37,6 +40,11 @@ struct GeocodeCliOptions {
   std::string column_lon;
   std::string column_x;
   std::string column_y;
+  // CSV output: encoding (utf-8, utf-8-bom, windows-1252), delimiter (comma, semicolon, tab) and
+  // decimal separator (point, comma). Empty: as the input (a semicolon CSV gets decimal commas).
+  std::string output_encoding;
+  std::string output_delimiter;
+  std::string output_decimal;
   bool progress = true;  // a progress bar on stderr, only when stderr is a terminal
 };
 

@@ -5,13 +5,17 @@
 #include <gdal_priv.h>
 #include <ogr_spatialref.h>
 #include <ogrsf_frmts.h>
+#include <sqlite3.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <map>
 #include <memory>
 
 #include "geo/address_normalize.hpp"
@@ -66,6 +70,47 @@ std::string digits_of(std::string_view s) {
   for (char c : s)
     if (c >= '0' && c <= '9' && !(d.empty() && c == '0')) d += c;
   return d;
+}
+
+/// "12" -> 12 without the general parser (most register rows); nullopt for anything else.
+std::optional<HouseNumber> plain_house_number(std::string_view s) {
+  if (s.empty() || s.size() > 5) return std::nullopt;
+  int n = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return std::nullopt;
+    n = n * 10 + (c - '0');
+  }
+  if (n <= 0) return std::nullopt;
+  HouseNumber hn;
+  hn.number = n;
+  return hn;
+}
+
+/// The register's postcode: "8911AB" as it usually is, else through the general parser.
+std::string register_postcode(const std::string& pc) {
+  if (postcode_code(pc) && pc[0] != '0') return pc;
+  return parse_postcode(pc).value_or("");
+}
+
+Address make_address(AddressRow& r, std::uint32_t street, int number, std::string letter,
+                     std::string addition) {
+  Address a;
+  a.identificatie = std::move(r.identificatie);
+  a.street = street;
+  a.huisnummer = number;
+  a.huisletter = std::move(letter);
+  a.toevoeging = std::move(addition);
+  a.postcode = register_postcode(r.postcode);
+  a.rd = XY{r.x, r.y};
+  return a;
+}
+
+/// A decimal number of a register CSV: "182594.063" directly, else as people type it.
+double register_number(std::string_view s) {
+  double v = 0;
+  const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec == std::errc() && ptr == s.data() + s.size() && std::isfinite(v)) return v;
+  return parse_decimal(s).value_or(std::numeric_limits<double>::quiet_NaN());
 }
 
 void ensure_gdal() {
@@ -143,6 +188,10 @@ AddressRegister AddressRegister::build(std::vector<AddressRow> rows) {
                                               ": " + why);
   };
 
+  // Registers come sorted by street: the previous row's street is the likely one.
+  std::string last_straat, last_woonplaats;
+  std::uint32_t last_street = 0;
+  bool have_last = false;
   for (auto& r : rows) {
     const std::string straat = trimmed(r.straat);
     const std::string woonplaats = trimmed(r.woonplaats);
@@ -160,7 +209,8 @@ AddressRegister AddressRegister::build(std::vector<AddressRow> rows) {
     }
     std::string letter = upper_ascii(trimmed(r.huisletter));
     std::string addition = upper_ascii(trimmed(r.toevoeging));
-    const auto hn = parse_house_number(r.huisnummer);
+    std::optional<HouseNumber> hn = plain_house_number(r.huisnummer);
+    if (!hn) hn = parse_house_number(r.huisnummer);
     if (!hn) {
       skip(r, "house number '" + r.huisnummer + "'");
       continue;
@@ -168,6 +218,14 @@ AddressRegister AddressRegister::build(std::vector<AddressRow> rows) {
     if (letter.empty() && addition.empty()) {
       letter = hn->letter;
       addition = hn->addition;
+    }
+
+    if (have_last && straat == last_straat && woonplaats == last_woonplaats) {
+      const auto index = static_cast<std::uint32_t>(reg.m_addresses.size());
+      reg.m_streets[last_street].addresses.push_back(index);
+      reg.m_addresses.push_back(
+          make_address(r, last_street, hn->number, std::move(letter), std::move(addition)));
+      continue;
     }
 
     std::uint32_t wp = 0;
@@ -200,15 +258,12 @@ AddressRegister AddressRegister::build(std::vector<AddressRow> rows) {
 
     const auto index = static_cast<std::uint32_t>(reg.m_addresses.size());
     reg.m_streets[st].addresses.push_back(index);
-    Address a;
-    a.identificatie = std::move(r.identificatie);
-    a.street = st;
-    a.huisnummer = hn->number;
-    a.huisletter = std::move(letter);
-    a.toevoeging = std::move(addition);
-    a.postcode = parse_postcode(r.postcode).value_or("");
-    a.rd = XY{r.x, r.y};
-    reg.m_addresses.push_back(std::move(a));
+    reg.m_addresses.push_back(
+        make_address(r, st, hn->number, std::move(letter), std::move(addition)));
+    last_straat = straat;
+    last_woonplaats = woonplaats;
+    last_street = st;
+    have_last = true;
   }
 
   for (std::uint32_t s = 0; s < reg.m_streets.size(); ++s)
@@ -223,7 +278,7 @@ AddressRegister AddressRegister::build(std::vector<AddressRow> rows) {
     const auto code = postcode_code(a.postcode);
     if (!code) continue;
     keyed.emplace_back((*code << kNumberBits) | static_cast<std::uint64_t>(a.huisnummer), i);
-    reg.m_pc4[static_cast<std::size_t>(std::stoi(a.postcode.substr(0, 4)))] = true;
+    reg.m_pc4[static_cast<std::size_t>(*code / (26 * 26))] = true;
   }
   std::sort(keyed.begin(), keyed.end());
   reg.m_pc_keys.reserve(keyed.size());
@@ -350,19 +405,341 @@ std::string AddressRegister::house_number_text(const Address& a) {
   return s;
 }
 
+namespace {
+std::size_t heap_of(const std::string& s) {
+  return s.capacity() > 15 ? s.capacity() + 1 : 0;  // libstdc++ keeps up to 15 in place
+}
+}  // namespace
+
+std::size_t AddressRegister::memory_bytes() const {
+  std::size_t n = sizeof(*this);
+  n += m_addresses.capacity() * sizeof(Address);
+  for (const auto& a : m_addresses)
+    n += heap_of(a.identificatie) + heap_of(a.huisletter) + heap_of(a.toevoeging) +
+         heap_of(a.postcode);
+  n += m_streets.capacity() * sizeof(Street);
+  for (const auto& s : m_streets)
+    n += heap_of(s.name) + heap_of(s.key) + heap_of(s.words) +
+         s.addresses.capacity() * sizeof(std::uint32_t);
+  n += m_woonplaatsen.capacity() * sizeof(Woonplaats);
+  for (const auto& w : m_woonplaatsen)
+    n += heap_of(w.name) + heap_of(w.key) + w.streets.capacity() * sizeof(std::uint32_t);
+  n += m_pc_keys.capacity() * sizeof(std::uint64_t) + m_pc_address.capacity() * 4 +
+       m_pc4.capacity() / 8;
+  // Hash tables: a node (two pointers, the pair) per entry, a bucket pointer per bucket.
+  for (const auto& [k, v] : m_woonplaats_by_key) n += 48 + heap_of(k);
+  n += m_woonplaats_by_key.bucket_count() * sizeof(void*);
+  for (const auto& [k, v] : m_streets_by_key)
+    n += 64 + heap_of(k) + v.capacity() * sizeof(std::uint32_t);
+  n += m_streets_by_key.bucket_count() * sizeof(void*);
+  n += (m_cell_start.capacity() + m_cell_address.capacity()) * sizeof(std::uint32_t);
+  return n;
+}
+
 std::string AddressRegister::label(std::uint32_t index) const {
   const Address& a = m_addresses.at(index);
-  std::string s = street_of(a).name + " " + house_number_text(a) + ", ";
-  if (!a.postcode.empty()) s += a.postcode + " ";
-  s += woonplaats_of(a).name;
+  const std::string& street = street_of(a).name;
+  const std::string& place = woonplaats_of(a).name;
+  std::string s;
+  s.reserve(street.size() + place.size() + 24);
+  s += street;
+  s += ' ';
+  s += house_number_text(a);
+  s += ", ";
+  if (!a.postcode.empty()) (s += a.postcode) += ' ';
+  s += place;
   return s;
 }
 
+namespace {
+
+/// A register CSV read by us (GDAL's CSV reader costs several microseconds a row): the columns
+/// of `source.fields` (or the PDOK names), x and y in EPSG:28992. nullopt when the file cannot
+/// be opened as a local file (a URL, /vsi...: GDAL reads those).
+std::optional<std::vector<AddressRow>> read_register_csv(const std::string& path,
+                                                         const SourceConfig& source,
+                                                         const std::optional<Box>& rd_area,
+                                                         std::size_t& filtered) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  in.seekg(0, std::ios::end);
+  const auto size = static_cast<std::size_t>(std::max<std::streamoff>(0, in.tellg()));
+  in.seekg(0);
+  std::string text(size, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(size));
+  if (!in) throw gdal_error("cannot read the address register '" + path + "'");
+  if (!is_valid_utf8(text.substr(0, std::min<std::size_t>(text.size(), 1 << 16))) &&
+      !is_valid_utf8(text))
+    throw gdal_error("the address register '" + path + "' is not UTF-8");
+  CsvTextReader reader(text, sniff_csv_delimiter(text));
+  std::vector<std::string> header, cells;
+  if (!reader.next(header)) throw gdal_error("the address register '" + path + "' is empty");
+  const auto find = [&header](const std::string& name) {
+    for (std::size_t i = 0; i < header.size(); ++i)
+      if (lower_ascii(trimmed(header[i])) == lower_ascii(name)) return static_cast<int>(i);
+    return -1;
+  };
+  std::map<std::string, int> index;
+  for (const auto& [ours, defaults] : default_fields()) {
+    const auto it = source.fields.find(ours);
+    const std::vector<std::string>& candidates = it != source.fields.end() ? it->second : defaults;
+    for (const auto& c : candidates) {
+      if (const int i = find(c); i >= 0) {
+        index[ours] = i;
+        break;
+      }
+    }
+  }
+  const auto field = [&index](const char* ours) {
+    const auto it = index.find(ours);
+    return it == index.end() ? -1 : it->second;
+  };
+  std::string names;
+  for (const auto& h : header) names += (names.empty() ? "" : ", ") + h;
+  for (const char* required : {"straat", "huisnummer", "woonplaats", "x", "y"}) {
+    if (field(required) < 0)
+      throw config_error(std::string("addresses.fields.") + required,
+                         "no such field in '" + path + "' (fields: " + names + ")");
+  }
+  const int f_id = field("identificatie"), f_straat = field("straat"), f_nr = field("huisnummer"),
+            f_letter = field("huisletter"), f_add = field("toevoeging"), f_pc = field("postcode"),
+            f_wp = field("woonplaats"), f_x = field("x"), f_y = field("y");
+  const int f_gemeente = source.gemeente_filter.empty() ? -1 : field("gemeentecode");
+  const std::string gemeente = digits_of(source.gemeente_filter);
+  const bool area = rd_area && rd_area->valid;
+  std::vector<AddressRow> rows;
+  rows.reserve(static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')));
+  while (reader.next(cells)) {
+    if (cells.size() == 1 && cells[0].empty()) continue;
+    const auto cell = [&cells](int i) -> std::string {
+      return i >= 0 && static_cast<std::size_t>(i) < cells.size()
+                 ? std::move(cells[static_cast<std::size_t>(i)])
+                 : std::string();
+    };
+    AddressRow r;
+    r.x = register_number(f_x >= 0 && static_cast<std::size_t>(f_x) < cells.size()
+                              ? std::string_view(cells[static_cast<std::size_t>(f_x)])
+                              : std::string_view());
+    r.y = register_number(f_y >= 0 && static_cast<std::size_t>(f_y) < cells.size()
+                              ? std::string_view(cells[static_cast<std::size_t>(f_y)])
+                              : std::string_view());
+    if ((area && std::isfinite(r.x) && !rd_area->contains(XY{r.x, r.y})) ||
+        (f_gemeente >= 0 && digits_of(cell(f_gemeente)) != gemeente)) {
+      ++filtered;
+      continue;
+    }
+    r.identificatie = cell(f_id);
+    if (r.identificatie.empty()) r.identificatie = "line " + std::to_string(reader.line());
+    r.straat = cell(f_straat);
+    r.huisnummer = cell(f_nr);
+    r.huisletter = cell(f_letter);
+    r.toevoeging = cell(f_add);
+    r.postcode = cell(f_pc);
+    r.woonplaats = cell(f_wp);
+    rows.push_back(std::move(r));
+  }
+  return rows;
+}
+
+struct SqliteClose {
+  void operator()(sqlite3* db) const { sqlite3_close(db); }
+};
+struct SqliteFinalize {
+  void operator()(sqlite3_stmt* st) const { sqlite3_finalize(st); }
+};
+using SqlitePtr = std::unique_ptr<sqlite3, SqliteClose>;
+using StatementPtr = std::unique_ptr<sqlite3_stmt, SqliteFinalize>;
+
+StatementPtr prepare(sqlite3* db, const std::string& sql) {
+  sqlite3_stmt* st = nullptr;
+  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) != SQLITE_OK) return nullptr;
+  return StatementPtr(st);
+}
+
+std::string quoted_identifier(const std::string& name) {
+  std::string q = "\"";
+  for (char c : name) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return q + "\"";
+}
+
+std::string column_text(sqlite3_stmt* st, int i) {
+  const auto* t = sqlite3_column_text(st, i);
+  return t ? std::string(reinterpret_cast<const char*>(t),
+                         static_cast<std::size_t>(sqlite3_column_bytes(st, i)))
+           : std::string();
+}
+
+/// The point of a GeoPackage geometry blob (header, then ISO WKB); nullopt for an empty or other
+/// geometry.
+std::optional<XY> gpkg_point(const unsigned char* b, std::size_t n) {
+  if (n < 8 || b[0] != 'G' || b[1] != 'P') return std::nullopt;
+  const unsigned flags = b[3];
+  if (flags & 0x10) return std::nullopt;  // empty
+  static constexpr std::size_t kEnvelope[] = {0, 32, 48, 48, 64, 0, 0, 0};
+  const std::size_t wkb = 8 + kEnvelope[(flags >> 1) & 7];
+  if (n < wkb + 21) return std::nullopt;
+  const bool little = b[wkb] == 1;
+  const auto u32 = [&](std::size_t at) {
+    std::uint32_t v = 0;
+    for (int k = 0; k < 4; ++k)
+      v |= static_cast<std::uint32_t>(b[at + static_cast<std::size_t>(little ? k : 3 - k)])
+           << (8 * k);
+    return v;
+  };
+  const auto f64 = [&](std::size_t at) {
+    std::uint64_t v = 0;
+    for (int k = 0; k < 8; ++k)
+      v |= static_cast<std::uint64_t>(b[at + static_cast<std::size_t>(little ? k : 7 - k)])
+           << (8 * k);
+    double d = 0;
+    std::memcpy(&d, &v, sizeof d);
+    return d;
+  };
+  if (u32(wkb + 1) % 1000 != 1) return std::nullopt;  // a point (2D, Z, M or ZM)
+  return XY{f64(wkb + 5), f64(wkb + 13)};
+}
+
+/// A GeoPackage register of points in EPSG:28992 read with SQLite directly (GDAL's feature
+/// reading costs several microseconds an address). nullopt when this file needs GDAL: not a
+/// GeoPackage, another CRS, other geometries, no such layer or fields (GDAL then says why).
+std::optional<std::vector<AddressRow>> read_register_gpkg(const std::string& path,
+                                                          const SourceConfig& source,
+                                                          const std::optional<Box>& rd_area,
+                                                          std::size_t& filtered,
+                                                          std::string& layer) {
+  sqlite3* raw = nullptr;
+  if (sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+    sqlite3_close(raw);
+    return std::nullopt;
+  }
+  SqlitePtr db(raw);
+  // The features table: the configured layer, else the only one.
+  std::vector<std::pair<std::string, std::string>> tables;  // table, geometry column
+  int srs = 0;
+  {
+    StatementPtr st = prepare(db.get(),
+                              "SELECT c.table_name, g.column_name, g.srs_id FROM gpkg_contents c "
+                              "JOIN gpkg_geometry_columns g ON g.table_name = c.table_name "
+                              "WHERE c.data_type = 'features'");
+    if (!st) return std::nullopt;
+    std::vector<int> srs_of;
+    while (sqlite3_step(st.get()) == SQLITE_ROW) {
+      tables.emplace_back(column_text(st.get(), 0), column_text(st.get(), 1));
+      srs_of.push_back(sqlite3_column_int(st.get(), 2));
+    }
+    std::size_t pick = tables.size();
+    for (std::size_t i = 0; i < tables.size(); ++i)
+      if (!source.layer.empty() && lower_ascii(tables[i].first) == lower_ascii(source.layer))
+        pick = i;
+    if (pick == tables.size() && tables.size() == 1) pick = 0;
+    if (pick == tables.size()) return std::nullopt;
+    std::swap(tables[0], tables[pick]);
+    srs = srs_of[pick];
+  }
+  if (srs != 28992) return std::nullopt;
+  const std::string& table = tables[0].first;
+  layer = table;
+  std::vector<std::string> columns;
+  {
+    StatementPtr st = prepare(db.get(), "PRAGMA table_info(" + quoted_identifier(table) + ")");
+    if (!st) return std::nullopt;
+    while (sqlite3_step(st.get()) == SQLITE_ROW) columns.push_back(column_text(st.get(), 1));
+  }
+  std::map<std::string, std::string> column_of;  // ours -> the table's
+  for (const auto& [ours, defaults] : default_fields()) {
+    const auto it = source.fields.find(ours);
+    const std::vector<std::string>& candidates = it != source.fields.end() ? it->second : defaults;
+    for (const auto& c : candidates) {
+      const auto hit = std::find_if(columns.begin(), columns.end(), [&c](const std::string& col) {
+        return lower_ascii(col) == lower_ascii(c);
+      });
+      if (hit != columns.end()) {
+        column_of[ours] = *hit;
+        break;
+      }
+    }
+  }
+  for (const char* required : {"straat", "huisnummer", "woonplaats"})
+    if (!column_of.count(required)) return std::nullopt;
+  const bool gemeente_filter = !source.gemeente_filter.empty() && column_of.count("gemeentecode");
+  static const char* const kOurs[] = {
+      "identificatie", "straat",     "huisnummer", "huisletter", "toevoeging",
+      "postcode",      "woonplaats", "x",          "y",          "gemeentecode"};
+  std::string sql = "SELECT rowid, " + quoted_identifier(tables[0].second);
+  for (const char* ours : kOurs) {
+    const auto it = column_of.find(ours);
+    sql +=
+        ", " + (it == column_of.end() || (std::string(ours) == "gemeentecode" && !gemeente_filter)
+                    ? std::string("NULL")
+                    : quoted_identifier(it->second));
+  }
+  sql += " FROM " + quoted_identifier(table);
+  StatementPtr st = prepare(db.get(), sql);
+  if (!st) return std::nullopt;
+  const std::string gemeente = digits_of(source.gemeente_filter);
+  const bool area = rd_area && rd_area->valid;
+  std::vector<AddressRow> rows;
+  int rc = SQLITE_ROW;
+  while ((rc = sqlite3_step(st.get())) == SQLITE_ROW) {
+    AddressRow r;
+    r.x = r.y = std::numeric_limits<double>::quiet_NaN();
+    if (sqlite3_column_type(st.get(), 1) == SQLITE_BLOB) {
+      const auto* blob = static_cast<const unsigned char*>(sqlite3_column_blob(st.get(), 1));
+      const auto n = static_cast<std::size_t>(sqlite3_column_bytes(st.get(), 1));
+      const auto p = gpkg_point(blob, n);
+      if (!p && n >= 4 && !(blob[3] & 0x10)) return std::nullopt;  // not a point: GDAL's work
+      if (p) {
+        r.x = p->x;
+        r.y = p->y;
+      }
+    }
+    if (!std::isfinite(r.x) && sqlite3_column_type(st.get(), 9) != SQLITE_NULL) {
+      r.x = register_number(column_text(st.get(), 9));
+      r.y = register_number(column_text(st.get(), 10));
+    }
+    if ((area && std::isfinite(r.x) && !rd_area->contains(XY{r.x, r.y})) ||
+        (gemeente_filter && digits_of(column_text(st.get(), 11)) != gemeente)) {
+      ++filtered;
+      continue;
+    }
+    r.identificatie = column_text(st.get(), 2);
+    if (r.identificatie.empty())
+      r.identificatie = "fid " + std::to_string(sqlite3_column_int64(st.get(), 0));
+    r.straat = column_text(st.get(), 3);
+    r.huisnummer = column_text(st.get(), 4);
+    r.huisletter = column_text(st.get(), 5);
+    r.toevoeging = column_text(st.get(), 6);
+    r.postcode = column_text(st.get(), 7);
+    r.woonplaats = column_text(st.get(), 8);
+    rows.push_back(std::move(r));
+  }
+  if (rc != SQLITE_DONE)
+    throw gdal_error("cannot read the address register '" + path +
+                     "': " + sqlite3_errmsg(db.get()));
+  return rows;
+}
+
+}  // namespace
+
 AddressRegister AddressRegister::load(const std::string& path, const SourceConfig& source,
                                       const std::optional<Box>& rd_area) {
-  ensure_gdal();
   const auto t0 = std::chrono::steady_clock::now();
   const std::string ext = lower_ascii(std::filesystem::path(path).extension().string());
+  if (ext == ".csv" || ext == ".gpkg") {  // a CSV is one table: the layer name does not matter
+    std::size_t filtered = 0;
+    std::string layer = std::filesystem::path(path).stem().string();
+    if (auto rows = ext == ".csv" ? read_register_csv(path, source, rd_area, filtered)
+                                  : read_register_gpkg(path, source, rd_area, filtered, layer)) {
+      AddressRegister reg = build(std::move(*rows));
+      reg.m_report.source = path;
+      reg.m_report.filtered = filtered;
+      reg.m_report.layer = layer;
+      reg.m_report.seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      return reg;
+    }
+  }
+  ensure_gdal();
   CPLStringList open_options;
   if (ext == ".csv") {
     // Keep every column a string: identificatie has leading zeros, postcodes are text.

@@ -129,6 +129,10 @@ class AddressRegister {
   /// The address nearest to an RD point, within max_distance metres.
   std::optional<Nearest> nearest(XY rd, double max_distance) const;
 
+  /// The bytes the register's data structures hold (capacities, strings on the heap included,
+  /// hash tables estimated): for the memory per address of the benchmark.
+  std::size_t memory_bytes() const;
+
   /// "Kerkstraat 12A-2, 8911AB Grou".
   std::string label(std::uint32_t address) const;
   /// "12A-2".

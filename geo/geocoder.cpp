@@ -6,6 +6,7 @@
 #include <limits>
 #include <map>
 #include <set>
+#include <unordered_map>
 #include <variant>
 
 #include "geo/address_normalize.hpp"
@@ -21,6 +22,13 @@ bool in_nl_lonlat(double lon, double lat) {
 }
 bool in_rd(double x, double y) {
   return x >= -7000 && x <= 300000 && y >= 289000 && y <= 629000;
+}
+
+std::string_view trim_view(std::string_view v) {
+  const auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+  while (!v.empty() && is_space(v.front())) v.remove_prefix(1);
+  while (!v.empty() && is_space(v.back())) v.remove_suffix(1);
+  return v;
 }
 
 std::string trim_copy(const std::optional<std::string>& s) {
@@ -150,6 +158,53 @@ Geocoder::Geocoder(std::shared_ptr<const AddressRegister> addresses, AreaLocator
     }
   }
   m_places.assign(places.begin(), places.end());
+
+  // Every address located once: an exact match needs no point-in-polygon test, and the areas
+  // are shared rather than copied per candidate.
+  const auto& all = m_addresses->addresses();
+  m_address_area.assign(all.size(), kNoArea);
+  m_address_lon = std::make_unique<std::atomic<double>[]>(all.size());
+  m_address_lat = std::make_unique<std::atomic<double>[]>(all.size());
+  std::unordered_map<std::string, std::uint32_t> area_index;
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    m_address_lon[i].store(std::numeric_limits<double>::quiet_NaN(), std::memory_order_relaxed);
+    m_address_lat[i].store(std::numeric_limits<double>::quiet_NaN(), std::memory_order_relaxed);
+    if (!m_locate) continue;
+    std::optional<AreaRef> area = m_locate(all[i].rd.x, all[i].rd.y);
+    if (!area || area->buurtcode.empty()) continue;
+    auto [it, added] =
+        area_index.emplace(area->buurtcode, static_cast<std::uint32_t>(m_areas.size()));
+    if (added) m_areas.push_back(std::move(*area));
+    m_address_area[i] = it->second;
+  }
+}
+
+XY Geocoder::wgs84_of_address(std::uint32_t address) const {
+  const double lat = m_address_lat[address].load(std::memory_order_acquire);
+  if (!std::isnan(lat)) return XY{m_address_lon[address].load(std::memory_order_relaxed), lat};
+  const XY ll = m_transformers->get(28992, 4326).forward(m_addresses->addresses()[address].rd);
+  m_address_lon[address].store(ll.x, std::memory_order_relaxed);
+  m_address_lat[address].store(ll.y, std::memory_order_release);
+  return ll;
+}
+
+void Geocoder::fill_address_area(GeocodeResult& r, std::uint32_t address) const {
+  r.rd = m_addresses->addresses()[address].rd;
+  const XY ll = wgs84_of_address(address);
+  if (std::isfinite(ll.x) && std::isfinite(ll.y)) r.wgs84 = ll;
+  const AreaRef* area = area_of_address(address);
+  if (!area) {
+    r.status = GeocodeStatus::Outside;
+    r.reason = "outside the gemeente";
+    if (r.detail.empty()) r.detail = "the point lies in no buurt of the gemeente";
+    return;
+  }
+  r.buurtcode = area->buurtcode;
+  r.buurtnaam = area->buurtnaam;
+  r.wijkcode = area->wijkcode;
+  r.wijknaam = area->wijknaam;
+  r.gebied = area->gebied;
+  r.gebiednaam = area->gebiednaam;
 }
 
 Geocoder::Geocoder(Geocoder&&) noexcept = default;
@@ -224,21 +279,20 @@ GeocodeResult Geocoder::finish(const Match& m) const {
   const AddressRegister& reg = *m_addresses;
   if (m.candidates.empty()) return unplaced("not in the address register", {});
   // The areas decide: candidates in one buurt place the record, in several they do not.
-  std::vector<std::string> buurt_of;
-  std::set<std::string> buurten;
+  const AreaRef* first = area_of_address(m.candidates.front());
+  bool one_buurt = true;
   for (auto a : m.candidates) {
-    std::optional<AreaRef> area;
-    if (m_locate) area = m_locate(reg.addresses()[a].rd.x, reg.addresses()[a].rd.y);
-    buurt_of.push_back(area ? area->buurtcode : std::string());
-    buurten.insert(buurt_of.back());
+    const AreaRef* area = area_of_address(a);
+    if (area != first) one_buurt = false;
   }
-  if (buurten.size() > 1) {
+  if (!one_buurt) {
     GeocodeResult r = unplaced("ambiguous", {});
     r.detail = std::to_string(m.candidates.size()) + " addresses match in different buurten: ";
     for (std::size_t i = 0; i < m.candidates.size() && i < 6; ++i) {
       if (i) r.detail += " | ";
+      const AreaRef* area = area_of_address(m.candidates[i]);
       r.detail += reg.label(m.candidates[i]) + " (" +
-                  (buurt_of[i].empty() ? std::string("outside") : buurt_of[i]) + ")";
+                  (area ? area->buurtcode : std::string("outside")) + ")";
     }
     if (m.candidates.size() > 6) r.detail += " | ...";
     r.warning = m.warning;
@@ -252,7 +306,7 @@ GeocodeResult Geocoder::finish(const Match& m) const {
   r.warning = m.warning;
   r.address = reg.label(pick);
   r.identificatie = a.identificatie;
-  fill_area(r, a.rd);
+  fill_address_area(r, pick);
   if (m.candidates.size() > 1 && r.placed())
     add_warning(r.warning, std::to_string(m.candidates.size()) +
                                " addresses of the register match, all in buurt " + r.buurtcode);
@@ -331,18 +385,19 @@ GeocodeResult Geocoder::street_without_number(std::uint32_t street, GeocodeStatu
     r.warning = std::move(warning);
     return r;
   }
-  std::set<std::string> buurten;
+  const AreaRef* first = area_of_address(s.addresses.front());
+  bool one_buurt = first != nullptr;
   double sx = 0, sy = 0;
   for (auto i : s.addresses) {
     const XY p = reg.addresses()[i].rd;
     sx += p.x;
     sy += p.y;
-    std::optional<AreaRef> area;
-    if (m_locate) area = m_locate(p.x, p.y);
-    buurten.insert(area ? area->buurtcode : std::string());
-    if (buurten.size() > 1) break;
+    if (area_of_address(i) != first) {
+      one_buurt = false;
+      break;
+    }
   }
-  if (buurten.size() != 1 || buurten.begin()->empty()) {
+  if (!one_buurt) {
     GeocodeResult r = unplaced("no house number", name + " lies in more than one buurt");
     r.warning = std::move(warning);
     return r;
@@ -697,7 +752,7 @@ GeocodeResult Geocoder::geocode_query(const Query& q) const {
       if (street && (!outside || street->placed() || street->reason != "unknown place"))
         address = std::move(street);
     }
-    if (address && address->placed()) return *address;
+    if (address && address->placed()) return std::move(*address);
   }
   if (has_coordinates) {
     GeocodeResult c = by_coordinates(q);
@@ -709,13 +764,61 @@ GeocodeResult Geocoder::geocode_query(const Query& q) const {
     }
     return c;
   }
-  if (address) return *address;
+  if (address) return std::move(*address);
   if (!q.plaats.empty() || !q.huisnummer.empty())
     return unplaced("no address", "no street, postcode or coordinates given");
   return unplaced("no address", "the record has no location");
 }
 
+std::optional<Geocoder::AddressHit> Geocoder::lookup_postcode(std::string_view postcode,
+                                                              std::string_view huisnummer,
+                                                              std::string_view huisletter,
+                                                              std::string_view toevoeging) const {
+  const auto pc = parse_postcode(postcode);
+  if (!pc) return std::nullopt;
+  auto hn = parse_house_number(huisnummer);
+  if (!hn) return std::nullopt;
+  const std::string_view letter = trim_view(huisletter), addition = trim_view(toevoeging);
+  if (!letter.empty() || !addition.empty()) {
+    if (!hn->letter.empty() || !hn->addition.empty()) return std::nullopt;  // given twice
+    // As geocode() joins them: "12" + "a" + "-" + "2", then parsed.
+    std::string joined = std::string(trim_view(huisnummer));
+    joined += letter;
+    if (!addition.empty()) (joined += '-') += addition;
+    hn = parse_house_number(joined);
+    if (!hn) return std::nullopt;
+  }
+  const AddressRegister& reg = *m_addresses;
+  std::optional<AddressHit> hit;
+  for (const std::uint32_t i : reg.at_postcode(*pc, hn->number)) {
+    const Address& a = reg.addresses()[i];
+    if (a.huisletter != hn->letter || a.toevoeging != hn->addition) continue;
+    if (hit) return std::nullopt;  // more than one
+    hit = AddressHit{i, area_of_address(i)};
+  }
+  return hit;
+}
+
 GeocodeResult Geocoder::geocode(const GeocodeRequest& request) const {
+  // The commonest record first: postcode + number naming one address, nothing else given.
+  if (request.postcode && request.huisnummer && !request.q && !request.straat && !request.plaats &&
+      !request.lat && !request.lon && !request.x && !request.y &&
+      request.postcode->size() <= m_options.max_value_length &&
+      request.huisnummer->size() <= m_options.max_value_length) {
+    const auto hit =
+        lookup_postcode(*request.postcode, *request.huisnummer, request.huisletter.value_or(""),
+                        request.toevoeging.value_or(""));
+    if (hit) {
+      GeocodeResult r;
+      r.status = GeocodeStatus::Address;
+      r.score = 1;
+      r.address = m_addresses->label(hit->address);
+      r.identificatie = m_addresses->addresses()[hit->address].identificatie;
+      fill_address_area(r, hit->address);
+      return r;
+    }
+  }
+
   const std::pair<const char*, const std::optional<std::string>*> fields[] = {
       {"q", &request.q},
       {"straat", &request.straat},
@@ -831,10 +934,31 @@ GeocodeResult Geocoder::geocode(const GeocodeRequest& request) const {
 GeocodeResult Geocoder::reverse_rd(double x, double y) const {
   if (!std::isfinite(x) || !std::isfinite(y))
     return unplaced("invalid coordinates", "x and y must be finite");
-  const auto hit = m_addresses->nearest(XY{x, y}, m_options.reverse_max_distance_m);
-  if (!hit)
+  // x and y the wrong way round (as /geocode detects them).
+  std::string warning;
+  double score = 1;
+  if (!in_rd(x, y) && in_rd(y, x)) {
+    std::swap(x, y);
+    warning = "x and y were swapped";
+    score = 0.9;
+  }
+  GeocodeResult r = reverse_point(XY{x, y});
+  add_warning(r.warning, warning);
+  r.score *= score;
+  return r;
+}
+
+GeocodeResult Geocoder::reverse_point(XY rd) const {
+  const auto hit = m_addresses->nearest(rd, m_options.reverse_max_distance_m);
+  if (!hit) {
+    // Far from any address: outside the gemeente, or in its fields and water.
+    std::optional<AreaRef> area;
+    if (m_locate) area = m_locate(rd.x, rd.y);
+    if (!area || area->buurtcode.empty())
+      return outside_gemeente("the point lies in no buurt of the gemeente");
     return unplaced("no address",
                     "no address within " + format_number(m_options.reverse_max_distance_m) + " m");
+  }
   Match m;
   m.candidates = {hit->address};
   GeocodeResult r = finish(m);
@@ -846,10 +970,20 @@ GeocodeResult Geocoder::reverse_wgs84(double lon, double lat) const {
   if (!std::isfinite(lon) || !std::isfinite(lat) || lat < -90 || lat > 90 || lon < -180 ||
       lon > 180)
     return unplaced("invalid coordinates", "lat must be within -90..90 and lon within -180..180");
+  std::string warning;
+  double score = 1;
+  if (!in_nl_lonlat(lon, lat) && in_nl_lonlat(lat, lon)) {
+    std::swap(lon, lat);
+    warning = "lat and lon were swapped";
+    score = 0.9;
+  }
   const XY rd = m_transformers->get(4326, 28992).forward(XY{lon, lat});
   if (!std::isfinite(rd.x) || !std::isfinite(rd.y))
     return unplaced("invalid coordinates", "cannot transform the point to RD");
-  return reverse_rd(rd.x, rd.y);
+  GeocodeResult r = reverse_point(rd);
+  add_warning(r.warning, warning);
+  r.score *= score;
+  return r;
 }
 
 }  // namespace gebieden::geo

@@ -8,6 +8,8 @@
 // The engine never sees HTTP or files: front ends build a GeocodeRequest and render the
 // GeocodeResult. Thread-safe: geocode() and reverse_*() are const and may run concurrently.
 
+#include <atomic>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -97,8 +99,22 @@ class Geocoder {
   ~Geocoder();
 
   GeocodeResult geocode(const GeocodeRequest& request) const;
+
+  /// The fast path of the commonest record: postcode + house number (+ letter, addition) as
+  /// typed ("8914 gd", "12a") that name exactly one register address, normalised and looked up
+  /// without building a result. nullopt when they do not name exactly one address as typed:
+  /// geocode() then gives the full answer (a letter dropped, ambiguous, the reason).
+  struct AddressHit {
+    std::uint32_t address = 0;
+    const AreaRef* area = nullptr;  // its buurt, wijk and gebied; nullptr outside the gemeente
+  };
+  std::optional<AddressHit> lookup_postcode(std::string_view postcode, std::string_view huisnummer,
+                                            std::string_view huisletter = {},
+                                            std::string_view toevoeging = {}) const;
   /// The nearest address to a point, with its area; "no address" when none is within
-  /// options.reverse_max_distance_m.
+  /// options.reverse_max_distance_m, "outside the gemeente" (status outside) when the point
+  /// also lies in no buurt. Swapped lat/lon (or x/y) are detected as by geocode(), with the
+  /// warning "lat and lon were swapped".
   GeocodeResult reverse_rd(double x, double y) const;
   GeocodeResult reverse_wgs84(double lon, double lat) const;
 
@@ -122,11 +138,21 @@ class Geocoder {
   std::optional<GeocodeResult> by_postcode(const Query& q) const;
   std::optional<GeocodeResult> by_street(const Query& q) const;
   GeocodeResult by_coordinates(const Query& q) const;
+  GeocodeResult reverse_point(XY rd) const;
   GeocodeResult finish(const Match& m) const;
   GeocodeResult street_without_number(std::uint32_t street, GeocodeStatus status, double score,
                                       std::string warning) const;
   GeocodeResult place_point(XY rd, GeocodeStatus status, double score, std::string warning) const;
   void fill_area(GeocodeResult& r, XY rd) const;
+  /// fill_area for a register address, from the caches below.
+  void fill_address_area(GeocodeResult& r, std::uint32_t address) const;
+  /// The area of a register address (nullptr outside the gemeente), located once at start-up.
+  const AreaRef* area_of_address(std::uint32_t address) const {
+    const std::uint32_t i = m_address_area[address];
+    return i == kNoArea ? nullptr : &m_areas[i];
+  }
+  /// The WGS84 point of a register address, transformed on first use and kept.
+  XY wgs84_of_address(std::uint32_t address) const;
 
   std::shared_ptr<const AddressRegister> m_addresses;
   AreaLocatorFn m_locate;
@@ -139,6 +165,13 @@ class Geocoder {
   std::vector<std::pair<std::string, PlaceName>> m_places;  // key -> place, sorted by key
   std::vector<std::string> m_findings;
   std::unique_ptr<TransformerCache> m_transformers;
+  // Per register address: its area (an index into m_areas, kNoArea outside), and its WGS84
+  // point (NaN until first used; written lon first, then lat with release order, so a reader
+  // that sees lat sees lon: concurrent first uses write the same values).
+  static constexpr std::uint32_t kNoArea = 0xFFFFFFFF;
+  std::vector<AreaRef> m_areas;
+  std::vector<std::uint32_t> m_address_area;
+  std::unique_ptr<std::atomic<double>[]> m_address_lon, m_address_lat;
 };
 
 }  // namespace gebieden::geo

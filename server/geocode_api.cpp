@@ -7,6 +7,7 @@
 #include <set>
 #include <sstream>
 
+#include "geo/address_normalize.hpp"
 #include "geo/csv.hpp"
 #include "geo/geocoder.hpp"
 #include "server/service.hpp"
@@ -73,45 +74,98 @@ void only(const Request& req, const std::set<std::string>& allowed) {
                         "unknown parameter '" + k.substr(0, 60) + "'");
 }
 
+/// A number as people type it (decimal point or comma: "53,2005"), within min..max; 400
+/// naming the parameter otherwise.
+double number_value(const std::string& name, const std::string& v, double min, double max) {
+  const auto d = geo::parse_decimal(v);
+  if (!d)
+    throw input_error(ErrorCode::InvalidParameter, name,
+                      name + ": '" + v.substr(0, 40) + "' is not a number");
+  if (*d < min || *d > max)
+    throw input_error(ErrorCode::InvalidParameter, name,
+                      name + ": " + v.substr(0, 40) + " is out of range (" + std::to_string(min) +
+                          " to " + std::to_string(max) + ")");
+  return *d;
+}
+
 double number(const Request& req, const std::string& name, double min, double max) {
   auto v = req.param(name);
   if (!v) throw input_error(ErrorCode::MissingParameter, name, name + ": missing");
-  double d = 0;
-  auto res = std::from_chars(v->data(), v->data() + v->size(), d);
-  if (v->empty() || res.ec != std::errc() || res.ptr != v->data() + v->size() || !std::isfinite(d))
-    throw input_error(ErrorCode::InvalidParameter, name,
-                      name + ": '" + v->substr(0, 40) + "' is not a number");
-  if (d < min || d > max)
-    throw input_error(ErrorCode::InvalidParameter, name,
-                      name + ": " + v->substr(0, 40) + " is out of range (" + std::to_string(min) +
-                          " to " + std::to_string(max) + ")");
-  return d;
+  return number_value(name, *v, min, max);
 }
 
+/// The names a record may use for each part, the same for GET and POST (JSON or CSV): the first
+/// of each list is the documented one, the others aliases (also the batch command's).
+struct FieldNames {
+  std::string_view part;
+  std::initializer_list<const char*> names;
+};
+const FieldNames kFields[] = {
+    {"q", {"q", "adres", "address"}},
+    {"straat", {"straat", "straatnaam"}},
+    {"huisnummer", {"huisnummer", "nummer"}},
+    {"huisletter", {"huisletter"}},
+    {"toevoeging", {"toevoeging"}},
+    {"postcode", {"postcode"}},
+    {"plaats", {"plaats", "woonplaats"}},
+    {"lat", {"lat"}},
+    {"lon", {"lon"}},
+    {"x", {"x"}},
+    {"y", {"y"}},
+};
+
+bool is_record_field(std::string_view name) {
+  for (const auto& f : kFields)
+    for (const char* n : f.names)
+      if (name == n) return true;
+  return false;
+}
+
+/// The location columns a batch must have one of (a house number or place alone places nothing).
+bool is_location_field(std::string_view name) {
+  for (const auto& f : kFields) {
+    if (f.part == "huisnummer" || f.part == "huisletter" || f.part == "toevoeging" ||
+        f.part == "plaats")
+      continue;
+    for (const char* n : f.names)
+      if (name == n) return true;
+  }
+  return false;
+}
+
+std::string expected_location_fields() {
+  return "q/adres/address, straat/straatnaam (with huisnummer and plaats), postcode (with "
+         "huisnummer), lat and lon, or x and y";
+}
+
+/// The one parser of a record, for GET /geocode and each record of POST /geocode: field names
+/// (with their aliases) -> the engine's request. Empty values count as absent.
 geo::GeocodeRequest request_from(const std::map<std::string, std::string>& fields) {
   geo::GeocodeRequest g;
-  auto get = [&](std::initializer_list<const char*> names) -> std::optional<std::string> {
-    for (const char* n : names) {
-      auto it = fields.find(n);
-      if (it != fields.end() && !it->second.empty()) return it->second;
+  auto get = [&](std::string_view part) -> std::optional<std::string> {
+    for (const auto& f : kFields) {
+      if (f.part != part) continue;
+      for (const char* n : f.names) {
+        auto it = fields.find(n);
+        if (it != fields.end() && !it->second.empty()) return it->second;
+      }
     }
     return std::nullopt;
   };
-  g.q = get({"q", "adres", "address"});
-  g.straat = get({"straat", "straatnaam"});
-  g.huisnummer = get({"huisnummer", "nummer"});
-  g.huisletter = get({"huisletter"});
-  g.toevoeging = get({"toevoeging"});
-  g.postcode = get({"postcode"});
-  g.plaats = get({"plaats", "woonplaats"});
-  g.lat = get({"lat"});
-  g.lon = get({"lon"});
-  g.x = get({"x"});
-  g.y = get({"y"});
+  g.q = get("q");
+  g.straat = get("straat");
+  g.huisnummer = get("huisnummer");
+  g.huisletter = get("huisletter");
+  g.toevoeging = get("toevoeging");
+  g.postcode = get("postcode");
+  g.plaats = get("plaats");
+  g.lat = get("lat");
+  g.lon = get("lon");
+  g.x = get("x");
+  g.y = get("y");
   return g;
 }
 
-/// Split one CSV line (RFC 4180 quotes).
 }  // namespace
 
 Response GeocodeApi::route(const Request& req, const std::vector<std::string>& seg) const {
@@ -129,36 +183,38 @@ Response GeocodeApi::route(const Request& req, const std::vector<std::string>& s
 }
 
 Response GeocodeApi::geocode_get(const Request& req) const {
-  only(req, {"q", "straat", "huisnummer", "huisletter", "toevoeging", "postcode", "plaats",
-             "woonplaats", "lat", "lon", "x", "y", "f"});
   std::map<std::string, std::string> fields;
   for (const auto& [k, v] : req.query) {
+    if (k != "f" && !is_record_field(k))
+      throw input_error(ErrorCode::UnknownParameter, k,
+                        "unknown parameter '" + k.substr(0, 60) + "'");
     if (v.size() > 500)
       throw input_error(ErrorCode::InvalidParameter, k, k + ": longer than 500 characters");
     fields[k] = v;
   }
   if (auto f = req.param("f"); f && *f != "json")
     throw input_error(ErrorCode::InvalidParameter, "f", "f: unsupported format (supported: json)");
-  if (fields.count("lat") || fields.count("lon")) {
-    if (!fields.count("lat") || !fields.count("lon"))
-      throw input_error(ErrorCode::MissingParameter, fields.count("lat") ? "lon" : "lat",
-                        "lat and lon go together");
-    number(req, "lat", -90, 90);
-    number(req, "lon", -180, 180);
-  }
-  if (fields.count("x") || fields.count("y")) {
-    if (!fields.count("x") || !fields.count("y"))
-      throw input_error(ErrorCode::MissingParameter, fields.count("x") ? "y" : "x",
-                        "x and y go together");
-    number(req, "x", -1e7, 1e7);
-    number(req, "y", -1e7, 1e7);
-  }
   fields.erase("f");
+  const geo::GeocodeRequest g = request_from(fields);
+  // The coordinates are checked here (400 naming the parameter); decimal commas as in POST.
+  if (g.lat || g.lon) {
+    if (!g.lat || !g.lon)
+      throw input_error(ErrorCode::MissingParameter, g.lat ? "lon" : "lat",
+                        "lat and lon go together");
+    number_value("lat", *g.lat, -90, 90);
+    number_value("lon", *g.lon, -180, 180);
+  }
+  if (g.x || g.y) {
+    if (!g.x || !g.y)
+      throw input_error(ErrorCode::MissingParameter, g.x ? "y" : "x", "x and y go together");
+    number_value("x", *g.x, -1e7, 1e7);
+    number_value("y", *g.y, -1e7, 1e7);
+  }
   if (fields.empty())
-    throw input_error(
-        ErrorCode::MissingParameter, "q",
-        "give q (free text), postcode and huisnummer, straat/huisnummer/plaats, lat/lon or x/y");
-  return json_response(result_json(geocoder_of(m_state).geocode(request_from(fields))));
+    throw input_error(ErrorCode::MissingParameter, "q",
+                      "give q (free text, also adres or address), postcode and huisnummer, "
+                      "straat/huisnummer/plaats, lat/lon or x/y");
+  return json_response(result_json(geocoder_of(m_state).geocode(g)));
 }
 
 Response GeocodeApi::reverse(const Request& req) const {
@@ -214,8 +270,9 @@ Response GeocodeApi::geocode_post(const Request& req) const {
   std::size_t first = req.body.find_first_not_of(" \t\r\n");
   const bool looks_json =
       first != std::string::npos && (req.body[first] == '[' || req.body[first] == '{');
-  if (type.find("json") != std::string::npos ||
-      (type.find("csv") == std::string::npos && looks_json)) {
+  const bool is_json = type.find("json") != std::string::npos ||
+                       (type.find("csv") == std::string::npos && looks_json);
+  if (is_json) {
     nlohmann::json j;
     try {
       j = nlohmann::json::parse(req.body);
@@ -253,7 +310,19 @@ Response GeocodeApi::geocode_post(const Request& req) const {
     if (!reader.next(header) || reader.unterminated_quote() || header.empty() ||
         (header.size() == 1 && header[0].empty()))
       throw input_error(ErrorCode::InvalidBody, "body", "the CSV body has no header line");
-    for (auto& h : header) h = util::ascii_lower(h);
+    bool has_location = false;
+    std::string found;
+    for (auto& h : header) {
+      h = util::ascii_lower(h);
+      while (!h.empty() && (h.back() == ' ' || h.back() == '\t')) h.pop_back();
+      while (!h.empty() && (h.front() == ' ' || h.front() == '\t')) h.erase(0, 1);
+      has_location = has_location || is_location_field(h);
+      if (found.size() < 300) found += (found.empty() ? "" : ", ") + h.substr(0, 60);
+    }
+    if (!has_location)
+      throw input_error(ErrorCode::InvalidBody, "body",
+                        "the CSV header has none of the location columns (" +
+                            expected_location_fields() + "); its columns are: " + found);
     while (reader.next(cells)) {
       const std::size_t line = reader.line();
       if (reader.unterminated_quote())
@@ -271,6 +340,11 @@ Response GeocodeApi::geocode_post(const Request& req) const {
                           "at most " + std::to_string(kMaxRecords) + " records per request");
     }
   }
+  if (records.empty() && !is_json)
+    throw input_error(ErrorCode::InvalidBody, "body",
+                      "the CSV body has a header line but no records; when the file has several "
+                      "lines, they were lost on the way (curl -d drops line breaks: send the file "
+                      "with --data-binary @FILE)");
   json results = json::array();
   std::map<std::string, int> per_status;
   for (const auto& rec : records) {

@@ -12,11 +12,13 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <set>
 #include <sstream>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "app/geocode_command.hpp"
@@ -169,8 +171,9 @@ const Geocoder& real_geocoder() {
 }
 
 /// The rows of a fixture or output by column name.
-std::vector<std::map<std::string, std::string>> read_csv(const std::string& path) {
-  return read_csv_file(path).named_rows();
+std::vector<std::map<std::string, std::string>> read_csv(const std::string& path,
+                                                         char delimiter = ',') {
+  return read_csv_file(path, delimiter).named_rows();
 }
 
 using test::temp_path;
@@ -679,11 +682,24 @@ TEST_CASE("reverse geocoding: the nearest address", "[geocoder]") {
   CHECK(r.buurtcode == "BU_A");
   REQUIRE(r.distance_m);
   CHECK(*r.distance_m == Approx(5));
-  CHECK(tiny().reverse_rd(150000, 500000).reason == "no address");
+  // Far from any address, inside the gemeente: no address; outside it: outside the gemeente
+  // (issue 9: a point in Amsterdam is not "no address within 250 m").
+  CHECK(tiny().reverse_rd(184900, 580900).reason == "no address");
+  const auto far = tiny().reverse_rd(150000, 500000);
+  CHECK(far.reason == "outside the gemeente");
+  CHECK(far.status == GeocodeStatus::Outside);
+  // Swapped: x and y, and lat and lon, as geocode() detects them.
+  const auto xy = tiny().reverse_rd(579500, 182105);
+  CHECK(xy.address == "Kerkstraat 1, 8911AA Leeuwarden");
+  CHECK(xy.warning == "x and y were swapped");
   CHECK(tiny().reverse_wgs84(5.8, 91).reason == "invalid coordinates");
   const auto k1 = at("8911AA", "1");
   CHECK(tiny().reverse_wgs84(k1.wgs84->x, k1.wgs84->y).address ==
         "Kerkstraat 1, 8911AA Leeuwarden");
+  const auto swapped = tiny().reverse_wgs84(k1.wgs84->y, k1.wgs84->x);
+  CHECK(swapped.address == "Kerkstraat 1, 8911AA Leeuwarden");
+  CHECK(swapped.warning == "lat and lon were swapped");
+  CHECK(swapped.score == Approx(0.9));
 }
 
 TEST_CASE("one geocoder serves many threads", "[geocoder]") {
@@ -842,6 +858,41 @@ TEST_CASE("acceptance: every synthetic BAG address by postcode and number lands 
   CHECK(other == 0);
   CHECK(with_street == ambiguous);
   CHECK(exact + with_street == reg.addresses().size());
+  // Issue 9: the regenerated register gives each postcode + number (+ letter, addition) one
+  // address, as the BAG does: every address is placed exactly, none is ambiguous.
+  CHECK(ambiguous == 0);
+  CHECK(exact == reg.addresses().size());
+}
+
+TEST_CASE("acceptance: every synthetic BAG address by street, number and place lands in its buurt",
+          "[geocoder][data][acceptance]") {
+  const Geocoder& g = real_geocoder();
+  const AddressRegister& reg = g.addresses();
+  std::map<std::string, std::string> truth;
+  for (auto& r : read_csv(synthetic("bag_leeuwarden_synthetic_truth.csv")))
+    truth[r["identificatie"]] = r["buurtcode"];
+  std::size_t exact = 0, wrong = 0, other = 0;
+  std::vector<std::string> examples;
+  for (const Address& a : reg.addresses()) {
+    GeocodeRequest req;
+    req.straat = reg.street_of(a).name;
+    req.huisnummer = AddressRegister::house_number_text(a);
+    req.plaats = reg.woonplaats_of(a).name;
+    const GeocodeResult r = g.geocode(req);
+    if (r.placed() && r.buurtcode == truth.at(a.identificatie) &&
+        r.identificatie == a.identificatie) {
+      ++exact;
+      continue;
+    }
+    ++(r.placed() ? wrong : other);
+    if (examples.size() < 5)
+      examples.push_back(*req.straat + " " + *req.huisnummer + " " + *req.plaats + ": " +
+                         r.buurtcode + " " + r.reason + " " + r.detail);
+  }
+  for (const auto& e : examples) WARN("example: " << e);
+  CHECK(wrong == 0);
+  CHECK(other == 0);
+  CHECK(exact == reg.addresses().size());
 }
 
 TEST_CASE("acceptance: the 400 organisations, end to end through the batch command",
@@ -956,6 +1007,12 @@ TEST_CASE("acceptance: the 400 organisations, end to end through the batch comma
   CHECK(missed == 0);
   CHECK(no_reason == 0);
   CHECK(placed_right + ambiguous == expected);
+  // Issue 9: with the regenerated register every record with an expected buurt lands in exactly
+  // that buurt (nothing is left ambiguous), and every other one has a reason or is a whole
+  // street in one buurt.
+  CHECK(ambiguous == 0);
+  CHECK(placed_right == expected);
+  CHECK(reasoned + whole_street == unexpected);
   fs::remove(output);
 }
 
@@ -1036,8 +1093,10 @@ TEST_CASE("the batch command refuses bad input with a clear message", "[geocoder
   CHECK(run(header_only, msg) == 1);
   CHECK(contains(msg, "no rows"));
 
+  // Neither UTF-8 nor plausible Windows-1252 (0x81 is undefined there; a Windows-1252 file is
+  // read since issue 9, see "Excel's own CSV" below).
   const fs::path latin1 = temp_path("latin1.csv");
-  write_file(latin1, "id,straat,huisnummer,plaats\n1,Stinsw\xE2l,17,Grou\n");
+  write_file(latin1, "id,straat,huisnummer,plaats\n1,Stinsw\xE2l\x81,17,Grou\n");
   CHECK(run(latin1, msg) == 1);
   CHECK(contains(msg, "not UTF-8"));
   CHECK(contains(msg, "line 2"));
@@ -1098,7 +1157,8 @@ TEST_CASE("the batch command refuses bad input with a clear message", "[geocoder
     o.progress = false;
     CHECK(app::run_geocode(g, o, out, err) == 0);
     INFO(err.str());
-    const auto rows = read_csv(o.output);
+    // Written back as it came (issue 9): semicolons, so read with them.
+    const auto rows = read_csv(o.output, ';');
     REQUIRE(rows.size() == 1);
     CHECK(rows[0].at("buurtcode") == "BU00801004");
     CHECK(contains(rows[0].at("geocode_warning"), "swapped"));
@@ -1107,4 +1167,311 @@ TEST_CASE("the batch command refuses bad input with a clear message", "[geocoder
   CHECK(app::check_geocode_input("").size() > 0);
   for (const auto& p : {empty, header_only, latin1, no_columns, long_line, binary, ok, semi})
     fs::remove(p);
+}
+
+namespace {
+std::string file_bytes(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+struct BatchRun {
+  int code = 0;
+  std::string out, err, output;
+};
+
+BatchRun run_batch(const std::string& input_bytes, const std::string& ext = ".csv",
+                   std::function<void(app::GeocodeCliOptions&)> tweak = {}) {
+  const fs::path input = temp_path("in" + ext);
+  write_file(input, input_bytes);
+  app::GeocodeCliOptions o;
+  o.input = input.string();
+  o.output = temp_path("out.csv").string();
+  o.progress = false;
+  if (tweak) tweak(o);
+  std::ostringstream out, err;
+  BatchRun r;
+  r.code = app::run_geocode(real_geocoder(), o, out, err);
+  r.out = out.str();
+  r.err = err.str();
+  if (fs::exists(o.output)) r.output = file_bytes(o.output);
+  return r;
+}
+}  // namespace
+
+TEST_CASE("issue 9: a one-column list of addresses is read", "[geocoder][data]") {
+  for (const std::string header : {"adres", "address", "Adres"}) {
+    INFO(header);
+    const auto r =
+        run_batch(header + "\nLeanewei 45 Grou\n8914GD 1\n\"Marisdijk 1, Leeuwarden\"\n");
+    REQUIRE(r.code == 0);
+    INFO(r.err);
+    std::istringstream in(r.output);
+    const auto t = read_csv(in);
+    REQUIRE(t.rows.size() == 3);
+    const auto rows = t.named_rows();
+    CHECK(rows[0].at("geocode_status") == "address");
+    CHECK(rows[0].at("geocode_adres") == "Leanewei 45, 9059ZF Grou");
+    CHECK(rows[1].at("buurtcode") == "BU00801001");
+    CHECK(rows[2].at("buurtcode") == "BU00801001");
+    // The input column comes through as written.
+    CHECK(rows[2].at(header) == "Marisdijk 1, Leeuwarden");
+  }
+  // Also to GeoJSON, with points.
+  const auto r = run_batch("adres\n8914GD 1\n", ".csv", [](app::GeocodeCliOptions& o) {
+    o.output = temp_path("one.geojson").string();
+  });
+  CHECK(r.code == 0);
+}
+
+TEST_CASE(
+    "issue 9: Excel's own CSV (Windows-1252, semicolons, decimal commas) is written back "
+    "the same way",
+    "[geocoder][data]") {
+  // What Dutch Excel writes by default: Windows-1252 (ô is the byte 0xF4), semicolons, decimal
+  // commas, CRLF.
+  const std::string input =
+      "id;naam;straat;huisnummer;plaats;lat;lon\r\n"
+      "1;Caf\xE9 De Hoek;Wylgeh\xF4"
+      "f;45;Grou;;\r\n"
+      "2;Buurthuis \x80"
+      "1;;;;53,2005;5,7965\r\n"
+      "3;Nergens;Nergensstraat;1;Leeuwarden;;\r\n";
+  const auto r = run_batch(input);
+  REQUIRE(r.code == 0);
+  INFO(r.err);
+  CHECK(contains(r.out, "Windows-1252"));
+  CHECK(contains(r.out, "written the same way"));
+  // Every input line is in the output byte for byte, our columns after it, in Windows-1252.
+  std::istringstream a(input), b(r.output);
+  std::string la, lb;
+  std::size_t lines = 0;
+  while (std::getline(a, la)) {
+    REQUIRE(std::getline(b, lb));
+    ++lines;
+    CHECK(lb.rfind(la.substr(0, la.size() - 1) + ";", 0) == 0);
+    CHECK(lb.back() == '\r');  // CRLF kept
+  }
+  CHECK(lines == 4);
+  CHECK_FALSE(std::getline(b, lb));
+  CHECK_FALSE(is_valid_utf8(r.output));
+  // Read back as text: the place, the area names (in Windows-1252) and decimal commas.
+  std::istringstream in(windows1252_to_utf8(r.output));
+  const auto rows = read_csv(in, ';').named_rows();
+  REQUIRE(rows.size() == 3);
+  CHECK(rows[0].at("naam") == "Café De Hoek");
+  CHECK(rows[0].at("geocode_adres") == "Wylgehôf 45, 9059MA Grou");
+  CHECK(contains(rows[0].at("geocode_x"), ","));
+  CHECK_FALSE(contains(rows[0].at("geocode_x"), "."));
+  CHECK(rows[0].at("geocode_score") == "1,00");
+  CHECK(rows[1].at("naam") == "Buurthuis €1");
+  CHECK(rows[1].at("geocode_status") == "coordinates");
+  CHECK_FALSE(rows[1].at("buurtcode").empty());
+  CHECK(rows[2].at("geocode_status") == "unmatched");
+  CHECK_FALSE(rows[2].at("geocode_reason").empty());
+
+  // Unless asked otherwise: UTF-8, commas, decimal points.
+  const auto u = run_batch(input, ".csv", [](app::GeocodeCliOptions& o) {
+    o.output_encoding = "utf-8";
+    o.output_delimiter = "comma";
+    o.output_decimal = "point";
+  });
+  REQUIRE(u.code == 0);
+  CHECK(is_valid_utf8(u.output));
+  CHECK(contains(u.out, "written as UTF-8, ','-separated, decimal point"));
+  std::istringstream uin(u.output);
+  const auto urows = read_csv(uin).named_rows();
+  REQUIRE(urows.size() == 3);
+  CHECK(urows[0].at("naam") == "Café De Hoek");
+  CHECK(urows[0].at("lat").empty());
+  CHECK(urows[1].at("lat") == "53,2005");  // the input's cells as typed
+  CHECK(contains(urows[0].at("geocode_x"), "."));
+  CHECK(urows[0].at("geocode_adres") == "Wylgehôf 45, 9059MA Grou");
+
+  // A bad option value is a clear message.
+  const auto bad =
+      run_batch(input, ".csv", [](app::GeocodeCliOptions& o) { o.output_encoding = "ebcdic"; });
+  CHECK(bad.code == 1);
+  CHECK(contains(bad.err, "--output-encoding"));
+}
+
+TEST_CASE("issue 9: Excel's CSV UTF-8 (with a byte order mark) keeps its mark",
+          "[geocoder][data]") {
+  const std::string input = "\xEF\xBB\xBFstraat;huisnummer;plaats\r\nWylgehôf;45;Grou\r\n";
+  const auto r = run_batch(input);
+  REQUIRE(r.code == 0);
+  CHECK(contains(r.out, "UTF-8 with BOM"));
+  CHECK(r.output.rfind("\xEF\xBB\xBFstraat;huisnummer;plaats;geocode_status", 0) == 0);
+  CHECK(is_valid_utf8(r.output));
+  std::istringstream in(r.output);
+  const auto rows = read_csv(in, ';').named_rows();
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].at("geocode_adres") == "Wylgehôf 45, 9059MA Grou");
+  // Plain UTF-8 stays without a mark, and can be given one.
+  const auto plain = run_batch("adres\n8914GD 1\n", ".csv",
+                               [](app::GeocodeCliOptions& o) { o.output_encoding = "utf-8-bom"; });
+  REQUIRE(plain.code == 0);
+  CHECK(plain.output.rfind("\xEF\xBB\xBF"
+                           "adres,",
+                           0) == 0);
+}
+
+TEST_CASE("text encodings: detection and conversion", "[geocoder][csv]") {
+  CHECK(detect_text_encoding("abc") == TextEncoding::Utf8);
+  CHECK(detect_text_encoding("Sânleane") == TextEncoding::Utf8);
+  CHECK(detect_text_encoding("\xEF\xBB\xBF"
+                             "a") == TextEncoding::Utf8Bom);
+  CHECK(detect_text_encoding("S\xE2nleane") == TextEncoding::Windows1252);
+  CHECK(detect_text_encoding("\x80 5") == TextEncoding::Windows1252);
+  CHECK_FALSE(detect_text_encoding("S\xE2nleane\x81"));          // undefined in Windows-1252
+  CHECK_FALSE(detect_text_encoding(std::string("a\0\xE2", 3)));  // a NUL byte, not UTF-8
+  CHECK_FALSE(
+      detect_text_encoding("\xEF\xBB\xBF"
+                           "S\xE2n"));  // a BOM, then not UTF-8
+  CHECK(windows1252_to_utf8("S\xE2nleane \x80") == "Sânleane €");
+  CHECK(utf8_to_windows1252("Sânleane €") == "S\xE2nleane \x80");
+  CHECK(utf8_to_windows1252("ĳ") == "?");
+  CHECK(parse_encoding_name("UTF-8") == TextEncoding::Utf8);
+  CHECK(parse_encoding_name("cp1252") == TextEncoding::Windows1252);
+  CHECK(parse_encoding_name("utf-8-bom") == TextEncoding::Utf8Bom);
+  CHECK_FALSE(parse_encoding_name("ebcdic"));
+  CHECK(encoding_name(TextEncoding::Windows1252) == "Windows-1252");
+}
+
+TEST_CASE("the fast look-up answers as geocode() does, and only when one address is meant",
+          "[geocoder]") {
+  const Geocoder& g = tiny();
+  const auto hit = g.lookup_postcode(" 8911 aa", "1 ");
+  REQUIRE(hit);
+  CHECK(g.addresses().addresses()[hit->address].identificatie == "1");
+  REQUIRE(hit->area);
+  CHECK(hit->area->buurtcode == "BU_A");
+  const auto full = at("8911AA", "1");
+  CHECK(full.identificatie == "1");
+  CHECK(full.buurtcode == hit->area->buurtcode);
+  // Letter and addition as typed, together or apart.
+  for (const auto& [nr, letter, add, id] :
+       std::vector<std::tuple<std::string, std::string, std::string, std::string>>{
+           {"12a", "", "", "4"},
+           {"12", "A", "", "4"},
+           {"12-2", "", "", "5"},
+           {"12", "", "2", "5"},
+           {"14 bis", "", "", "6"}}) {
+    INFO(nr << " " << letter << " " << add);
+    const auto h = g.lookup_postcode("8911AB", nr, letter, add);
+    REQUIRE(h);
+    CHECK(g.addresses().addresses()[h->address].identificatie == id);
+  }
+  // Not exactly one address as typed: left to geocode() (which drops the letter, or decides).
+  CHECK_FALSE(g.lookup_postcode("8911AB", "12b"));  // no 12B: geocode() places it at 12
+  CHECK(at("8911AB", "12b").warning.find("not in the register") != std::string::npos);
+  CHECK_FALSE(g.lookup_postcode("8911AB", "16 I"));  // the register writes 16-I
+  CHECK(at("8911AB", "16 I").identificatie == "7");
+  CHECK_FALSE(g.lookup_postcode("8911XX", "1"));
+  CHECK_FALSE(g.lookup_postcode("not a postcode", "1"));
+  CHECK_FALSE(g.lookup_postcode("8911AA", "one"));
+  // geocode() takes the fast path for postcode + number alone, with the same answer as before.
+  GeocodeRequest req;
+  req.postcode = "8911 aa";
+  req.huisnummer = "1";
+  const auto r = g.geocode(req);
+  CHECK(r.status == GeocodeStatus::Address);
+  CHECK(r.score == 1);
+  CHECK(r.address == "Kerkstraat 1, 8911AA Leeuwarden");
+  CHECK(r.warning.empty());
+  CHECK(r.buurtcode == "BU_A");
+  CHECK(r.wijkcode == "WK_1");
+  CHECK(r.gebied == "centrum");
+  REQUIRE(r.wgs84);
+  REQUIRE(r.rd);
+  CHECK(r.rd->x == 182100);
+}
+
+TEST_CASE("a register CSV is read by us, with the area filter on its x and y", "[geocoder][data]") {
+  SourceConfig source;
+  const Box box{182000, 579000, 183000, 580000, true};
+  const auto from_csv =
+      AddressRegister::load(synthetic("bag_leeuwarden_synthetic.csv"), source, box);
+  const auto from_gpkg =
+      AddressRegister::load(synthetic("bag_leeuwarden_synthetic.gpkg"), source, box);
+  CHECK(from_csv.addresses().size() > 100);
+  CHECK(from_csv.addresses().size() == from_gpkg.addresses().size());
+  CHECK(from_csv.report().filtered == 88780 - from_csv.addresses().size());
+  for (const auto& a : from_csv.addresses()) CHECK(box.contains(a.rd));
+  // The same register either way (a GeoPackage with a spatial filter comes in its index order).
+  std::map<std::string, std::string> by_id;
+  for (std::uint32_t i = 0; i < from_gpkg.addresses().size(); ++i)
+    by_id[from_gpkg.addresses()[i].identificatie] = from_gpkg.label(i);
+  for (std::uint32_t i = 0; i < from_csv.addresses().size(); ++i)
+    CHECK(by_id[from_csv.addresses()[i].identificatie] == from_csv.label(i));
+  CHECK(from_csv.memory_bytes() > from_csv.addresses().size() * sizeof(Address));
+  // A CSV without x and y is a clear error.
+  const fs::path no_xy = temp_path("bag-no-xy.csv");
+  write_file(no_xy, "identificatie,openbare_ruimte_naam,huisnummer,woonplaats_naam\n1,A,1,B\n");
+  CHECK_THROWS_AS(AddressRegister::load(no_xy.string(), source), config_error);
+}
+
+TEST_CASE("a register GeoPackage is read directly, the same as its CSV", "[geocoder][data]") {
+  SourceConfig source;
+  source.layer = "verblijfsobject";
+  const auto gpkg = AddressRegister::load(synthetic("bag_leeuwarden_synthetic.gpkg"), source);
+  const auto csv = AddressRegister::load(synthetic("bag_leeuwarden_synthetic.csv"), source);
+  REQUIRE(gpkg.addresses().size() == 88780);
+  REQUIRE(csv.addresses().size() == 88780);
+  CHECK(gpkg.report().layer == "verblijfsobject");
+  std::map<std::string, std::pair<std::string, XY>> by_id;
+  for (std::uint32_t i = 0; i < csv.addresses().size(); ++i)
+    by_id[csv.addresses()[i].identificatie] = {csv.label(i), csv.addresses()[i].rd};
+  std::size_t differ = 0;
+  for (std::uint32_t i = 0; i < gpkg.addresses().size(); ++i) {
+    const auto& [label, rd] = by_id[gpkg.addresses()[i].identificatie];
+    if (label != gpkg.label(i) || std::abs(rd.x - gpkg.addresses()[i].rd.x) > 0.001 ||
+        std::abs(rd.y - gpkg.addresses()[i].rd.y) > 0.001)
+      ++differ;
+  }
+  CHECK(differ == 0);
+
+  // A GeoPackage in another CRS, or with an empty point, goes through GDAL as before.
+  GDALAllRegister();
+  for (const int epsg : {28992, 4326}) {
+    INFO(epsg);
+    const fs::path p = temp_path("bag-" + std::to_string(epsg) + ".gpkg");
+    {
+      GDALDriver* drv = GetGDALDriverManager()->GetDriverByName("GPKG");
+      GDALDatasetUniquePtr ds(drv->Create(p.c_str(), 0, 0, 0, GDT_Unknown, nullptr));
+      REQUIRE(ds);
+      OGRSpatialReference srs;
+      srs.importFromEPSG(epsg);
+      srs.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+      OGRLayer* l = ds->CreateLayer("verblijfsobject", &srs, wkbPoint, nullptr);
+      REQUIRE(l);
+      for (const char* f :
+           {"identificatie", "openbare_ruimte_naam", "huisnummer", "postcode", "woonplaats_naam"}) {
+        OGRFieldDefn d(f, OFTString);
+        l->CreateField(&d);
+      }
+      const double pts[2][2] = {{182594.063, 579568.163}, {5.8001519, 53.2020451}};
+      for (int k = 0; k < 3; ++k) {
+        OGRFeatureUniquePtr f(OGRFeature::CreateFeature(l->GetLayerDefn()));
+        f->SetField("identificatie", ("id" + std::to_string(k)).c_str());
+        f->SetField("openbare_ruimte_naam", "Marisdijk");
+        f->SetField("huisnummer", std::to_string(k + 1).c_str());
+        f->SetField("postcode", "8914GD");
+        f->SetField("woonplaats_naam", "Leeuwarden");
+        if (k < 2) {
+          const auto& xy = pts[epsg == 4326 ? 1 : 0];
+          f->SetGeometryDirectly(new OGRPoint(xy[0] + k, xy[1]));
+        }
+        REQUIRE(l->CreateFeature(f.get()) == OGRERR_NONE);
+      }
+    }
+    const auto reg = AddressRegister::load(p.string(), source);
+    CHECK(reg.addresses().size() == 2);
+    CHECK(reg.report().skipped == 1);  // the row without a point
+    REQUIRE_FALSE(reg.addresses().empty());
+    CHECK(reg.addresses()[0].rd.x == Approx(182594.063).margin(epsg == 4326 ? 1.0 : 0.001));
+    CHECK(reg.label(0) == "Marisdijk 1, 8914GD Leeuwarden");
+  }
 }

@@ -237,3 +237,63 @@ TEST_CASE("POST /geocode: JSON and CSV batches, private columns never echoed",
   CHECK(j["results"][0]["id"] == "7");
   CHECK(j["results"][0]["buurtcode"] == "BU00801001");
 }
+
+TEST_CASE("issue 9: what a new user ran into over HTTP", "[geocode][unit]") {
+  // GET reads a record as POST does: decimal commas, adres/address, woonplaats, straatnaam.
+  auto r = call("GET", "/geocode", {{"lat", "53,2005"}, {"lon", "5,7965"}});
+  REQUIRE(r.status == 200);
+  auto j = json::parse(r.body);
+  CHECK(j["status"] == "coordinates");
+  CHECK_FALSE(j["buurtcode"].is_null());
+  for (const char* name : {"adres", "address", "q"}) {
+    INFO(name);
+    r = call("GET", "/geocode", {{name, "8914GD 1"}});
+    REQUIRE(r.status == 200);
+    CHECK(json::parse(r.body)["buurtcode"] == "BU00801001");
+  }
+  r = call("GET", "/geocode",
+           {{"straatnaam", "Marisdijk"}, {"nummer", "1"}, {"woonplaats", "Leeuwarden"}});
+  REQUIRE(r.status == 200);
+  CHECK(json::parse(r.body)["buurtcode"] == "BU00801001");
+  // Still a 400 naming the parameter for what is not a number, with or without a comma.
+  r = call("GET", "/geocode", {{"lat", "53,2,1"}, {"lon", "5,7965"}});
+  CHECK(r.status == 400);
+  CHECK(json::parse(r.body).value("parameter", "") == "lat");
+
+  // /reverse: swapped lat/lon detected; a point in Amsterdam is outside the gemeente.
+  r = call("GET", "/reverse", {{"lat", "5.7965"}, {"lon", "53.2005"}});
+  REQUIRE(r.status == 200);
+  j = json::parse(r.body);
+  CHECK(j["status"] == "address");
+  CHECK(j["warning"] == "lat and lon were swapped");
+  const auto straight =
+      json::parse(call("GET", "/reverse", {{"lat", "53.2005"}, {"lon", "5.7965"}}).body);
+  CHECK(j["address"] == straight["address"]);
+  r = call("GET", "/reverse", {{"lat", "52.3731"}, {"lon", "4.8922"}});
+  REQUIRE(r.status == 200);
+  j = json::parse(r.body);
+  CHECK(j["status"] == "outside");
+  CHECK(j["reason"] == "outside the gemeente");
+  r = call("GET", "/reverse", {{"lat", "53,2005"}, {"lon", "5,7965"}});
+  CHECK(r.status == 200);
+
+  // A CSV without a location column: 400 with the columns found and expected.
+  r = call("POST", "/geocode", {}, "id,naam,telefoon\n1,Buurthuis,06-1\n", "text/csv");
+  CHECK(r.status == 400);
+  j = json::parse(r.body);
+  CHECK(j.value("parameter", "") == "body");
+  const std::string d = j.value("description", "");
+  CHECK(d.find("naam, telefoon") != std::string::npos);
+  CHECK(d.find("postcode") != std::string::npos);
+  // A body that lost its line breaks (curl -d @file) is not a silent {"count": 0}.
+  r = call("POST", "/geocode", {}, "id,postcode,huisnummer1,8914GD,12,8914GD,2", "text/csv");
+  CHECK(r.status == 400);
+  CHECK(json::parse(r.body).value("description", "").find("--data-binary") != std::string::npos);
+  // A one-column list of addresses is the most common input there is.
+  r = call("POST", "/geocode", {}, "adres\nLeanewei 45 Grou\n8914GD 1\n", "text/csv");
+  REQUIRE(r.status == 200);
+  j = json::parse(r.body);
+  REQUIRE(j["count"] == 2);
+  CHECK(j["results"][0]["status"] == "address");
+  CHECK(j["results"][1]["buurtcode"] == "BU00801001");
+}

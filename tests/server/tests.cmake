@@ -3,6 +3,7 @@
 target_sources(unit_tests PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/test_service.cpp
   ${CMAKE_CURRENT_LIST_DIR}/test_geocode_api.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/test_geocode_examples.cpp
   ${CMAKE_CURRENT_LIST_DIR}/test_ogc.cpp
   ${CMAKE_CURRENT_LIST_DIR}/test_esri.cpp
   ${CMAKE_CURRENT_LIST_DIR}/test_nearby.cpp
