@@ -13,7 +13,7 @@ SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # tests Catch2, cpp-httplib and GDAL's command line tools (ogrinfo is a test client).
 DEBS := cmake g++ make pkg-config libgdal-dev gdal-bin libgeos-dev libproj-dev proj-data \
         libpistache-dev rapidjson-dev libssl-dev nlohmann-json3-dev libcli11-dev catch2 \
-        libcpp-httplib-dev curl
+        libcpp-httplib-dev libsqlite3-dev curl
 
 .PHONY: all deps build run test test-asan bench check format clean
 

@@ -106,10 +106,13 @@ std::vector<CollectionPtr> boundary_collections(const geo::AreaModel& m, const A
       nb += static_cast<std::int64_t>(m.wijken()[wi].buurten.size());
     }
     const auto& t = g.config.team;
+    // A team detail that is not known is null, never an empty string.
+    const auto known = [](const std::string& s) { return s.empty() ? Value{} : Value{s}; };
     gebieden->features.push_back(
         feature(g.config.id, ++oid,
                 {g.config.id, g.config.name, codes, static_cast<std::int64_t>(g.wijken.size()), nb,
-                 t.name, t.email, t.phone, t.address, t.website, gm, hectares(g.area_m2)},
+                 known(t.name), known(t.email), known(t.phone), known(t.address), known(t.website),
+                 gm, hectares(g.area_m2)},
                 g.rd, g.wgs84));
   }
 

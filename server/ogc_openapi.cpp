@@ -368,6 +368,70 @@ json build_openapi(const ServiceState& state, const std::string& base) {
                        false)),
       "Health");
 
+  {
+    // For gebiedswerkers and policy advisers (docs/nearby.md): /nearby, /locate, overviews.
+    const auto query = [](const char* name, json schema, const std::string& description) {
+      return json{{"name", name},
+                  {"in", "query"},
+                  {"required", false},
+                  {"schema", std::move(schema)},
+                  {"description", description}};
+    };
+    const json str = {{"type", "string"}};
+    const json coords = query("coords", str,
+                              "A WKT point: POINT(lon lat) in CRS84, or in the CRS named by crs "
+                              "(EPSG:4326 is lat lon). Give coords or q.");
+    const json q =
+        query("q", str, "An address as typed, placed by the geocoder. Give q or coords.");
+    const json crs = query("crs", {{"type", "string"}, {"format", "uri"}},
+                           "The CRS of coords and of the answer's geometry (CRS84, EPSG:4326, "
+                           "EPSG:3857, EPSG:28992).");
+    const json fmt =
+        query("f", {{"type", "string"}, {"enum", {"json", "html", "csv"}}}, "The representation.");
+    const json obj = {{"type", "object"}};
+    json nearby = get_op(
+        "The social base within a radius, or the k nearest, with the distance in metres", "Nearby",
+        {"Data"},
+        json::array({coords, q, crs,
+                     query("within", {{"type", "number"}, {"minimum", 0}, {"maximum", 25000}},
+                           "The radius (default 1000 m; at most 25 km)"),
+                     query("within-units", {{"type", "string"}, {"enum", {"m", "km"}}},
+                           "The unit of within (default m)"),
+                     query("limit", {{"type", "integer"}, {"minimum", 1}, {"maximum", 1000}},
+                           "The k nearest within the radius (default 50)"),
+                     query("collections", str,
+                           "Comma-separated social-base collections (default: all of them)"),
+                     query("datetime", str, "An instant or interval: records taking place then"),
+                     fmt}),
+        responses(ok("A GeoJSON FeatureCollection ordered by distance (afstand_m), ties by id",
+                     "application/geo+json", obj),
+                  true));
+    nearby["description"] =
+        "Any other parameter naming a public field of the social base (soort, categorie, gebied, "
+        "...) is an equality filter.";
+    paths["/nearby"] = path_item(std::move(nearby), "Nearby");
+    paths["/locate"] = path_item(
+        get_op("The buurt, wijk and gebied of a place, its Amaryllis team and the nearest meeting "
+               "place",
+               "Locate", {"Data"}, json::array({coords, q, crs, fmt}),
+               responses(ok("The place", "application/json", obj), true)),
+        "Locate");
+    for (const auto& [level, name] : {std::pair<const char*, const char*>{"gebieden", "id"},
+                                      {"wijken", "code"},
+                                      {"buurten", "code"}}) {
+      const std::string path = std::string("/") + level + "/{" + name + "}/overzicht";
+      json op = get_op(
+          std::string("The overview of one of the ") + level +
+              ": counts per buurt, soort and categorie, support, meeting places, initiatives, "
+              "white spots",
+          op_id(std::string(level) + "-overzicht"), {"Data"},
+          json::array(
+              {json{{"name", name}, {"in", "path"}, {"required", true}, {"schema", str}}, fmt}),
+          responses(ok("The overview", "application/json", obj), true));
+      paths[path] = path_item(std::move(op), op_id(std::string(level) + "-overzicht"));
+    }
+  }
+
   for (const auto& c : state.catalogue.all()) {
     const std::string id = op_id(c->id);
     const std::string root = "/collections/" + c->id;
