@@ -1,6 +1,7 @@
 #include "geo/area_model.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <set>
 
 #include "geo/crs.hpp"
@@ -136,6 +137,13 @@ AreaModel AreaModel::load(const Config& config) {
                           "has no wijkcode and it cannot be derived from the code"});
     b.rd = from_geos(ctx, p.geom.get());
     b.repaired = p.repaired;
+    if (auto it = p.fields.find("aantal_inwoners"); it != p.fields.end() && !it->second.empty()) {
+      long long n = 0;
+      const char* first = it->second.data();
+      const char* last = first + it->second.size();
+      const auto [ptr, ec] = std::from_chars(first, last, n);
+      if (ec == std::errc() && ptr == last && n >= 0) b.inwoners = n;
+    }
     buurten.push_back(std::move(b));
   }
 

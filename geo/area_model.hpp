@@ -3,6 +3,7 @@
 // EPSG:28992 (RD New) and a fast point -> area locator. Immutable after load(): safe to share
 // between threads.
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
@@ -22,6 +23,9 @@ struct Buurt {
   Geometry wgs84;        // CRS84 (lon, lat), RFC 7946 orientation
   double area_m2 = 0;
   bool repaired = false;
+  /// Population (CBS `aantal_inwoners`, mapped by boundaries.buurten.fields); nullopt when the
+  /// source has no such field or marks it secret (CBS writes negative numbers then).
+  std::optional<std::int64_t> inwoners;
 };
 
 struct Wijk {

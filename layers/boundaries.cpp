@@ -59,16 +59,18 @@ std::vector<CollectionPtr> boundary_collections(const geo::AreaModel& m, const A
            {str("buurtcode", "Buurtcode (CBS)"), str("buurtnaam", "Buurtnaam"),
             str("wijkcode", "Wijkcode (CBS)"), str("wijknaam", "Wijknaam"),
             str("gebied", "Gebied (id)"), str("gebiednaam", "Gebied"),
-            str("gemeentecode", "Gemeentecode"), num("oppervlakte_ha", "Oppervlakte (ha)")},
+            str("gemeentecode", "Gemeentecode"), num("oppervlakte_ha", "Oppervlakte (ha)"),
+            integer("aantal_inwoners", "Aantal inwoners (CBS; null: not in the boundary data)")},
            "buurtnaam");
   std::int64_t oid = 0;
   for (const auto& b : m.buurten()) {
     const geo::Wijk* w = m.wijk(b.wijkcode);
     const std::string gebied = w ? w->gebied : "";
-    buurten->features.push_back(feature(b.code, ++oid,
-                                        {b.code, b.name, b.wijkcode, w ? w->name : "", gebied,
-                                         gebiednaam(gebied), gm, hectares(b.area_m2)},
-                                        b.rd, b.wgs84));
+    buurten->features.push_back(
+        feature(b.code, ++oid,
+                {b.code, b.name, b.wijkcode, w ? w->name : "", gebied, gebiednaam(gebied), gm,
+                 hectares(b.area_m2), b.inwoners ? Value{*b.inwoners} : Value{}},
+                b.rd, b.wgs84));
   }
 
   auto wijken = make(

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -437,4 +438,47 @@ TEST_CASE("overviews: counts per buurt agree with the boundary counts, white spo
     CHECK_FALSE(contains(body, "@example.nl"));
     CHECK_FALSE(contains(body, "contact_"));
   }
+}
+
+TEST_CASE("overviews: the population comes from the boundary data when it has it", "[overview]") {
+  // The development buurten with CBS's aantal_inwoners added: one secret (CBS: negative).
+  json fc;
+  std::ifstream(test::shared_data("leeuwarden_buurten_2023_cartomap.geojson")) >> fc;
+  std::map<std::string, std::int64_t> population;
+  std::int64_t n = 100;
+  for (auto& f : fc["features"]) {
+    const std::string code = f["properties"]["statcode"].get<std::string>();
+    if (code == "BU00808206") {
+      f["properties"]["aantal_inwoners"] = -99999999;
+    } else {
+      f["properties"]["aantal_inwoners"] = n;
+      population[code] = n;
+      n += 10;
+    }
+  }
+  const auto path = test::temp_path("buurten_inwoners.geojson");
+  test::write_file(path, fc.dump());
+  geo::Config config = test::load_default_config();
+  config.buurten.sources = {path.string()};
+  const server::Service s(server::load_state(config));
+  server::Request req;
+  req.method = "GET";
+  req.path = "/wijken/WK008082/overzicht";
+  req.headers["host"] = "gebieden.test";
+  const auto r = s.handle(req);
+  REQUIRE(r.status == 200);
+  const json o = json::parse(r.body);
+  REQUIRE(o["buurten"].size() == 9);
+  for (const auto& b : o["buurten"]) {
+    const std::string code = b["buurtcode"].get<std::string>();
+    if (code == "BU00808206")
+      CHECK(b["inwoners"].is_null());  // secret: unknown, not 0
+    else
+      CHECK(b["inwoners"] == population.at(code));
+  }
+  for (const auto& note : o["notities"]) CHECK_FALSE(contains(note.get<std::string>(), "inwoners"));
+  // And on the buurten collection.
+  req.path = "/collections/buurten/items/BU00808201";
+  CHECK(json::parse(s.handle(req).body)["properties"]["aantal_inwoners"] ==
+        population.at("BU00808201"));
 }
