@@ -10,15 +10,18 @@
 #include <utility>
 #include <vector>
 
-#include "layers/text.hpp"
+#include "layers/filter_internal.hpp"
+#include "util/ascii.hpp"
+#include "util/utf8.hpp"
 
 namespace gebieden::layers::filter {
 
 namespace {
-using text::describe_char;
-using text::encode_utf8;
-using text::shorten;
-using text::utf8_sequence_length;
+using detail::is_string_pattern;
+using util::describe_char;
+using util::encode_utf8;
+using util::shorten;
+using util::utf8_sequence_length;
 
 [[noreturn]] void fail(const std::string& problem, std::size_t position,
                        const std::string& hint = {}) {
@@ -406,20 +409,6 @@ bool is_unsupported_op(std::string_view op) {
   return false;
 }
 
-std::string lower_ascii(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
-bool is_string_pattern(const Expr& e) {
-  if (const auto* lit = e.get_if<Literal>()) return std::holds_alternative<std::string>(lit->value);
-  if (const auto* call = e.get_if<Call>()) return is_string_pattern(call->argument);
-  return false;
-}
-
 class Builder {
  public:
   explicit Builder(const ParseOptions& options) : m_options(options) {}
@@ -572,7 +561,7 @@ class Builder {
       fail("operator '" + shorten(op) + "' is not supported", pos,
            ", supported: " + std::string(kPredicateOps));
     }
-    const std::string lower = lower_ascii(op);
+    const std::string lower = util::ascii_lower(op);
     if ((lower != op && (is_predicate_op(lower) || function_op(lower))) || lower == "isnull") {
       fail("unknown operator '" + shorten(op) + "'", pos,
            ", operators are case-sensitive: did you mean '" +
