@@ -19,6 +19,16 @@ using util::shorten;
 
 namespace {
 
+/// "unknown property 'x'"; for a quoted name where a value belongs (the right of a comparison,
+/// an IN list, BETWEEN's bounds, a LIKE pattern) also how to write the string it probably was.
+std::string unknown_property(const Property& p, bool value_side) {
+  std::string message = "unknown property '" + shorten(p.name, 64) + "'";
+  if (p.quoted && value_side) {
+    message += " (strings take single quotes: " + shorten(to_string(Value{p.name}), 64) + ")";
+  }
+  return message;
+}
+
 std::optional<FieldType> literal_type(const Value& v) {
   switch (v.index()) {
     case 1:
@@ -49,7 +59,7 @@ class Checker {
         fail("LIKE needs a string, " + describe(like->value, t) + " is not one",
              like->value.position());
       }
-      scalar(like->pattern);
+      scalar(like->pattern, true);
     } else if (const auto* b = e.get_if<Between>()) {
       comparable(b->value, b->low, e.position());
       comparable(b->value, b->high, e.position());
@@ -79,15 +89,15 @@ class Checker {
   }
 
  private:
-  std::optional<FieldType> scalar(const Expr& e) {
+  std::optional<FieldType> scalar(const Expr& e, bool value_side = false) {
     if (const auto* lit = e.get_if<Literal>()) return literal_type(lit->value);
     if (const auto* p = e.get_if<Property>()) {
       auto t = m_resolve ? m_resolve(p->name) : std::nullopt;
-      if (!t) fail("unknown property '" + shorten(p->name, 64) + "'", e.position());
+      if (!t) fail(unknown_property(*p, value_side), e.position());
       return t;
     }
     if (const auto* c = e.get_if<Call>()) {
-      const auto t = scalar(c->argument);
+      const auto t = scalar(c->argument, value_side);
       if (t && t != FieldType::String) {
         fail(std::string(function_name(c->function)) + " needs a string, " +
                  describe(c->argument, t) + " is not one",
@@ -122,7 +132,7 @@ class Checker {
 
   void comparable(const Expr& a, const Expr& b, std::size_t position) {
     const auto ta = scalar(a);
-    const auto tb = scalar(b);
+    const auto tb = scalar(b, true);
     if (ta == FieldType::Geometry) fail(describe(a, ta) + " cannot be compared", a.position());
     if (tb == FieldType::Geometry) fail(describe(b, tb) + " cannot be compared", b.position());
     if (!ta || !tb || *ta == *tb) return;
@@ -164,30 +174,43 @@ class Checker {
   const FieldResolver& m_resolve;
 };
 
+/// `e` with every property renamed by rename(property, position, value_side); `value_side`
+/// says whether the node stands where a value belongs (see unknown_property).
 template <typename F>
-Expr rename_properties(const Expr& e, const F& rename) {
+Expr rename_properties(const Expr& e, const F& rename, bool value_side = false) {
   const std::size_t pos = e.position();
   auto re = [&](const Expr& x) { return rename_properties(x, rename); };
+  auto value = [&](const Expr& x) { return rename_properties(x, rename, true); };
   auto all = [&](const std::vector<Expr>& xs) {
     std::vector<Expr> out;
     out.reserve(xs.size());
     for (const auto& x : xs) out.push_back(re(x));
     return out;
   };
-  if (const auto* p = e.get_if<Property>()) return Expr(Node{Property{rename(p->name, pos)}, pos});
+  auto values = [&](const std::vector<Expr>& xs) {
+    std::vector<Expr> out;
+    out.reserve(xs.size());
+    for (const auto& x : xs) out.push_back(value(x));
+    return out;
+  };
+  if (const auto* p = e.get_if<Property>()) {
+    return Expr(Node{Property{rename(*p, pos, value_side), p->quoted}, pos});
+  }
   if (e.get_if<Literal>()) return e;
-  if (const auto* c = e.get_if<Call>()) return Expr(Node{Call{c->function, re(c->argument)}, pos});
+  if (const auto* c = e.get_if<Call>()) {
+    return Expr(Node{Call{c->function, rename_properties(c->argument, rename, value_side)}, pos});
+  }
   if (const auto* c = e.get_if<Comparison>()) {
-    return Expr(Node{Comparison{c->op, re(c->lhs), re(c->rhs)}, pos});
+    return Expr(Node{Comparison{c->op, re(c->lhs), value(c->rhs)}, pos});
   }
   if (const auto* l = e.get_if<Like>()) {
-    return Expr(Node{Like{re(l->value), re(l->pattern), l->negated}, pos});
+    return Expr(Node{Like{re(l->value), value(l->pattern), l->negated}, pos});
   }
   if (const auto* b = e.get_if<Between>()) {
-    return Expr(Node{Between{re(b->value), re(b->low), re(b->high), b->negated}, pos});
+    return Expr(Node{Between{re(b->value), value(b->low), value(b->high), b->negated}, pos});
   }
   if (const auto* in = e.get_if<In>()) {
-    return Expr(Node{In{re(in->value), all(in->list), in->negated}, pos});
+    return Expr(Node{In{re(in->value), values(in->list), in->negated}, pos});
   }
   if (const auto* n = e.get_if<IsNull>()) return Expr(Node{IsNull{re(n->value), n->negated}, pos});
   if (const auto* n = e.get_if<Not>()) return Expr(Node{Not{re(n->operand)}, pos});
@@ -204,7 +227,8 @@ void validate(const Expr& expr, const FieldResolver& field_type) {
 }
 
 Expr bind(const Expr& expr, const Schema& schema, bool case_insensitive_names) {
-  auto resolve = [&](const std::string& name, std::size_t pos) -> std::string {
+  auto resolve = [&](const Property& property, std::size_t pos, bool value_side) -> std::string {
+    const std::string& name = property.name;
     if (auto it = schema.find(name); it != schema.end()) return it->first;
     if (case_insensitive_names) {
       const std::string* found = nullptr;
@@ -215,7 +239,7 @@ Expr bind(const Expr& expr, const Schema& schema, bool case_insensitive_names) {
       }
       if (found) return *found;
     }
-    fail("unknown property '" + shorten(name, 64) + "'", pos);
+    fail(unknown_property(property, value_side), pos);
   };
   Expr bound = rename_properties(expr, resolve);
   validate(bound, [&schema](std::string_view name) -> std::optional<FieldType> {

@@ -234,7 +234,7 @@ Expr Parser::parse_scalar(std::string_view expected) {
       return make(Literal{t.text}, t.pos);
     case Tok::QuotedIdent:
       next();
-      return make(Property{t.text}, t.pos);
+      return make(Property{t.text, true}, t.pos);
     case Tok::Ident:
       break;
     default:
