@@ -23,10 +23,7 @@ using util::encode_utf8;
 using util::shorten;
 using util::utf8_sequence_length;
 
-[[noreturn]] void fail(const std::string& problem, std::size_t position,
-                       const std::string& hint = {}) {
-  throw parse_error(problem, position, hint);
-}
+using detail::fail;
 
 // ---------------------------------------------------------------------------------------------
 // Messages
@@ -366,7 +363,7 @@ class JsonReader {
 // ---------------------------------------------------------------------------------------------
 // From JSON to the expression tree
 
-using NodeKind = decltype(Node::kind);
+using detail::NodeKind;
 
 std::optional<CompareOp> compare_op(std::string_view op) {
   if (op == "=") return CompareOp::Equal;
@@ -409,9 +406,9 @@ bool is_unsupported_op(std::string_view op) {
   return false;
 }
 
-class Builder {
+class Builder : public detail::TreeBuilder {
  public:
-  explicit Builder(const ParseOptions& options) : m_options(options) {}
+  explicit Builder(const ParseOptions& options) : TreeBuilder(options) {}
 
   Expr predicate(const Json& j) {
     if (j.kind == JsonKind::Boolean) return make(Literal{Value{j.boolean}}, j.pos);
@@ -493,37 +490,6 @@ class Builder {
   }
 
  private:
-  class DepthGuard {
-   public:
-    DepthGuard(Builder& builder, std::size_t position) : m_builder(builder) {
-      if (++m_builder.m_depth > m_builder.m_options.max_depth) {
-        fail("nesting is too deep (more than " + std::to_string(m_builder.m_options.max_depth) +
-                 " levels)",
-             position);
-      }
-    }
-    ~DepthGuard() { --m_builder.m_depth; }
-    DepthGuard(const DepthGuard&) = delete;
-    DepthGuard& operator=(const DepthGuard&) = delete;
-
-   private:
-    Builder& m_builder;
-  };
-
-  Expr make(NodeKind kind, std::size_t position) {
-    if (++m_nodes > m_options.max_nodes) {
-      fail("filter is too complex (more than " + std::to_string(m_options.max_nodes) + " nodes)",
-           position);
-    }
-    return Expr(Node{std::move(kind), position});
-  }
-
-  Expr case_insensitive(Expr e) {
-    if (const auto* call = e.get_if<Call>(); call && call->function == Function::CaseI) return e;
-    const std::size_t pos = e.position();
-    return make(Call{Function::CaseI, std::move(e)}, pos);
-  }
-
   /// The "op" and "args" of an operation object; nothing else is allowed in it.
   std::pair<std::string, const std::vector<Json>&> operation(const Json& j) {
     const Json* op = j.member("op");
@@ -807,25 +773,18 @@ class Builder {
     }
     return g;
   }
-
-  const ParseOptions& m_options;
-  std::size_t m_depth = 0;
-  std::size_t m_nodes = 0;
 };
 
 }  // namespace
 
 Expr parse_cql2_json(std::string_view json_text, const ParseOptions& options) {
-  if (json_text.size() > options.max_length) {
-    fail("filter is too long (" + std::to_string(json_text.size()) + " bytes, the maximum is " +
-             std::to_string(options.max_length) + ")",
-         options.max_length);
-  }
+  Builder builder(options);
+  builder.check_length(json_text.size());
   // Every operator level takes two JSON levels (the object and its "args"); a multipolygon adds
   // four more below s_intersects.
   const std::size_t max_json_depth = 2 * options.max_depth + 8;
   const Json root = JsonReader(json_text, max_json_depth).read();
-  return Builder(options).predicate(root);
+  return builder.predicate(root);
 }
 
 }  // namespace gebieden::layers::filter

@@ -57,6 +57,37 @@ void fail(const std::string& problem, std::size_t position, const std::string& h
   throw parse_error(problem, position, hint);
 }
 
+TreeBuilder::DepthGuard::DepthGuard(TreeBuilder& builder, std::size_t position)
+    : m_builder(builder) {
+  if (++m_builder.m_depth > m_builder.m_options.max_depth) {
+    fail("nesting is too deep (more than " + std::to_string(m_builder.m_options.max_depth) +
+             " levels)",
+         position);
+  }
+}
+
+void TreeBuilder::check_length(std::size_t bytes) const {
+  if (bytes > m_options.max_length) {
+    fail("filter is too long (" + std::to_string(bytes) + " bytes, the maximum is " +
+             std::to_string(m_options.max_length) + ")",
+         m_options.max_length);
+  }
+}
+
+Expr TreeBuilder::make(NodeKind kind, std::size_t position) {
+  if (++m_nodes > m_options.max_nodes) {
+    fail("filter is too complex (more than " + std::to_string(m_options.max_nodes) + " nodes)",
+         position);
+  }
+  return Expr(Node{std::move(kind), position});
+}
+
+Expr TreeBuilder::case_insensitive(Expr e) {
+  if (const auto* call = e.get_if<Call>(); call && call->function == Function::CaseI) return e;
+  const std::size_t pos = e.position();
+  return make(Call{Function::CaseI, std::move(e)}, pos);
+}
+
 std::string apply_function(Function f, std::string_view s) {
   if (f == Function::AccentI) return util::fold(s, util::Fold::Accents);
   std::string out;

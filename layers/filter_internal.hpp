@@ -25,6 +25,8 @@
 
 namespace gebieden::layers::filter::detail {
 
+using NodeKind = decltype(Node::kind);
+
 [[noreturn]] void fail(const std::string& problem, std::size_t position,
                        const std::string& hint = {});
 
@@ -48,9 +50,41 @@ std::string_view function_name(Function f);
 /// Is `e` a string literal, possibly inside function calls (a LIKE pattern)?
 bool is_string_pattern(const Expr& e);
 
-// Lexer ---------------------------------------------------------------------------------------
+/// What CQL2 text, Esri where and CQL2 JSON share while they build a tree: the limits of
+/// ParseOptions (length, nesting depth, node count) and the CASEI wrapping of LIKE.
+class TreeBuilder {
+ public:
+  explicit TreeBuilder(const ParseOptions& options) : m_options(options) {}
 
-using NodeKind = decltype(Node::kind);
+  /// parse_error when the input is longer than max_length.
+  void check_length(std::size_t bytes) const;
+
+ protected:
+  /// Counts one level of nesting for as long as it lives.
+  class DepthGuard {
+   public:
+    DepthGuard(TreeBuilder& builder, std::size_t position);
+    ~DepthGuard() { --m_builder.m_depth; }
+    DepthGuard(const DepthGuard&) = delete;
+    DepthGuard& operator=(const DepthGuard&) = delete;
+
+   private:
+    TreeBuilder& m_builder;
+  };
+
+  /// A new node, counted against max_nodes.
+  Expr make(NodeKind kind, std::size_t position);
+  /// `e` wrapped in CASEI() unless it already is.
+  Expr case_insensitive(Expr e);
+
+  const ParseOptions& m_options;
+
+ private:
+  std::size_t m_depth = 0;
+  std::size_t m_nodes = 0;
+};
+
+// Lexer ---------------------------------------------------------------------------------------
 
 enum class Dialect { Cql2, Esri };
 

@@ -55,11 +55,7 @@ std::optional<CompareOp> compare_op(Tok kind) {
 }  // namespace
 
 Expr Parser::parse() {
-  if (m_text.size() > m_options.max_length) {
-    fail("filter is too long (" + std::to_string(m_text.size()) + " bytes, the maximum is " +
-             std::to_string(m_options.max_length) + ")",
-         m_options.max_length);
-  }
+  check_length(m_text.size());
   if (peek().kind == Tok::End) fail("empty filter", 0);
   Expr e = parse_or();
   if (peek().kind != Tok::End) unexpected(peek(), "AND, OR or the end of the filter");
@@ -76,14 +72,6 @@ void Parser::unexpected(const Token& t, std::string_view expected) const {
     problem = "unexpected '" + shorten(t.raw) + "'";
   }
   fail(problem, t.pos, expected.empty() ? std::string() : ", expected " + std::string(expected));
-}
-
-Expr Parser::make(NodeKind kind, std::size_t position) {
-  if (++m_nodes > m_options.max_nodes) {
-    fail("filter is too complex (more than " + std::to_string(m_options.max_nodes) + " nodes)",
-         position);
-  }
-  return Expr(Node{std::move(kind), position});
 }
 
 // predicate := or
@@ -188,12 +176,6 @@ Expr Parser::parse_like(Expr value, bool negated, std::size_t pos) {
     pattern = case_insensitive(std::move(pattern));
   }
   return make(Like{std::move(value), std::move(pattern), negated}, pos);
-}
-
-Expr Parser::case_insensitive(Expr e) {
-  if (const auto* call = e.get_if<Call>(); call && call->function == Function::CaseI) return e;
-  const std::size_t pos = e.position();
-  return make(Call{Function::CaseI, std::move(e)}, pos);
 }
 
 Value Parser::number_value(const Token& t) const {

@@ -17,31 +17,14 @@
 
 namespace gebieden::layers::filter::detail {
 
-class Parser {
+class Parser : TreeBuilder {
  public:
   Parser(std::string_view text, Dialect dialect, const ParseOptions& options)
-      : m_text(text), m_dialect(dialect), m_options(options) {}
+      : TreeBuilder(options), m_text(text), m_dialect(dialect) {}
 
   Expr parse();
 
  private:
-  class DepthGuard {
-   public:
-    DepthGuard(Parser& parser, std::size_t position) : m_parser(parser) {
-      if (++m_parser.m_depth > m_parser.m_options.max_depth) {
-        fail("nesting is too deep (more than " + std::to_string(m_parser.m_options.max_depth) +
-                 " levels)",
-             position);
-      }
-    }
-    ~DepthGuard() { --m_parser.m_depth; }
-    DepthGuard(const DepthGuard&) = delete;
-    DepthGuard& operator=(const DepthGuard&) = delete;
-
-   private:
-    Parser& m_parser;
-  };
-
   // Tokens are read on demand, so the first problem from the left is the one reported. The
   // deque keeps references to earlier tokens valid while more are read.
   const Token& peek(std::size_t ahead = 0) {
@@ -73,7 +56,6 @@ class Parser {
     if (!accept(kind)) unexpected(peek(), what);
   }
   [[noreturn]] void unexpected(const Token& t, std::string_view expected) const;
-  Expr make(NodeKind kind, std::size_t position);
 
   // The shared grammar (filter_parser.cpp).
   Expr parse_or();
@@ -82,7 +64,6 @@ class Parser {
   Expr parse_primary();
   Expr parse_tail(Expr lhs);
   Expr parse_like(Expr value, bool negated, std::size_t pos);
-  Expr case_insensitive(Expr e);
   Value number_value(const Token& t) const;
   Value temporal(const Token& s, bool date) const;
   Expr parse_scalar(std::string_view expected);
@@ -102,12 +83,9 @@ class Parser {
 
   std::string_view m_text;
   Dialect m_dialect;
-  const ParseOptions& m_options;
   std::deque<Token> m_tokens;
   std::size_t m_lexed = 0;  // bytes of m_text read into m_tokens
   std::size_t m_at = 0;
-  std::size_t m_depth = 0;
-  std::size_t m_nodes = 0;
 };
 
 bool is_geometry_keyword(std::string_view upper);
