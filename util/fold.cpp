@@ -12,7 +12,8 @@ std::string_view latin_ascii_spelling(char32_t cp) noexcept {
       "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i",  "i",   // E0
       "d", "n", "o", "o", "o", "o", "o",  " ", "o", "u", "u", "u", "u", "y", "th", "y",   // F0
   };
-  if (cp >= 0xC0 && cp <= 0xFF) return latin1[cp - 0xC0];
+  if (cp < 0xC0 || cp > 0x17F) return {};
+  if (cp <= 0xFF) return latin1[cp - 0xC0];
   struct Range {
     char32_t first, last;
     std::string_view ascii;
@@ -36,6 +37,7 @@ namespace {
 /// `c` itself for anything else. ĸ, ŉ, Ŋ and ŋ are spelt k, n in ASCII but are letters of
 /// their own, not a base letter with an accent.
 char32_t strip_accent(char32_t c) {
+  if (c < 0xC0) return c;
   if (c >= 0x300 && c <= 0x36F) return 0;
   if (c == 0x138 || c == 0x149 || c == 0x14A || c == 0x14B) return c;
   const std::string_view ascii = latin_ascii_spelling(c);

@@ -41,7 +41,9 @@ bool is_valid_utf8(std::string_view s, std::size_t* error_offset) noexcept {
   return true;
 }
 
-char32_t decode_utf8(std::string_view s, std::size_t& i, InvalidByte invalid) noexcept {
+namespace detail {
+
+char32_t decode_utf8_sequence(std::string_view s, std::size_t& i, InvalidByte invalid) noexcept {
   const std::size_t len = utf8_sequence_length(s, i);
   const auto b0 = static_cast<unsigned char>(s[i]);
   if (len <= 1) {
@@ -57,7 +59,7 @@ char32_t decode_utf8(std::string_view s, std::size_t& i, InvalidByte invalid) no
   return cp;
 }
 
-void encode_utf8(char32_t cp, std::string& out) {
+void encode_utf8_sequence(char32_t cp, std::string& out) {
   if (cp >= 0xDC80 && cp <= 0xDCFF) {
     out += static_cast<char>(cp - 0xDC00);
   } else if (cp < 0x80) {
@@ -76,6 +78,8 @@ void encode_utf8(char32_t cp, std::string& out) {
     out += static_cast<char>(0x80 | (cp & 0x3F));
   }
 }
+
+}  // namespace detail
 
 char32_t lower_cp(char32_t c) noexcept {
   if (c >= 'A' && c <= 'Z') return c + 32;

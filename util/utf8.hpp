@@ -23,13 +23,32 @@ enum class InvalidByte {
   Surrogate,  ///< U+DC00 + byte, a lone surrogate that encode_utf8 writes back as the byte
 };
 
-/// Decode the code point at s[i] (i < s.size()) and advance i past it.
-char32_t decode_utf8(std::string_view s, std::size_t& i, InvalidByte invalid) noexcept;
+namespace detail {
+char32_t decode_utf8_sequence(std::string_view s, std::size_t& i, InvalidByte invalid) noexcept;
+void encode_utf8_sequence(char32_t cp, std::string& out);
+}  // namespace detail
+
+/// Decode the code point at s[i] (i < s.size()) and advance i past it. Inline for ASCII: the
+/// filters decode every character of every value they compare.
+inline char32_t decode_utf8(std::string_view s, std::size_t& i, InvalidByte invalid) noexcept {
+  const auto b0 = static_cast<unsigned char>(s[i]);
+  if (b0 < 0x80) {
+    ++i;
+    return b0;
+  }
+  return detail::decode_utf8_sequence(s, i, invalid);
+}
 
 /// Append code point `cp` as UTF-8. U+DC80..U+DCFF (lone surrogates, which valid UTF-8 never
 /// decodes to) are written back as the single byte 0x80..0xFF they stand for (see
 /// InvalidByte::Surrogate).
-void encode_utf8(char32_t cp, std::string& out);
+inline void encode_utf8(char32_t cp, std::string& out) {
+  if (cp < 0x80) {
+    out += static_cast<char>(cp);
+  } else {
+    detail::encode_utf8_sequence(cp, out);
+  }
+}
 
 /// Case mapping for ASCII, Latin-1 Supplement and Latin Extended-A (what Dutch and its
 /// neighbours need); other code points are returned as they are.
