@@ -10,20 +10,20 @@
 #include <utility>
 #include <vector>
 
-#include "layers/text.hpp"
+#include "layers/filter_internal.hpp"
+#include "util/ascii.hpp"
+#include "util/utf8.hpp"
 
 namespace gebieden::layers::filter {
 
 namespace {
-using text::describe_char;
-using text::encode_utf8;
-using text::shorten;
-using text::utf8_sequence_length;
+using detail::is_string_pattern;
+using util::describe_char;
+using util::encode_utf8;
+using util::shorten;
+using util::utf8_sequence_length;
 
-[[noreturn]] void fail(const std::string& problem, std::size_t position,
-                       const std::string& hint = {}) {
-  throw parse_error(problem, position, hint);
-}
+using detail::fail;
 
 // ---------------------------------------------------------------------------------------------
 // Messages
@@ -363,7 +363,7 @@ class JsonReader {
 // ---------------------------------------------------------------------------------------------
 // From JSON to the expression tree
 
-using NodeKind = decltype(Node::kind);
+using detail::NodeKind;
 
 std::optional<CompareOp> compare_op(std::string_view op) {
   if (op == "=") return CompareOp::Equal;
@@ -406,23 +406,9 @@ bool is_unsupported_op(std::string_view op) {
   return false;
 }
 
-std::string lower_ascii(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
-bool is_string_pattern(const Expr& e) {
-  if (const auto* lit = e.get_if<Literal>()) return std::holds_alternative<std::string>(lit->value);
-  if (const auto* call = e.get_if<Call>()) return is_string_pattern(call->argument);
-  return false;
-}
-
-class Builder {
+class Builder : public detail::TreeBuilder {
  public:
-  explicit Builder(const ParseOptions& options) : m_options(options) {}
+  explicit Builder(const ParseOptions& options) : TreeBuilder(options) {}
 
   Expr predicate(const Json& j) {
     if (j.kind == JsonKind::Boolean) return make(Literal{Value{j.boolean}}, j.pos);
@@ -504,37 +490,6 @@ class Builder {
   }
 
  private:
-  class DepthGuard {
-   public:
-    DepthGuard(Builder& builder, std::size_t position) : m_builder(builder) {
-      if (++m_builder.m_depth > m_builder.m_options.max_depth) {
-        fail("nesting is too deep (more than " + std::to_string(m_builder.m_options.max_depth) +
-                 " levels)",
-             position);
-      }
-    }
-    ~DepthGuard() { --m_builder.m_depth; }
-    DepthGuard(const DepthGuard&) = delete;
-    DepthGuard& operator=(const DepthGuard&) = delete;
-
-   private:
-    Builder& m_builder;
-  };
-
-  Expr make(NodeKind kind, std::size_t position) {
-    if (++m_nodes > m_options.max_nodes) {
-      fail("filter is too complex (more than " + std::to_string(m_options.max_nodes) + " nodes)",
-           position);
-    }
-    return Expr(Node{std::move(kind), position});
-  }
-
-  Expr case_insensitive(Expr e) {
-    if (const auto* call = e.get_if<Call>(); call && call->function == Function::CaseI) return e;
-    const std::size_t pos = e.position();
-    return make(Call{Function::CaseI, std::move(e)}, pos);
-  }
-
   /// The "op" and "args" of an operation object; nothing else is allowed in it.
   std::pair<std::string, const std::vector<Json>&> operation(const Json& j) {
     const Json* op = j.member("op");
@@ -572,7 +527,7 @@ class Builder {
       fail("operator '" + shorten(op) + "' is not supported", pos,
            ", supported: " + std::string(kPredicateOps));
     }
-    const std::string lower = lower_ascii(op);
+    const std::string lower = util::ascii_lower(op);
     if ((lower != op && (is_predicate_op(lower) || function_op(lower))) || lower == "isnull") {
       fail("unknown operator '" + shorten(op) + "'", pos,
            ", operators are case-sensitive: did you mean '" +
@@ -818,25 +773,18 @@ class Builder {
     }
     return g;
   }
-
-  const ParseOptions& m_options;
-  std::size_t m_depth = 0;
-  std::size_t m_nodes = 0;
 };
 
 }  // namespace
 
 Expr parse_cql2_json(std::string_view json_text, const ParseOptions& options) {
-  if (json_text.size() > options.max_length) {
-    fail("filter is too long (" + std::to_string(json_text.size()) + " bytes, the maximum is " +
-             std::to_string(options.max_length) + ")",
-         options.max_length);
-  }
+  Builder builder(options);
+  builder.check_length(json_text.size());
   // Every operator level takes two JSON levels (the object and its "args"); a multipolygon adds
   // four more below s_intersects.
   const std::size_t max_json_depth = 2 * options.max_depth + 8;
   const Json root = JsonReader(json_text, max_json_depth).read();
-  return Builder(options).predicate(root);
+  return builder.predicate(root);
 }
 
 }  // namespace gebieden::layers::filter

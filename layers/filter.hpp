@@ -93,6 +93,9 @@ struct Literal {
 };
 struct Property {
   std::string name;
+  /// Written as a quoted name ("naam"): only for messages, where `gebied = "dorpen"` most likely
+  /// meant the string 'dorpen'.
+  bool quoted = false;
 };
 struct Call {
   Function function;

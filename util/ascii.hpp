@@ -18,6 +18,16 @@ inline std::string ascii_lower(std::string_view s) {
   return out;
 }
 
+constexpr char ascii_upper(char c) noexcept {
+  return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c;
+}
+
+inline std::string ascii_upper(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = ascii_upper(c);
+  return out;
+}
+
 constexpr bool ascii_iequals(std::string_view a, std::string_view b) noexcept {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i)

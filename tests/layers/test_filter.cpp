@@ -701,7 +701,7 @@ TEST_CASE("filter: limits: length, depth and node count", "[filter]") {
 
     // Many nodes.
     std::string list = "a IN (0";
-    for (int i = 1; i < 12000; ++i) list += "," + std::to_string(i % 10);
+    for (int i = 1; i < 12000; ++i) list += ',' + std::to_string(i % 10);
     list += ")";
     CHECK(std::string(error_of(d, list).what()).find("too complex") != std::string::npos);
   }
@@ -1118,4 +1118,53 @@ TEST_CASE("filter: the tree is typed", "[filter]") {
   REQUIRE(c);
   CHECK(c->rhs.get_if<filter::Literal>()->value == Value{std::string("x' OR 1=1 --")});
   CHECK_FALSE(filter::matches(inj, filter::map_access(kRow)));
+}
+
+TEST_CASE("filter: a double-quoted value is a name; the message says strings take single quotes",
+          "[filter]") {
+  const filter::Schema schema{{"gebied", FieldType::String}, {"aantal", FieldType::Integer}};
+  auto message = [&](std::string_view text, bool through_bind) -> std::string {
+    try {
+      const auto e = filter::parse_cql2_text(text);
+      if (through_bind) {
+        filter::bind(e, schema);
+      } else {
+        filter::validate(e, [&](std::string_view n) -> std::optional<FieldType> {
+          auto it = schema.find(n);
+          if (it == schema.end()) return std::nullopt;
+          return it->second;
+        });
+      }
+    } catch (const parse_error& err) {
+      return err.what();
+    }
+    return "no error";
+  };
+  for (bool through_bind : {true, false}) {
+    INFO("bind: " << through_bind);
+    CHECK(message("gebied=\"dorpen\"", through_bind) ==
+          "unknown property 'dorpen' (strings take single quotes: 'dorpen') at position 7");
+    CHECK(message("gebied IN ('noord', \"it's\")", through_bind) ==
+          "unknown property 'it's' (strings take single quotes: 'it''s') at position 20");
+    CHECK(message("aantal BETWEEN 1 AND \"x\"", through_bind) ==
+          "unknown property 'x' (strings take single quotes: 'x') at position 21");
+    CHECK(message("gebied = LOWER(\"D\")", through_bind) ==
+          "unknown property 'D' (strings take single quotes: 'D') at position 15");
+    // Where a name belongs, or when it was not quoted, the message stays as it was.
+    CHECK(message("\"dorpen\" = 'x'", through_bind) == "unknown property 'dorpen' at position 0");
+    CHECK(message("\"dorpen\" IS NULL", through_bind) == "unknown property 'dorpen' at position 0");
+    CHECK(message("gebied = dorpen", through_bind) == "unknown property 'dorpen' at position 9");
+    // A quoted name that exists is a property, as CQL2 says.
+    CHECK(message("gebied = \"gebied\"", through_bind) == "no error");
+  }
+  const auto bound = filter::bind(filter::parse_cql2_text("gebied = \"gebied\""), schema);
+  CHECK(filter::to_string(bound) == "gebied = gebied");
+  // The Esri where dialect reads double quotes as names too.
+  try {
+    filter::bind(filter::parse_esri_where("gebied = \"dorpen\""), schema, true);
+    FAIL("no error");
+  } catch (const parse_error& err) {
+    CHECK(std::string(err.what()) ==
+          "unknown property 'dorpen' (strings take single quotes: 'dorpen') at position 9");
+  }
 }

@@ -421,6 +421,11 @@ TEST_CASE("OGC: CQL2 text filters", "[ogc][unit]") {
   auto r = get("/collections/testpunten/items", {{"filter", "aantal = = 1"}});
   CHECK(json::parse(r.body)["description"].get<std::string>().find("position") !=
         std::string::npos);
+  // A string in double quotes is a name in CQL2: the message says how to write the string.
+  r = get("/collections/testpunten/items", {{"filter", "categorie=\"sport\""}});
+  CHECK(r.status == 400);
+  CHECK(json::parse(r.body)["description"].get<std::string>().find(
+            "unknown property 'sport' (strings take single quotes: 'sport')") != std::string::npos);
 }
 
 TEST_CASE("OGC: CQL2 JSON filters select what the same CQL2 text selects", "[ogc][unit]") {
