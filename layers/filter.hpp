@@ -20,10 +20,15 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
 #include "geo/geometry.hpp"
+
+namespace gebieden::geo {
+class SpatialPredicate;
+}
 
 namespace gebieden::layers::filter {
 
@@ -209,6 +214,28 @@ Expr bind(const Expr& expr, const Schema& schema, bool case_insensitive_names = 
 /// SQL three-valued logic: comparisons with NULL are Unknown, which is not a match.
 enum class Truth { False, True, Unknown };
 
+/// The spatial predicates of one expression (S_INTERSECTS, S_DISJOINT, BBOX literals), each
+/// prepared once as a geo::SpatialPredicate, for evaluating many features on one thread (GEOS
+/// contexts are not shared). Throws input_error (parameter "filter") for a literal geometry that
+/// cannot be used.
+class SpatialTests {
+ public:
+  explicit SpatialTests(const Expr& expr);
+  ~SpatialTests();
+  SpatialTests(SpatialTests&&) noexcept;
+  SpatialTests(const SpatialTests&) = delete;
+  SpatialTests& operator=(const SpatialTests&) = delete;
+
+  /// The prepared predicate of a spatial node of the expression; nullptr for another node.
+  const geo::SpatialPredicate* find(const Spatial& node) const;
+  /// Does `g` intersect the node's literal? (Prepared here when the node is not the
+  /// expression's.)
+  bool intersects(const Spatial& node, const geo::Geometry& g) const;
+
+ private:
+  std::vector<std::pair<const Spatial*, std::unique_ptr<geo::SpatialPredicate>>> m_tests;
+};
+
 /// How the evaluator reads a feature. Both members may be empty (then every value is null).
 struct PropertyAccess {
   /// The typed value of a non-geometry property; Value{} (null) when absent or null. Date
@@ -217,6 +244,9 @@ struct PropertyAccess {
   /// The geometry of the named geometry property (already in the CRS of the filter's literals),
   /// or nullptr when the feature has none.
   std::function<const geo::Geometry*(std::string_view name)> geometry;
+  /// The expression's spatial tests, prepared once per query; null: each test prepares its
+  /// literal again.
+  const SpatialTests* spatial = nullptr;
 };
 
 /// Values from a map (exact names) and one geometry (may be null) under `geometry_name`.
@@ -239,7 +269,8 @@ std::optional<std::partial_ordering> compare_values(const Value& a, const Value&
 bool like_match(std::string_view text, std::string_view pattern);
 
 /// Do `a` and `b` share at least one point (boundaries included)? Points, lines and polygons
-/// (with holes) in any combination; plain planar arithmetic.
+/// (with holes) in any combination, decided by geo::SpatialPredicate (a box as a box, even
+/// without area). Prepares `b` on every call: to test many geometries, use SpatialTests.
 bool intersects(const geo::Geometry& a, const geo::Geometry& b);
 
 // ---------------------------------------------------------------------------------------------

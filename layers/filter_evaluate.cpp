@@ -6,7 +6,8 @@
 #include "util/utf8.hpp"
 
 // Evaluation of a bound expression against one feature: comparison of typed values, LIKE, and
-// SQL's three-valued logic. The spatial test is filter::intersects (filter_geometry.cpp).
+// SQL's three-valued logic. The spatial test is geo::SpatialPredicate, through the query's
+// SpatialTests or filter::intersects (filter_geometry.cpp).
 
 namespace gebieden::layers::filter {
 
@@ -206,7 +207,8 @@ class Evaluator {
     if (const auto* s = e.get_if<Spatial>()) {
       const geo::Geometry* g = geometry(std::get<Property>(s->property.node().kind).name);
       if (!g || g->empty()) return Truth::Unknown;
-      const bool hit = intersects(*g, s->geometry);
+      const bool hit =
+          m_access.spatial ? m_access.spatial->intersects(*s, *g) : intersects(*g, s->geometry);
       return truth_of(s->op == SpatialOp::Intersects ? hit : !hit);
     }
     // A boolean literal or property used as a predicate.

@@ -1,128 +1,80 @@
-#include <algorithm>
+#include <memory>
+#include <utility>
 #include <vector>
 
+#include "geo/spatial.hpp"
 #include "layers/filter.hpp"
+#include "util/error.hpp"
 
-// The planar intersection test of S_INTERSECTS / S_DISJOINT: points, segments and
-// point-in-polygon, plain arithmetic on the coordinates as given.
+// S_INTERSECTS / S_DISJOINT / BBOX of the filters: decided by the one spatial predicate of
+// geo/spatial (the box fast path for boxes, GEOS prepared geometry for everything else), so a
+// CQL2 filter, an OGC bbox and an Esri geometry filter give the same answer on the same edge.
 
 namespace gebieden::layers::filter {
 
 namespace {
 
-// Geometry ----------------------------------------------------------------------------------
-
-using geo::XY;
-
-int orientation(XY a, XY b, XY c) {
-  const double cross = (b.x - a.x) * (c.y - a.y) - (b.y - a.y) * (c.x - a.x);
-  return (cross > 0) - (cross < 0);
+/// A polygon whose every position is a corner of its bounding box: a box as BBOX(...) or
+/// Geometry::box writes it, also one without area (a point or a line as a box).
+bool is_box(const geo::Geometry& g) {
+  if (g.type != geo::GeometryType::Polygon || g.parts.size() != 1 || g.parts[0].size() != 1)
+    return false;
+  const geo::Box b = g.bbox();
+  if (!b.valid) return false;
+  for (const auto& p : g.parts[0][0])
+    if ((p.x != b.minx && p.x != b.maxx) || (p.y != b.miny && p.y != b.maxy)) return false;
+  return true;
 }
 
-/// p is on segment ab, given that it is collinear with it.
-bool within(XY a, XY b, XY p) {
-  return std::min(a.x, b.x) <= p.x && p.x <= std::max(a.x, b.x) && std::min(a.y, b.y) <= p.y &&
-         p.y <= std::max(a.y, b.y);
+geo::SpatialPredicate prepare(const geo::Geometry& literal, bool bbox) {
+  geo::SpatialOptions options;
+  options.envelope = bbox || is_box(literal);
+  options.parameter = "filter";
+  return geo::SpatialPredicate(geo::SpatialRelation::Intersects, literal, std::move(options));
 }
 
-bool on_segment(XY a, XY b, XY p) {
-  return orientation(a, b, p) == 0 && within(a, b, p);
-}
-
-bool segments_intersect(XY p1, XY p2, XY q1, XY q2) {
-  const int d1 = orientation(q1, q2, p1);
-  const int d2 = orientation(q1, q2, p2);
-  const int d3 = orientation(p1, p2, q1);
-  const int d4 = orientation(p1, p2, q2);
-  if (d1 * d2 < 0 && d3 * d4 < 0) return true;
-  return (d1 == 0 && within(q1, q2, p1)) || (d2 == 0 && within(q1, q2, p2)) ||
-         (d3 == 0 && within(p1, p2, q1)) || (d4 == 0 && within(p1, p2, q2));
-}
-
-struct Segment {
-  XY a, b;
-};
-
-/// A geometry as points, segments (lines and ring edges near `window`) and the first vertex of
-/// each line and ring, plus the polygonal geometry itself for point-in-polygon tests.
-struct Decomposed {
-  std::vector<XY> points;
-  std::vector<Segment> segments;
-  std::vector<XY> path_starts;
-  const geo::Geometry* polygonal = nullptr;
-};
-
-Decomposed decompose(const geo::Geometry& g, const geo::Box& window) {
-  Decomposed d;
-  const bool pointal =
-      g.type == geo::GeometryType::Point || g.type == geo::GeometryType::MultiPoint;
-  if (g.type == geo::GeometryType::Polygon || g.type == geo::GeometryType::MultiPolygon) {
-    d.polygonal = &g;
+void collect(const Expr& e, std::vector<const Spatial*>& out) {
+  if (const auto* s = e.get_if<Spatial>()) {
+    out.push_back(s);
+  } else if (const auto* n = e.get_if<Not>()) {
+    collect(n->operand, out);
+  } else if (const auto* a = e.get_if<And>()) {
+    for (const auto& o : a->operands) collect(o, out);
+  } else if (const auto* o = e.get_if<Or>()) {
+    for (const auto& x : o->operands) collect(x, out);
   }
-  for (const auto& part : g.parts) {
-    for (const auto& path : part) {
-      if (pointal || path.size() == 1) {
-        d.points.insert(d.points.end(), path.begin(), path.end());
-        continue;
-      }
-      if (path.empty()) continue;
-      d.path_starts.push_back(path.front());
-      for (std::size_t i = 0; i + 1 < path.size(); ++i) {
-        geo::Box sb;
-        sb.expand(path[i]);
-        sb.expand(path[i + 1]);
-        if (sb.intersects(window)) d.segments.push_back({path[i], path[i + 1]});
-      }
-    }
-  }
-  return d;
-}
-
-bool point_in(const Decomposed& d, XY p) {
-  for (const auto& q : d.points) {
-    if (q == p) return true;
-  }
-  for (const auto& s : d.segments) {
-    if (on_segment(s.a, s.b, p)) return true;
-  }
-  return d.polygonal && geo::contains_point(*d.polygonal, p);
 }
 
 }  // namespace
 
-bool intersects(const geo::Geometry& a, const geo::Geometry& b) {
-  if (a.empty() || b.empty()) return false;
-  const geo::Box ba = a.bbox();
-  const geo::Box bb = b.bbox();
-  if (!ba.intersects(bb)) return false;
-  const Decomposed da = decompose(a, bb);
-  const Decomposed db = decompose(b, ba);
-  for (const auto& p : da.points) {
-    if (point_in(db, p)) return true;
-  }
-  for (const auto& p : db.points) {
-    if (point_in(da, p)) return true;
-  }
-  for (const auto& sa : da.segments) {
-    for (const auto& sb : db.segments) {
-      if (segments_intersect(sa.a, sa.b, sb.a, sb.b)) return true;
-    }
-  }
-  // No boundaries cross: they intersect only when one lies inside the other.
-  if (da.polygonal) {
-    for (const auto& p : db.path_starts) {
-      if (geo::contains_point(a, p)) return true;
-    }
-  }
-  if (db.polygonal) {
-    for (const auto& p : da.path_starts) {
-      if (geo::contains_point(b, p)) return true;
-    }
-  }
-  return false;
+SpatialTests::SpatialTests(const Expr& expr) {
+  std::vector<const Spatial*> nodes;
+  collect(expr, nodes);
+  for (const Spatial* s : nodes)
+    m_tests.emplace_back(s, std::make_unique<geo::SpatialPredicate>(prepare(s->geometry, s->bbox)));
 }
 
-// ---------------------------------------------------------------------------------------------
-// Evaluation
+SpatialTests::~SpatialTests() = default;
+SpatialTests::SpatialTests(SpatialTests&&) noexcept = default;
+
+const geo::SpatialPredicate* SpatialTests::find(const Spatial& node) const {
+  for (const auto& [s, p] : m_tests)
+    if (s == &node) return p.get();
+  return nullptr;
+}
+
+bool SpatialTests::intersects(const Spatial& node, const geo::Geometry& g) const {
+  if (const geo::SpatialPredicate* p = find(node)) return p->test(g);
+  return filter::intersects(g, node.geometry);
+}
+
+bool intersects(const geo::Geometry& a, const geo::Geometry& b) {
+  if (a.empty() || b.empty()) return false;
+  try {
+    return prepare(b, false).test(a);
+  } catch (const input_error&) {
+    return false;  // a geometry that cannot be used shares no point with anything
+  }
+}
 
 }  // namespace gebieden::layers::filter

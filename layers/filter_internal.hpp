@@ -126,6 +126,6 @@ Token lex(std::string_view in, std::size_t& i, Dialect dialect);
 bool is_reserved(std::string_view upper, Dialect dialect);
 
 // Geometry ------------------------------------------------------------------------------------
-// filter::intersects (filter.hpp) is defined in filter_geometry.cpp.
+// filter::intersects and SpatialTests (filter.hpp) are defined in filter_geometry.cpp.
 
 }  // namespace gebieden::layers::filter::detail

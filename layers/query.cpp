@@ -131,7 +131,9 @@ class FilterTest {
       : m_expr(*q.filter),
         m_crs(q.filter_crs),
         m_values(c, *q.filter, resolver(c, q.filter_names), q.filter_booleans),
+        m_spatial(*q.filter),
         m_access(m_values.access(m_current)) {
+    m_access.spatial = &m_spatial;
     m_access.geometry = [this](std::string_view name) -> const geo::Geometry* {
       if (name != kGeometryQueryable) return nullptr;
       const geo::Geometry* g = nullptr;
@@ -174,6 +176,7 @@ class FilterTest {
   const Feature* m_current = nullptr;
   std::optional<geo::Geometry> m_converted;
   FeatureValues m_values;
+  filter::SpatialTests m_spatial;  // the filter's spatial literals, prepared once per query
   filter::PropertyAccess m_access;
 };
 
