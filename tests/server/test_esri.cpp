@@ -12,6 +12,7 @@
 #include "layers/geojson.hpp"
 #include "server/esri_api.hpp"
 #include "server/service.hpp"
+#include "server/in_process.hpp"
 #include "test_paths.hpp"
 
 using namespace gebieden;
@@ -21,8 +22,7 @@ namespace {
 using Query = std::vector<std::pair<std::string, std::string>>;
 
 const server::Service& service() {
-  static const server::Service s(server::load_state(test::load_default_config()));
-  return s;
+  return test::default_service();
 }
 
 const std::string kFs = "/arcgis/rest/services/gebieden/FeatureServer";

@@ -8,6 +8,7 @@
 
 #include "geo/config.hpp"
 #include "layers/geojson.hpp"
+#include "server/in_process.hpp"
 #include "server/service.hpp"
 #include "test_paths.hpp"
 
@@ -15,10 +16,6 @@ using namespace gebieden;
 using nlohmann::json;
 
 namespace {
-const server::Service& service() {
-  static const server::Service s(server::load_state(test::load_default_config()));
-  return s;
-}
 
 server::Response call(const std::string& method, const std::string& path,
                       std::vector<std::pair<std::string, std::string>> query = {},
@@ -29,12 +26,10 @@ server::Response call(const std::string& method, const std::string& path,
   r.query = std::move(query);
   r.body = std::move(body);
   if (!type.empty()) r.headers["content-type"] = type;
-  return service().handle(r);
+  return test::default_service().handle(r);
 }
 
-const std::vector<std::string> kSocial = {"organisaties",       "initiatieven",
-                                          "activiteiten",       "vrijwilligerswerk",
-                                          "ontmoetingsplekken", "ondersteuning"};
+const std::vector<std::string>& kSocial = test::kSocialCollections;
 
 std::map<std::string, std::string> expected_buurten() {
   std::ifstream in(test::shared_data("synthetic/organisaties_dev_answers.csv"));
@@ -56,7 +51,7 @@ std::map<std::string, std::string> expected_buurten() {
 }  // namespace
 
 TEST_CASE("store: every record is served once, placed ones in the right buurt", "[store][unit]") {
-  const auto& cat = service().state().catalogue;
+  const auto& cat = test::default_service().state().catalogue;
   const auto expected = expected_buurten();
   REQUIRE(expected.size() == 400);
   std::set<std::string> seen;
@@ -90,7 +85,7 @@ TEST_CASE("store: every record is served once, placed ones in the right buurt", 
 
 TEST_CASE("store: private fields appear in no response", "[store][privacy][unit]") {
   for (const auto& id : kSocial) {
-    auto c = service().state().catalogue.get(id);
+    auto c = test::default_service().state().catalogue.get(id);
     REQUIRE(c);
     for (const char* p : {"contact_naam", "contact_telefoon", "contact_email"}) {
       const int i = c->field_index(p);
@@ -109,8 +104,8 @@ TEST_CASE("store: private fields appear in no response", "[store][privacy][unit]
 }
 
 TEST_CASE("boundaries carry the counts of the social base", "[store][unit]") {
-  auto buurten = service().state().catalogue.get("buurten");
-  auto gemeente = service().state().catalogue.get("gemeente");
+  auto buurten = test::default_service().state().catalogue.get("buurten");
+  auto gemeente = test::default_service().state().catalogue.get("gemeente");
   std::int64_t total_buurten = 0, total_gemeente = 0, placed = 0;
   for (const auto& id : kSocial) {
     const int bi = buurten->field_index("aantal_" + id);
@@ -119,7 +114,7 @@ TEST_CASE("boundaries carry the counts of the social base", "[store][unit]") {
     REQUIRE(gi >= 0);
     for (const auto& f : buurten->features) total_buurten += std::get<std::int64_t>(f.values[bi]);
     total_gemeente += std::get<std::int64_t>(gemeente->features[0].values[gi]);
-    auto c = service().state().catalogue.get(id);
+    auto c = test::default_service().state().catalogue.get(id);
     for (const auto& f : c->features) placed += f.wgs84.empty() ? 0 : 1;
   }
   CHECK(total_buurten == placed);

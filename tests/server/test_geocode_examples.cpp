@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "server/in_process.hpp"
 #include "server/service.hpp"
 #include "test_paths.hpp"
 
@@ -17,11 +18,6 @@ using namespace gebieden;
 using nlohmann::json;
 
 namespace {
-
-const server::Service& service() {
-  static const server::Service s(server::load_state(test::load_default_config()));
-  return s;
-}
 
 struct Example {
   std::string source;  // file:line
@@ -186,7 +182,7 @@ TEST_CASE("every documented geocoding example answers as documented", "[geocode]
     INFO(e.source << ": " << e.command);
     REQUIRE_FALSE(e.expected.empty());  // every example says what it answers
     const server::Request req = request_of(e.command);
-    const server::Response r = service().handle(req);
+    const server::Response r = test::default_service().handle(req);
     INFO(r.body.substr(0, 600));
     REQUIRE(r.status == 200);
     if (e.expected == std::vector<std::string>{"200"}) continue;

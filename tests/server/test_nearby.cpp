@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "geo/csv.hpp"
+#include "server/in_process.hpp"
 #include "server/service.hpp"
 #include "test_paths.hpp"
 
@@ -21,24 +22,9 @@ using nlohmann::json;
 
 namespace {
 
-const server::Service& service() {
-  static const server::Service s(server::load_state(test::load_default_config()));
-  return s;
-}
+using test::get;
 
-server::Response get(const std::string& path,
-                     std::vector<std::pair<std::string, std::string>> query = {}) {
-  server::Request r;
-  r.method = "GET";
-  r.path = path;
-  r.query = std::move(query);
-  r.headers["host"] = "gebieden.test";
-  return service().handle(r);
-}
-
-const std::vector<std::string> kSocial = {"organisaties",       "initiatieven",
-                                          "activiteiten",       "vrijwilligerswerk",
-                                          "ontmoetingsplekken", "ondersteuning"};
+const std::vector<std::string>& kSocial = test::kSocialCollections;
 
 struct Record {
   std::string collection, id;

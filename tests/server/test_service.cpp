@@ -6,6 +6,7 @@
 
 #include "geo/config.hpp"
 #include "server/http_server.hpp"
+#include "server/in_process.hpp"
 #include "server/service.hpp"
 #include "test_paths.hpp"
 
@@ -13,20 +14,8 @@ using namespace gebieden;
 using nlohmann::json;
 
 namespace {
-const server::Service& service() {
-  static const server::Service s(server::load_state(test::load_default_config()));
-  return s;
-}
+using test::get;
 
-server::Response get(const std::string& path,
-                     std::vector<std::pair<std::string, std::string>> query = {}) {
-  server::Request r;
-  r.method = "GET";
-  r.path = path;
-  r.query = std::move(query);
-  r.headers["host"] = "gebieden.test";
-  return service().handle(r);
-}
 }  // namespace
 
 TEST_CASE("landing page, conformance, collections", "[service][unit]") {
@@ -185,7 +174,7 @@ TEST_CASE("unserved methods get 405, OPTIONS a CORS preflight, HEAD the GET head
   for (auto m : {"POST", "PUT", "DELETE", "PATCH", "OTHER"}) {
     INFO(m);
     r.method = m;
-    auto resp = service().handle(r);
+    auto resp = test::default_service().handle(r);
     CHECK(resp.status == 405);
     CHECK(json::parse(resp.body)["code"] == "MethodNotAllowed");
     bool allow = false;
@@ -193,13 +182,13 @@ TEST_CASE("unserved methods get 405, OPTIONS a CORS preflight, HEAD the GET head
     CHECK(allow);
   }
   r.method = "OPTIONS";
-  auto resp = service().handle(r);
+  auto resp = test::default_service().handle(r);
   CHECK(resp.status == 204);
   // HEAD: the status and headers of GET (the HTTP front leaves the body out).
   r.method = "GET";
-  const auto get = service().handle(r);
+  const auto get = test::default_service().handle(r);
   r.method = "HEAD";
-  const auto head = service().handle(r);
+  const auto head = test::default_service().handle(r);
   CHECK(head.status == 200);
   CHECK(head.content_type == get.content_type);
   auto etag = [](const server::Response& x) {
@@ -268,7 +257,7 @@ TEST_CASE("queryables declare the geometry types the data has", "[service][ogc][
   CHECK(g["oneOf"][0]["$ref"] == "https://geojson.org/schema/Polygon.json");
   CHECK(g["oneOf"][1]["$ref"] == "https://geojson.org/schema/MultiPolygon.json");
   // Each declared type occurs.
-  const auto& c = *service().state().catalogue.get("buurten");
+  const auto& c = *test::default_service().state().catalogue.get("buurten");
   std::size_t polygons = 0, multi = 0;
   for (const auto& f : c.features) {
     polygons += f.wgs84.type == geo::GeometryType::Polygon ? 1 : 0;
