@@ -17,7 +17,10 @@
 #include "geo/address_normalize.hpp"
 #include "geo/csv.hpp"
 #include "geo/gdal_io.hpp"
+#include "util/ascii.hpp"
 #include "util/error.hpp"
+#include "util/text.hpp"
+#include "util/utf8.hpp"
 
 namespace gebieden::geo {
 
@@ -39,25 +42,6 @@ std::optional<std::uint64_t> postcode_code(std::string_view pc) {
     v = v * 26 + static_cast<std::uint64_t>(c - 'A');
   }
   return v;
-}
-
-std::string trimmed(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
-    s.remove_suffix(1);
-  return std::string(s);
-}
-
-std::string upper_ascii(std::string s) {
-  for (auto& c : s)
-    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-  return s;
-}
-
-std::string lower_ascii(std::string s) {
-  for (auto& c : s)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return s;
 }
 
 /// "GM0080" and "0080" and "80" are one gemeente: compare the number.
@@ -101,15 +85,15 @@ std::vector<PlaceAlias> read_place_aliases(const std::string& path) {
   while (std::getline(in, line)) {
     ++line_no;
     if (line_no == 1 && line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);  // BOM
-    if (trimmed(line).empty() || line[0] == '#') continue;
+    if (util::trim(line).empty() || line[0] == '#') continue;
     if (line.size() > 10000)
       throw config_error("place_aliases",
                          "'" + path + "' line " + std::to_string(line_no) + " is too long");
-    if (!is_valid_utf8(line))
+    if (!util::is_valid_utf8(line))
       throw config_error("place_aliases",
                          "'" + path + "' line " + std::to_string(line_no) + " is not UTF-8");
     auto cells = split_csv_line(line);
-    for (auto& cell : cells) cell = trimmed(cell);
+    for (auto& cell : cells) cell = std::string(util::trim(cell));
     if (!fy) {
       for (std::size_t i = 0; i < cells.size(); ++i) {
         if (cells[i] == "frisian_name") fy = i;
@@ -144,8 +128,8 @@ AddressRegister AddressRegister::build(std::vector<AddressRow> rows) {
   };
 
   for (auto& r : rows) {
-    const std::string straat = trimmed(r.straat);
-    const std::string woonplaats = trimmed(r.woonplaats);
+    const std::string straat(util::trim(r.straat));
+    const std::string woonplaats(util::trim(r.woonplaats));
     if (straat.empty()) {
       skip(r, "no street");
       continue;
@@ -158,8 +142,8 @@ AddressRegister AddressRegister::build(std::vector<AddressRow> rows) {
       skip(r, "no point");
       continue;
     }
-    std::string letter = upper_ascii(trimmed(r.huisletter));
-    std::string addition = upper_ascii(trimmed(r.toevoeging));
+    std::string letter = util::ascii_upper(util::trim(r.huisletter));
+    std::string addition = util::ascii_upper(util::trim(r.toevoeging));
     const auto hn = parse_house_number(r.huisnummer);
     if (!hn) {
       skip(r, "house number '" + r.huisnummer + "'");
@@ -362,7 +346,7 @@ AddressRegister AddressRegister::load(const std::string& path, const SourceConfi
                                       const std::optional<Box>& rd_area) {
   ensure_gdal();
   const auto t0 = std::chrono::steady_clock::now();
-  const std::string ext = lower_ascii(std::filesystem::path(path).extension().string());
+  const std::string ext = util::ascii_lower(std::filesystem::path(path).extension().string());
   CPLStringList open_options;
   if (ext == ".csv") {
     // Keep every column a string: identificatie has leading zeros, postcodes are text.

@@ -10,6 +10,7 @@
 
 #include "geo/address_normalize.hpp"
 #include "geo/crs.hpp"
+#include "util/text.hpp"
 
 namespace gebieden::geo {
 
@@ -24,12 +25,7 @@ bool in_rd(double x, double y) {
 }
 
 std::string trim_copy(const std::optional<std::string>& s) {
-  if (!s) return {};
-  std::string_view v = *s;
-  const auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
-  while (!v.empty() && is_space(v.front())) v.remove_prefix(1);
-  while (!v.empty() && is_space(v.back())) v.remove_suffix(1);
-  return std::string(v);
+  return s ? std::string(util::trim(*s)) : std::string();
 }
 
 void add_warning(std::string& warnings, const std::string& w) {
