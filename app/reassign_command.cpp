@@ -27,6 +27,7 @@
 #include "geo/crs.hpp"
 #include "geo/gdal_io.hpp"
 #include "util/error.hpp"
+#include "util/text.hpp"
 
 namespace gebieden::app {
 
@@ -315,7 +316,7 @@ ReassignReport reassign_file(const geo::AreaModel& model, const ReassignCliOptio
       ++report.records;
       const auto text = [&](int i) -> std::string {
         if (i < 0 || !feature->IsFieldSetAndNotNull(i)) return {};
-        return trim(feature->GetFieldAsString(i));
+        return std::string(util::trim(feature->GetFieldAsString(i)));
       };
       const auto note = [&](const std::string& why) {
         ++report.unreadable;
