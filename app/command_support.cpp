@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include "util/ascii.hpp"
+#include "util/text.hpp"
 
 namespace gebieden::app {
 
@@ -99,19 +101,6 @@ void CPL_STDCALL GdalMessages::handler(CPLErr level, CPLErrorNum, const char* me
     self->m_errors.emplace_back(message);
 }
 
-std::string lower(std::string s) {
-  for (auto& c : s)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return s;
-}
-
-std::string trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
-    s.remove_suffix(1);
-  return std::string(s);
-}
-
 std::string format_fixed(double v, int precision) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.*f", precision, v);
@@ -153,7 +142,7 @@ std::string check_input_file(const std::string& path, bool allow_windows_1252) {
   const auto size = fs::file_size(p, ec);
   if (ec) return "cannot read input '" + path + "': " + ec.message();
   if (size == 0) return "input '" + path + "' is empty (0 bytes)";
-  const std::string ext = lower(p.extension().string());
+  const std::string ext = util::ascii_lower(p.extension().string());
   if (!is_text_format(ext)) return {};
   std::ifstream in(p, std::ios::binary);
   if (!in) return "cannot read input '" + path + "'";
@@ -200,7 +189,7 @@ std::string check_input_file(const std::string& path, bool allow_windows_1252) {
 std::string output_driver(const std::string& input, const std::string& output) {
   if (output.empty()) throw command_error("no output file given (-o FILE.csv, .geojson or .gpkg)");
   const fs::path out_path(output);
-  const std::string ext = lower(out_path.extension().string());
+  const std::string ext = util::ascii_lower(out_path.extension().string());
   const std::string driver = ext == ".csv"                           ? "CSV"
                              : (ext == ".geojson" || ext == ".json") ? "GeoJSON"
                              : ext == ".gpkg"                        ? "GPKG"
@@ -215,7 +204,7 @@ std::string output_driver(const std::string& input, const std::string& output) {
 
 InputLayer open_input(const std::string& path, const std::string& layer,
                       const GdalMessages& messages) {
-  const bool csv = is_csv(lower(fs::path(path).extension().string()));
+  const bool csv = is_csv(util::ascii_lower(fs::path(path).extension().string()));
   CPLStringList open_options;
   if (csv) {
     open_options.AddString("AUTODETECT_TYPE=NO");  // every column a string, kept as typed
@@ -256,9 +245,9 @@ std::string field_names(OGRFeatureDefn* defn) {
 }
 
 int find_field(OGRFeatureDefn* defn, const std::string& name) {
-  const std::string want = lower(trim(name));
+  const std::string want = util::ascii_lower(util::trim(name));
   for (int i = 0; i < defn->GetFieldCount(); ++i)
-    if (lower(trim(defn->GetFieldDefn(i)->GetNameRef())) == want) return i;
+    if (util::ascii_lower(util::trim(defn->GetFieldDefn(i)->GetNameRef())) == want) return i;
   return -1;
 }
 

@@ -42,10 +42,6 @@ class GdalMessages {
   std::vector<std::string> m_errors;
 };
 
-/// ASCII lower case.
-std::string lower(std::string s);
-/// Without leading blanks and tabs, and trailing blanks, tabs and carriage returns.
-std::string trim(std::string_view s);
 /// `v` with `precision` decimals ("%.*f").
 std::string format_fixed(double v, int precision);
 

@@ -31,7 +31,9 @@
 #include "geo/csv.hpp"
 #include "geo/gdal_io.hpp"
 #include "geo/geocoder.hpp"
+#include "util/ascii.hpp"
 #include "util/error.hpp"
+#include "util/text.hpp"
 
 namespace gebieden::app {
 
@@ -253,9 +255,9 @@ struct ColumnMap {
 
 /// The column called `name` (case-insensitive, trimmed), or -1.
 int find_name(const std::vector<std::string>& names, const std::string& name) {
-  const std::string want = lower(trim(name));
+  const std::string want = util::ascii_lower(util::trim(name));
   for (std::size_t i = 0; i < names.size(); ++i)
-    if (lower(trim(names[i])) == want) return static_cast<int>(i);
+    if (util::ascii_lower(util::trim(names[i])) == want) return static_cast<int>(i);
   return -1;
 }
 
@@ -365,7 +367,7 @@ CsvInput read_csv_input(const std::string& path) {
   if (!enc)  // check_geocode_input said why
     throw command_error("input '" + path + "' is neither UTF-8 nor Windows-1252 text");
   in.format.encoding = *enc;
-  const std::string ext = lower(fs::path(path).extension().string());
+  const std::string ext = util::ascii_lower(fs::path(path).extension().string());
   in.format.delimiter = ext == ".tsv" ? '\t' : geo::sniff_csv_delimiter(in.bytes);
   // Dutch Excel writes decimal commas with its semicolons.
   in.format.decimal = in.format.delimiter == ';' ? ',' : '.';
@@ -377,7 +379,7 @@ std::optional<char> parse_char_option(const std::string& v, const char* option,
                                       std::initializer_list<std::pair<const char*, char>> names) {
   if (v.empty()) return std::nullopt;
   for (const auto& [n, c] : names)
-    if (lower(v) == n) return c;
+    if (util::ascii_lower(v) == n) return c;
   std::string list;
   for (const auto& [n, c] : names) list += (list.empty() ? "" : ", ") + std::string(n);
   throw command_error(std::string(option) + ": '" + v + "' is not one of " + list);
@@ -840,7 +842,7 @@ void geocode_gdal(const geo::Geocoder& geocoder, const GeocodeCliOptions& o,
 bool is_csv_input(const std::string& path) {
   std::error_code ec;
   if (fs::is_directory(path, ec)) return false;
-  const std::string ext = lower(fs::path(path).extension().string());
+  const std::string ext = util::ascii_lower(fs::path(path).extension().string());
   return ext == ".csv" || ext == ".tsv";
 }
 

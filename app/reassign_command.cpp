@@ -27,6 +27,7 @@
 #include "geo/crs.hpp"
 #include "geo/gdal_io.hpp"
 #include "util/error.hpp"
+#include "util/text.hpp"
 
 namespace gebieden::app {
 
@@ -283,7 +284,7 @@ struct RowReader {
 
   std::string text(int i) const {
     if (i < 0 || !feature->IsFieldSetAndNotNull(i)) return {};
-    return trim(feature->GetFieldAsString(i));
+    return std::string(util::trim(feature->GetFieldAsString(i)));
   }
   const char* name(int i) const { return defn->GetFieldDefn(i)->GetNameRef(); }
   void note(const std::string& why) const {

@@ -6,102 +6,19 @@
 #include <string_view>
 #include <vector>
 
+#include "util/ascii.hpp"
+#include "util/fold.hpp"
+#include "util/text.hpp"
+
 namespace gebieden::geo {
 
 namespace {
 
-bool is_ascii_alpha(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-bool is_ascii_digit(char c) {
-  return c >= '0' && c <= '9';
-}
+using util::ascii_upper;
+using util::trim;
+
 bool is_ascii_alnum(char c) {
-  return is_ascii_alpha(c) || is_ascii_digit(c);
-}
-char ascii_upper(char c) {
-  return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
-}
-char ascii_lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-std::string_view trim(std::string_view s) {
-  const auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
-  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
-  return s;
-}
-
-/// Decode one code point at s[i] and advance i. A byte that does not start a well-formed
-/// sequence is taken as Latin-1 (one byte), so decoding never fails.
-char32_t decode(std::string_view s, std::size_t& i) {
-  const auto b0 = static_cast<unsigned char>(s[i]);
-  if (b0 < 0x80) {
-    ++i;
-    return b0;
-  }
-  int len = 0;
-  char32_t cp = 0;
-  char32_t min = 0;
-  if (b0 >= 0xC2 && b0 <= 0xDF) {
-    len = 2;
-    cp = b0 & 0x1F;
-    min = 0x80;
-  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-    len = 3;
-    cp = b0 & 0x0F;
-    min = 0x800;
-  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-    len = 4;
-    cp = b0 & 0x07;
-    min = 0x10000;
-  }
-  if (len == 0 || i + static_cast<std::size_t>(len) > s.size()) {
-    ++i;
-    return b0;
-  }
-  for (int k = 1; k < len; ++k) {
-    const auto b = static_cast<unsigned char>(s[i + static_cast<std::size_t>(k)]);
-    if ((b & 0xC0) != 0x80) {
-      ++i;
-      return b0;
-    }
-    cp = (cp << 6) | (b & 0x3F);
-  }
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-    ++i;
-    return b0;
-  }
-  i += static_cast<std::size_t>(len);
-  return cp;
-}
-
-/// ASCII spelling of a Latin-1 Supplement or Latin Extended-A letter; nullptr when the code
-/// point is not one of those letters.
-const char* fold_latin(char32_t cp) {
-  static constexpr const char* latin1[64] = {
-      "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i",  "i",   // C0
-      "d", "n", "o", "o", "o", "o", "o",  " ", "o", "u", "u", "u", "u", "y", "th", "ss",  // D0
-      "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i",  "i",   // E0
-      "d", "n", "o", "o", "o", "o", "o",  " ", "o", "u", "u", "u", "u", "y", "th", "y",   // F0
-  };
-  if (cp >= 0xC0 && cp <= 0xFF) return latin1[cp - 0xC0];
-  struct Range {
-    char32_t first, last;
-    const char* ascii;
-  };
-  static constexpr Range extended_a[] = {
-      {0x100, 0x105, "a"}, {0x106, 0x10D, "c"},  {0x10E, 0x111, "d"}, {0x112, 0x11B, "e"},
-      {0x11C, 0x123, "g"}, {0x124, 0x127, "h"},  {0x128, 0x131, "i"}, {0x132, 0x133, "ij"},
-      {0x134, 0x135, "j"}, {0x136, 0x138, "k"},  {0x139, 0x142, "l"}, {0x143, 0x14B, "n"},
-      {0x14C, 0x151, "o"}, {0x152, 0x153, "oe"}, {0x154, 0x159, "r"}, {0x15A, 0x161, "s"},
-      {0x162, 0x167, "t"}, {0x168, 0x173, "u"},  {0x174, 0x175, "w"}, {0x176, 0x178, "y"},
-      {0x179, 0x17E, "z"}, {0x17F, 0x17F, "s"},
-  };
-  for (const auto& r : extended_a)
-    if (cp >= r.first && cp <= r.last) return r.ascii;
-  return nullptr;
+  return util::is_alpha(c) || util::is_digit(c);
 }
 
 /// Replace "ij" by "y" (Frisian and older Dutch spellings use either: Dyk/Dijk).
@@ -117,11 +34,6 @@ std::string ij_to_y(std::string s) {
     }
   }
   return out;
-}
-
-bool ends_with(std::string_view s, std::string_view suffix) {
-  return s.size() >= suffix.size() &&
-         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 struct Piece {
@@ -165,7 +77,7 @@ std::string expand_piece(const std::vector<Piece>& pieces, std::size_t i) {
       {"sngl", "singel", true},   {"kd", "kade", true},     {"gr", "gracht", true},
   };
   for (const auto& e : suffixes) {
-    if (w.size() > e.from.size() + 1 && ends_with(w, e.from) && (dotted || !e.needs_dot))
+    if (w.size() > e.from.size() + 1 && w.ends_with(e.from) && (dotted || !e.needs_dot))
       return w.substr(0, w.size() - e.from.size()) + std::string(e.to);
   }
   return w;
@@ -181,8 +93,8 @@ bool is_house_suffix(std::string_view token) {
   const std::string t = fold_ascii(token);
   if (t.empty()) return false;
   if (t[0] == '-' || t[0] == '/') return true;
-  if (t.size() == 1 && is_ascii_alpha(t[0])) return true;
-  if (t.size() <= 4 && std::all_of(t.begin(), t.end(), is_ascii_digit)) return true;
+  if (t.size() == 1 && util::is_alpha(t[0])) return true;
+  if (t.size() <= 4 && std::all_of(t.begin(), t.end(), util::is_digit)) return true;
   static constexpr std::string_view words[] = {"bis", "hs", "h", "zw", "rd", "bg", "bv", "ab"};
   for (auto w : words)
     if (t == w) return true;
@@ -213,18 +125,10 @@ std::string join(const std::vector<std::string>& tokens, std::size_t from, std::
   return out;
 }
 
+/// The pieces of `s` between the separators, trimmed.
 std::vector<std::string> split_on(std::string_view s, char sep) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (true) {
-    const std::size_t p = s.find(sep, start);
-    const std::string_view part =
-        trim(s.substr(start, p == std::string_view::npos ? s.npos : p - start));
-    out.emplace_back(part);
-    if (p == std::string_view::npos) break;
-    start = p + 1;
-  }
-  return out;
+  const auto pieces = util::split_trimmed(s, sep);
+  return std::vector<std::string>(pieces.begin(), pieces.end());
 }
 
 /// A number as in coordinates: has a decimal separator, or is large (RD metres).
@@ -236,46 +140,8 @@ bool looks_like_coordinate(std::string_view s) {
 
 }  // namespace
 
-bool is_valid_utf8(std::string_view s, std::size_t* error_offset) {
-  std::size_t i = 0;
-  while (i < s.size()) {
-    const auto b0 = static_cast<unsigned char>(s[i]);
-    if (b0 < 0x80) {
-      ++i;
-      continue;
-    }
-    std::size_t before = i;
-    const char32_t cp = decode(s, i);
-    // decode() consumed one byte and returned it as Latin-1: not a valid sequence.
-    if (i == before + 1 && cp == b0) {
-      if (error_offset) *error_offset = before;
-      return false;
-    }
-  }
-  return true;
-}
-
 std::string fold_ascii(std::string_view utf8) {
-  std::string out;
-  out.reserve(utf8.size());
-  std::size_t i = 0;
-  while (i < utf8.size()) {
-    const char32_t cp = decode(utf8, i);
-    if (cp < 0x80) {
-      const char c = static_cast<char>(cp);
-      if (c == '\'' || c == '`') continue;
-      out += (c < 0x20 || c == 0x7F) ? ' ' : ascii_lower(c);
-    } else if (const char* a = fold_latin(cp)) {
-      out += a;
-    } else if ((cp >= 0x2010 && cp <= 0x2015) || cp == 0x2212) {
-      out += '-';
-    } else if (cp == 0x2018 || cp == 0x2019 || cp == 0x201B || cp == 0x02BC || cp == 0xB4) {
-      // apostrophes and the acute accent: dropped ('t Schip -> t schip)
-    } else {
-      out += ' ';
-    }
-  }
-  return out;
+  return util::fold(utf8, util::Fold::AsciiKey);
 }
 
 std::string normalize_words(std::string_view utf8) {
@@ -336,8 +202,8 @@ std::optional<std::string> parse_postcode(std::string_view s) {
   if (pc.size() != 6) return std::nullopt;
   if (pc[0] < '1' || pc[0] > '9') return std::nullopt;
   for (int i = 1; i < 4; ++i)
-    if (!is_ascii_digit(pc[static_cast<std::size_t>(i)])) return std::nullopt;
-  if (!is_ascii_alpha(pc[4]) || !is_ascii_alpha(pc[5])) return std::nullopt;
+    if (!util::is_digit(pc[static_cast<std::size_t>(i)])) return std::nullopt;
+  if (!util::is_alpha(pc[4]) || !util::is_alpha(pc[5])) return std::nullopt;
   pc[4] = ascii_upper(pc[4]);
   pc[5] = ascii_upper(pc[5]);
   return pc;
@@ -360,14 +226,14 @@ std::optional<HouseNumber> parse_house_number(std::string_view s) {
   static constexpr std::string_view prefixes[] = {"huisnummer", "nummer", "nr", "no"};
   for (auto p : prefixes) {
     if (f.compare(i, p.size(), p) == 0 &&
-        (i + p.size() >= f.size() || !is_ascii_alpha(f[i + p.size()]))) {
+        (i + p.size() >= f.size() || !util::is_alpha(f[i + p.size()]))) {
       i += p.size();
       skip_separators();
       break;
     }
   }
   const std::size_t start = i;
-  while (i < f.size() && is_ascii_digit(f[i])) ++i;
+  while (i < f.size() && util::is_digit(f[i])) ++i;
   if (i == start || i - start > 5) return std::nullopt;
   HouseNumber hn;
   std::from_chars(f.data() + start, f.data() + i, hn.number);
@@ -377,15 +243,15 @@ std::optional<HouseNumber> parse_house_number(std::string_view s) {
   while (i < f.size()) {
     skip_separators();
     if (i >= f.size()) break;
-    const bool digit = is_ascii_digit(f[i]);
+    const bool digit = util::is_digit(f[i]);
     std::string t;
-    while (i < f.size() && is_ascii_alnum(f[i]) && is_ascii_digit(f[i]) == digit)
+    while (i < f.size() && is_ascii_alnum(f[i]) && util::is_digit(f[i]) == digit)
       t += ascii_upper(f[i++]);
     tokens.push_back(std::move(t));
   }
   if (tokens.size() > 3) return std::nullopt;
   std::size_t k = 0;
-  if (!tokens.empty() && tokens[0].size() == 1 && is_ascii_alpha(tokens[0][0])) {
+  if (!tokens.empty() && tokens[0].size() == 1 && util::is_alpha(tokens[0][0])) {
     hn.letter = tokens[0];
     k = 1;
   }
@@ -475,11 +341,11 @@ FreeTextAddress parse_free_text(std::string_view q) {
   for (std::size_t p = 0; p + 6 <= s.size(); ++p) {
     if (s[p] < '1' || s[p] > '9') continue;
     if (p > 0 && is_ascii_alnum(s[p - 1])) continue;
-    if (!is_ascii_digit(s[p + 1]) || !is_ascii_digit(s[p + 2]) || !is_ascii_digit(s[p + 3]))
+    if (!util::is_digit(s[p + 1]) || !util::is_digit(s[p + 2]) || !util::is_digit(s[p + 3]))
       continue;
     std::size_t l = p + 4;
     if (l < s.size() && s[l] == ' ') ++l;
-    if (l + 2 > s.size() || !is_ascii_alpha(s[l]) || !is_ascii_alpha(s[l + 1])) continue;
+    if (l + 2 > s.size() || !util::is_alpha(s[l]) || !util::is_alpha(s[l + 1])) continue;
     if (l + 2 < s.size() && is_ascii_alnum(s[l + 2])) continue;
     r.postcode = *parse_postcode(std::string_view(s).substr(p, l + 2 - p));
     s = s.substr(0, p) + "," + s.substr(l + 2);
@@ -500,7 +366,7 @@ FreeTextAddress parse_free_text(std::string_view q) {
     tokens = split_ws(parts[pi]);
     std::optional<std::size_t> first, last;
     for (std::size_t t = 0; t < tokens.size(); ++t) {
-      if (is_ascii_digit(tokens[t][0])) {
+      if (util::is_digit(tokens[t][0])) {
         if (!first) first = t;
         if (t > 0) last = t;
       }

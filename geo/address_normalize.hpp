@@ -5,22 +5,23 @@
 //
 // All functions are pure and thread-safe. Input is UTF-8; a byte that is not valid UTF-8 is
 // read as Latin-1 rather than rejected, so a mis-encoded name still normalises to something
-// sensible (callers that must reject bad encodings check is_valid_utf8 first).
+// sensible (callers that must reject bad encodings check util::is_valid_utf8 first).
 
 #include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "util/utf8.hpp"
+
 namespace gebieden::geo {
 
-/// True when `s` is well-formed UTF-8 (no overlongs, no surrogates). On failure, `error_offset`
-/// (when given) receives the offset of the first offending byte.
-bool is_valid_utf8(std::string_view s, std::size_t* error_offset = nullptr);
+/// The one UTF-8 validator (util/utf8.hpp), here for the callers of this header.
+using util::is_valid_utf8;
 
-/// Lower-case ASCII with diacritics folded (â -> a, ú -> u, ë -> e, ß -> ss, ĳ -> ij ...).
-/// ASCII punctuation is kept; typographic dashes become '-', apostrophes are dropped, other
-/// non-ASCII characters become a space.
+/// util::fold(utf8, util::Fold::AsciiKey): lower-case ASCII with diacritics folded (â -> a, ú -> u,
+/// ë -> e, ß -> ss, ĳ -> ij ...). ASCII punctuation is kept; typographic dashes become '-',
+/// apostrophes are dropped, other non-ASCII characters become a space.
 std::string fold_ascii(std::string_view utf8);
 
 /// fold_ascii, then every run of non-alphanumerics becomes one space; trimmed.

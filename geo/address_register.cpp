@@ -21,7 +21,10 @@
 #include "geo/address_normalize.hpp"
 #include "geo/csv.hpp"
 #include "geo/gdal_io.hpp"
+#include "util/ascii.hpp"
 #include "util/error.hpp"
+#include "util/text.hpp"
+#include "util/utf8.hpp"
 
 namespace gebieden::geo {
 
@@ -43,25 +46,6 @@ std::optional<std::uint64_t> postcode_code(std::string_view pc) {
     v = v * 26 + static_cast<std::uint64_t>(c - 'A');
   }
   return v;
-}
-
-std::string trimmed(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
-    s.remove_suffix(1);
-  return std::string(s);
-}
-
-std::string upper_ascii(std::string s) {
-  for (auto& c : s)
-    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-  return s;
-}
-
-std::string lower_ascii(std::string s) {
-  for (auto& c : s)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return s;
 }
 
 /// "GM0080" and "0080" and "80" are one gemeente: compare the number.
@@ -146,15 +130,15 @@ std::vector<PlaceAlias> read_place_aliases(const std::string& path) {
   while (std::getline(in, line)) {
     ++line_no;
     if (line_no == 1 && line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);  // BOM
-    if (trimmed(line).empty() || line[0] == '#') continue;
+    if (util::trim(line).empty() || line[0] == '#') continue;
     if (line.size() > 10000)
       throw config_error("place_aliases",
                          "'" + path + "' line " + std::to_string(line_no) + " is too long");
-    if (!is_valid_utf8(line))
+    if (!util::is_valid_utf8(line))
       throw config_error("place_aliases",
                          "'" + path + "' line " + std::to_string(line_no) + " is not UTF-8");
     auto cells = split_csv_line(line);
-    for (auto& cell : cells) cell = trimmed(cell);
+    for (auto& cell : cells) cell = std::string(util::trim(cell));
     if (!fy) {
       for (std::size_t i = 0; i < cells.size(); ++i) {
         if (cells[i] == "frisian_name") fy = i;
@@ -193,8 +177,8 @@ AddressRegister AddressRegister::build(std::vector<AddressRow> rows) {
   std::uint32_t last_street = 0;
   bool have_last = false;
   for (auto& r : rows) {
-    const std::string straat = trimmed(r.straat);
-    const std::string woonplaats = trimmed(r.woonplaats);
+    const std::string straat(util::trim(r.straat));
+    const std::string woonplaats(util::trim(r.woonplaats));
     if (straat.empty()) {
       skip(r, "no street");
       continue;
@@ -207,8 +191,8 @@ AddressRegister AddressRegister::build(std::vector<AddressRow> rows) {
       skip(r, "no point");
       continue;
     }
-    std::string letter = upper_ascii(trimmed(r.huisletter));
-    std::string addition = upper_ascii(trimmed(r.toevoeging));
+    std::string letter = util::ascii_upper(util::trim(r.huisletter));
+    std::string addition = util::ascii_upper(util::trim(r.toevoeging));
     std::optional<HouseNumber> hn = plain_house_number(r.huisnummer);
     if (!hn) hn = parse_house_number(r.huisnummer);
     if (!hn) {
@@ -476,7 +460,8 @@ std::optional<std::vector<AddressRow>> read_register_csv(const std::string& path
   if (!reader.next(header)) throw gdal_error("the address register '" + path + "' is empty");
   const auto find = [&header](const std::string& name) {
     for (std::size_t i = 0; i < header.size(); ++i)
-      if (lower_ascii(trimmed(header[i])) == lower_ascii(name)) return static_cast<int>(i);
+      if (util::ascii_lower(util::trim(header[i])) == util::ascii_lower(name))
+        return static_cast<int>(i);
     return -1;
   };
   std::map<std::string, int> index;
@@ -629,7 +614,8 @@ std::optional<std::vector<AddressRow>> read_register_gpkg(const std::string& pat
     }
     std::size_t pick = tables.size();
     for (std::size_t i = 0; i < tables.size(); ++i)
-      if (!source.layer.empty() && lower_ascii(tables[i].first) == lower_ascii(source.layer))
+      if (!source.layer.empty() &&
+          util::ascii_lower(tables[i].first) == util::ascii_lower(source.layer))
         pick = i;
     if (pick == tables.size() && tables.size() == 1) pick = 0;
     if (pick == tables.size()) return std::nullopt;
@@ -651,7 +637,7 @@ std::optional<std::vector<AddressRow>> read_register_gpkg(const std::string& pat
     const std::vector<std::string>& candidates = it != source.fields.end() ? it->second : defaults;
     for (const auto& c : candidates) {
       const auto hit = std::find_if(columns.begin(), columns.end(), [&c](const std::string& col) {
-        return lower_ascii(col) == lower_ascii(c);
+        return util::ascii_lower(col) == util::ascii_lower(c);
       });
       if (hit != columns.end()) {
         column_of[ours] = *hit;
@@ -724,7 +710,7 @@ std::optional<std::vector<AddressRow>> read_register_gpkg(const std::string& pat
 AddressRegister AddressRegister::load(const std::string& path, const SourceConfig& source,
                                       const std::optional<Box>& rd_area) {
   const auto t0 = std::chrono::steady_clock::now();
-  const std::string ext = lower_ascii(std::filesystem::path(path).extension().string());
+  const std::string ext = util::ascii_lower(std::filesystem::path(path).extension().string());
   if (ext == ".csv" || ext == ".gpkg") {  // a CSV is one table: the layer name does not matter
     std::size_t filtered = 0;
     std::string layer = std::filesystem::path(path).stem().string();

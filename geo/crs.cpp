@@ -11,14 +11,8 @@
 
 namespace gebieden::geo {
 
-namespace {
-std::string lower(std::string_view s) {
-  return util::ascii_lower(s);
-}
-}  // namespace
-
 std::optional<Crs> crs_from_uri(std::string_view uri) {
-  const std::string u = lower(uri);
+  const std::string u = util::ascii_lower(uri);
   if (u == "http://www.opengis.net/def/crs/ogc/1.3/crs84" || u == "crs84" || u == "ogc:crs84" ||
       u == "urn:ogc:def:crs:ogc:1.3:crs84" || u == "http://www.opengis.net/def/crs/ogc/0/crs84")
     return Crs::CRS84;

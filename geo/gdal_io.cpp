@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <memory>
 
+#include "util/ascii.hpp"
 #include "util/error.hpp"
 
 namespace gebieden::geo {
@@ -20,11 +21,6 @@ void gdal_init() {
 }
 
 namespace {
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 /// Open a vector dataset and pick the configured layer (or the only one).
 GDALDatasetUniquePtr open_layer(const std::string& path, const SourceConfig& source,
                                 OGRLayer*& layer) {
@@ -89,7 +85,7 @@ SourceData read_path(const std::string& path, const SourceConfig& source, int ta
     int found = -1;
     for (const auto& cand : candidates) {
       for (int i = 0; i < defn->GetFieldCount() && found < 0; ++i) {
-        if (lower(defn->GetFieldDefn(i)->GetNameRef()) == lower(cand)) found = i;
+        if (util::ascii_iequals(defn->GetFieldDefn(i)->GetNameRef(), cand)) found = i;
       }
       if (found >= 0) break;
     }

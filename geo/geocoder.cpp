@@ -11,6 +11,7 @@
 
 #include "geo/address_normalize.hpp"
 #include "geo/crs.hpp"
+#include "util/text.hpp"
 
 namespace gebieden::geo {
 
@@ -24,20 +25,8 @@ bool in_rd(double x, double y) {
   return x >= -7000 && x <= 300000 && y >= 289000 && y <= 629000;
 }
 
-std::string_view trim_view(std::string_view v) {
-  const auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
-  while (!v.empty() && is_space(v.front())) v.remove_prefix(1);
-  while (!v.empty() && is_space(v.back())) v.remove_suffix(1);
-  return v;
-}
-
 std::string trim_copy(const std::optional<std::string>& s) {
-  if (!s) return {};
-  std::string_view v = *s;
-  const auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
-  while (!v.empty() && is_space(v.front())) v.remove_prefix(1);
-  while (!v.empty() && is_space(v.back())) v.remove_suffix(1);
-  return std::string(v);
+  return s ? std::string(util::trim(*s)) : std::string();
 }
 
 void add_warning(std::string& warnings, const std::string& w) {
@@ -778,11 +767,11 @@ std::optional<Geocoder::AddressHit> Geocoder::lookup_postcode(std::string_view p
   if (!pc) return std::nullopt;
   auto hn = parse_house_number(huisnummer);
   if (!hn) return std::nullopt;
-  const std::string_view letter = trim_view(huisletter), addition = trim_view(toevoeging);
+  const std::string_view letter = util::trim(huisletter), addition = util::trim(toevoeging);
   if (!letter.empty() || !addition.empty()) {
     if (!hn->letter.empty() || !hn->addition.empty()) return std::nullopt;  // given twice
     // As geocode() joins them: "12" + "a" + "-" + "2", then parsed.
-    std::string joined = std::string(trim_view(huisnummer));
+    std::string joined = std::string(util::trim(huisnummer));
     joined += letter;
     if (!addition.empty()) (joined += '-') += addition;
     hn = parse_house_number(joined);

@@ -15,12 +15,8 @@
 namespace gebieden::layers::esri {
 
 namespace {
-bool iequals(std::string_view a, std::string_view b) {
-  return util::ascii_iequals(a, b);
-}
-
 bool is_oid_name(std::string_view name) {
-  return iequals(name, kObjectIdName);
+  return util::ascii_iequals(name, kObjectIdName);
 }
 }  // namespace
 
@@ -88,7 +84,7 @@ constexpr RelName kRelNames[] = {
 
 std::optional<SpatialRel> spatial_rel_from_name(std::string_view name) {
   for (const auto& r : kRelNames)
-    if (iequals(r.name, name)) return r.rel;
+    if (util::ascii_iequals(r.name, name)) return r.rel;
   return std::nullopt;
 }
 
@@ -108,7 +104,7 @@ std::optional<StatisticType> statistic_type_from_name(std::string_view name) {
       {"avg", StatisticType::Avg},     {"stddev", StatisticType::StdDev},
       {"var", StatisticType::Var}};
   for (const auto& [n, t] : names)
-    if (iequals(n, name)) return t;
+    if (util::ascii_iequals(n, name)) return t;
   return std::nullopt;
 }
 
@@ -294,7 +290,7 @@ void sort_and_page(Table& t, const Query& q, bool exceeded_paging, Result& r) {
     for (std::size_t i = 0; i < t.columns.size() && !found; ++i)
       if (t.columns[i].name == o.column) found = i;
     for (std::size_t i = 0; i < t.columns.size() && !found; ++i)
-      if (iequals(t.columns[i].name, o.column)) found = i;
+      if (util::ascii_iequals(t.columns[i].name, o.column)) found = i;
     if (!found)
       throw input_error(ErrorCode::InvalidParameter, "orderByFields",
                         "orderByFields: '" + o.column.substr(0, 60) + "' is not in the result");

@@ -1,16 +1,9 @@
 #include "layers/feature_access.hpp"
 
 #include "util/ascii.hpp"
+#include "util/text.hpp"
 
 namespace gebieden::layers {
-
-namespace {
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-}  // namespace
 
 filter::FieldType filter_field_type(FieldType type, BooleanStyle booleans) {
   switch (type) {
@@ -41,7 +34,7 @@ filter::Value filter_value(const Field& field, const Value& v, BooleanStyle bool
     case 4: {
       const auto& s = std::get<std::string>(v);
       if (field.type == FieldType::Date)
-        if (auto t = filter::parse_timestamp(trim(s))) return *t;
+        if (auto t = filter::parse_timestamp(util::trim(s))) return *t;
       return s;
     }
     default:

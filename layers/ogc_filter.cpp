@@ -5,17 +5,13 @@
 
 #include "layers/cql2_json.hpp"
 #include "layers/geojson.hpp"
+#include "util/calendar.hpp"
+#include "util/text.hpp"
 
 namespace gebieden::layers {
 
 namespace {
 constexpr std::int64_t kDayMillis = 24LL * 3600 * 1000;
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 const std::string* text_of(const Value& v) {
   return std::get_if<std::string>(&v);
@@ -23,7 +19,7 @@ const std::string* text_of(const Value& v) {
 }  // namespace
 
 std::optional<TimeInterval> time_of(std::string_view text) {
-  auto t = filter::parse_timestamp(trim(text));
+  auto t = filter::parse_timestamp(util::trim(text));
   if (!t) return std::nullopt;
   if (t->date_only) return TimeInterval{t->millis, t->millis + kDayMillis - 1};
   return TimeInterval{t->millis, t->millis};
@@ -76,9 +72,7 @@ std::optional<TimeInterval> temporal_extent(const Collection& c) {
 }
 
 std::string format_time(std::int64_t millis) {
-  filter::Timestamp t;
-  t.millis = millis;
-  return filter::format_timestamp(t);
+  return util::format_iso_datetime(millis, false);
 }
 
 filter::Schema filter_schema(const Collection& c) {

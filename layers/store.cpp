@@ -8,16 +8,12 @@
 #include "geo/crs.hpp"
 #include "geo/gdal_io.hpp"
 #include "geo/geos.hpp"
+#include "util/ascii.hpp"
 #include "util/error.hpp"
 
 namespace gebieden::layers {
 
 namespace {
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 FieldType field_type(geo::TableField::Type t) {
   switch (t) {
     case geo::TableField::Type::Integer:
@@ -44,7 +40,7 @@ Value typed(const std::optional<std::string>& v, FieldType t) {
       case FieldType::Double:
         return std::stod(*v);
       case FieldType::Boolean:
-        return *v == "1" || lower(*v) == "true";
+        return *v == "1" || util::ascii_lower(*v) == "true";
       default:
         return *v;
     }
@@ -78,7 +74,7 @@ void set_geometry(Feature& f, const geo::Geometry& rd, const geo::Transformer& t
 int column(const geo::Table& t, std::initializer_list<const char*> names) {
   for (const char* n : names)
     for (std::size_t i = 0; i < t.fields.size(); ++i)
-      if (lower(t.fields[i].name) == n) return static_cast<int>(i);
+      if (util::ascii_lower(t.fields[i].name) == n) return static_cast<int>(i);
   return -1;
 }
 }  // namespace
@@ -110,8 +106,8 @@ StoreSchema StoreSchema::make(const std::vector<geo::TableField>& source,
       s.fields.push_back(Field{name, FieldType::String, name, false});
   }
   s.fields.push_back(Field{"geocode_score", FieldType::Double, "geocode_score", false});
-  s.c_id = column(names, {lower(store.id_field).c_str()});
-  s.c_soort = column(names, {lower(store.soort_field).c_str()});
+  s.c_id = column(names, {util::ascii_lower(store.id_field).c_str()});
+  s.c_soort = column(names, {util::ascii_lower(store.soort_field).c_str()});
   if (s.c_soort < 0)
     throw config_error("store.soort_field", "the store has no column '" + store.soort_field + "'");
   s.c_q = column(names, {"adres", "address", "q"});
@@ -263,7 +259,8 @@ CollectionPtr load_file_layer(const geo::Config& config, const geo::LayerConfig&
   c->description = layer.description;
   for (const auto& tf : table->fields)
     c->fields.push_back(Field{tf.name, field_type(tf.type), tf.name, privates.count(tf.name) > 0});
-  const int c_id = layer.id_field.empty() ? -1 : column(*table, {lower(layer.id_field).c_str()});
+  const int c_id =
+      layer.id_field.empty() ? -1 : column(*table, {util::ascii_lower(layer.id_field).c_str()});
   geo::Transformer to_wgs(4326, 28992);
   geo::GeosContext ctx;
   for (const auto& row : table->rows) {

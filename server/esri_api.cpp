@@ -15,6 +15,7 @@
 #include "server/service.hpp"
 #include "util/ascii.hpp"
 #include "util/error.hpp"
+#include "util/text.hpp"
 
 namespace gebieden::server {
 
@@ -52,32 +53,6 @@ constexpr std::size_t kMaxJsonDepth = 32;
 constexpr std::size_t kMaxVertices = 100'000;
 constexpr std::size_t kMaxStatistics = 32;
 
-std::string lower(std::string_view s) {
-  return util::ascii_lower(s);
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  return util::ascii_iequals(a, b);
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
-
-std::vector<std::string_view> split(std::string_view s, char sep) {
-  std::vector<std::string_view> out;
-  std::size_t i = 0;
-  while (true) {
-    const std::size_t j = s.find(sep, i);
-    out.push_back(trim(s.substr(i, j == std::string_view::npos ? std::string_view::npos : j - i)));
-    if (j == std::string_view::npos) break;
-    i = j + 1;
-  }
-  return out;
-}
-
 /// A short, printable excerpt of client input for messages.
 std::string excerpt(std::string_view s, std::size_t max = 60) {
   std::string out;
@@ -93,31 +68,30 @@ std::string excerpt(std::string_view s, std::size_t max = 60) {
   throw input_error(ErrorCode::InvalidParameter, parameter, parameter + ": " + message);
 }
 
+/// util::parse_int / parse_double of the trimmed text, into `out` (unchanged on failure).
 bool parse_int(std::string_view s, long long& out) {
-  s = trim(s);
-  if (s.empty()) return false;
-  auto res = std::from_chars(s.data(), s.data() + s.size(), out);
-  return res.ec == std::errc() && res.ptr == s.data() + s.size();
+  const auto v = util::parse_int(util::trim(s));
+  if (v) out = *v;
+  return v.has_value();
 }
 
 bool parse_double(std::string_view s, double& out) {
-  s = trim(s);
-  if (s.empty()) return false;
-  auto res = std::from_chars(s.data(), s.data() + s.size(), out);
-  return res.ec == std::errc() && res.ptr == s.data() + s.size() && std::isfinite(out);
+  const auto v = util::parse_double(util::trim(s));
+  if (v) out = *v;
+  return v.has_value();
 }
 
 bool parse_bool(const EsriParams& p, const char* name, bool fallback) {
-  const std::string* v = p.get(lower(name));
+  const std::string* v = p.get(util::ascii_lower(name));
   if (!v) return fallback;
-  const std::string t = lower(trim(*v));
+  const std::string t = util::ascii_lower(util::trim(*v));
   if (t == "true" || t == "1") return true;
   if (t == "false" || t == "0") return false;
   invalid(name, "'" + excerpt(*v) + "' is not true or false");
 }
 
 std::size_t parse_count(const EsriParams& p, const char* name) {
-  const std::string* v = p.get(lower(name));
+  const std::string* v = p.get(util::ascii_lower(name));
   if (!v) return 0;
   long long n = 0;
   if (!parse_int(*v, n)) invalid(name, "'" + excerpt(*v) + "' is not an integer");
@@ -159,7 +133,7 @@ json parse_json_param(const std::string& name, const std::string& text) {
 esri::SpatialRef parse_spatial_ref(const std::string& name, const std::string& text) {
   long long wkid = 0;
   if (!parse_int(text, wkid)) {
-    const std::string_view t = trim(text);
+    const std::string_view t = util::trim(text);
     if (t.empty() || t.front() != '{') invalid(name, "'" + excerpt(text) + "' is not a wkid");
     json j = parse_json_param(name, text);
     const json* w = nullptr;
@@ -192,7 +166,7 @@ std::optional<InputShape> shape_from_name(std::string_view name) {
       {"esriGeometryPolyline", InputShape::Polyline},
       {"esriGeometryPolygon", InputShape::Polygon}};
   for (const auto& [n, s] : names)
-    if (iequals(n, name)) return s;
+    if (util::ascii_iequals(n, name)) return s;
   return std::nullopt;
 }
 
@@ -266,7 +240,7 @@ geo::Geometry polygon_from_rings(std::vector<geo::Path> rings) {
 
 InputGeometry parse_geometry(const std::string& text, std::optional<InputShape> declared) {
   InputGeometry in;
-  const std::string_view t = trim(text);
+  const std::string_view t = util::trim(text);
   if (!t.empty() && t.front() == '{') {
     json j = parse_json_param("geometry", text);
     if (!j.is_object()) invalid("geometry", "must be a JSON object");
@@ -316,7 +290,7 @@ InputGeometry parse_geometry(const std::string& text, std::optional<InputShape> 
   }
   // Plain numbers: `x,y` or `xmin,ymin,xmax,ymax`.
   std::vector<double> nums;
-  for (auto part : split(t, ',')) {
+  for (auto part : util::split_trimmed(t, ',')) {
     double d = 0;
     if (!parse_double(part, d)) invalid("geometry", "'" + excerpt(part) + "' is not a number");
     nums.push_back(d);
@@ -481,7 +455,8 @@ void append_layer_json(std::string& out, const layers::Collection& c, std::size_
   out += R"(,"typeIdField":"","fields":[)";
   esri::append_column(out, esri::field_column(c, esri::kObjectId), true);
   for (std::size_t i = 0; i < c.fields.size(); ++i) {
-    if (c.fields[i].is_private || iequals(c.fields[i].name, esri::kObjectIdName)) continue;
+    if (c.fields[i].is_private || util::ascii_iequals(c.fields[i].name, esri::kObjectIdName))
+      continue;
     out.push_back(',');
     esri::append_column(out, esri::field_column(c, static_cast<int>(i)), true);
   }
@@ -585,7 +560,7 @@ std::string sanitise_callback(std::string_view cb) {
 void parse_format(const EsriParams& params, std::string& callback, bool& pretty, bool& geojson) {
   if (const std::string* cb = params.get("callback")) callback = sanitise_callback(*cb);
   if (const std::string* f = params.get("f")) {
-    const std::string fmt = lower(trim(*f));
+    const std::string fmt = util::ascii_lower(util::trim(*f));
     if (fmt == "pjson")
       pretty = true;
     else if (fmt == "geojson")
@@ -624,7 +599,8 @@ EsriParams EsriParams::from_request(const Request& req) {
   // A name given twice in the query string (or twice in the body) is an error: ArcGIS clients
   // never repeat one, and silently picking one of the values would hide the mistake.
   auto once = [](std::set<std::string>& seen, const std::string& name) {
-    if (!name.empty() && !seen.insert(lower(name)).second) invalid(name, "given more than once");
+    if (!name.empty() && !seen.insert(util::ascii_lower(name)).second)
+      invalid(name, "given more than once");
   };
   std::set<std::string> in_query, in_body;
   for (const auto& [k, v] : req.query) {
@@ -632,11 +608,11 @@ EsriParams EsriParams::from_request(const Request& req) {
     p.set(k, v);
   }
   if (req.body.empty()) return p;
-  const std::string type = lower(req.header("content-type"));
+  const std::string type = util::ascii_lower(req.header("content-type"));
   if (!type.empty() && type.rfind("application/x-www-form-urlencoded", 0) != 0)
     throw input_error(ErrorCode::InvalidBody, "body",
                       "body: only application/x-www-form-urlencoded is accepted");
-  for (auto pair : split(req.body, '&')) {
+  for (auto pair : util::split_trimmed(req.body, '&')) {
     if (pair.empty()) continue;
     const std::size_t eq = pair.find('=');
     auto k = percent_decode(pair.substr(0, eq), true);
@@ -650,12 +626,12 @@ EsriParams EsriParams::from_request(const Request& req) {
 }
 
 void EsriParams::set(std::string name, std::string value) {
-  m_values[lower(name)] = std::move(value);
+  m_values[util::ascii_lower(name)] = std::move(value);
 }
 
 const std::string* EsriParams::get(std::string_view lower_name) const {
   auto it = m_values.find(lower_name);
-  if (it == m_values.end() || trim(it->second).empty()) return nullptr;
+  if (it == m_values.end() || util::trim(it->second).empty()) return nullptr;
   return &it->second;
 }
 
@@ -667,12 +643,12 @@ namespace {
 std::vector<int> field_list(const layers::Collection& c, const char* name, const std::string& text,
                             bool star) {
   std::vector<int> fields;
-  for (auto token : split(text, ',')) {
+  for (auto token : util::split_trimmed(text, ',')) {
     if (token.empty()) continue;
     if (star && token == "*") {
       fields.push_back(esri::kObjectId);
       for (std::size_t i = 0; i < c.fields.size(); ++i)
-        if (!c.fields[i].is_private && !iequals(c.fields[i].name, esri::kObjectIdName))
+        if (!c.fields[i].is_private && !util::ascii_iequals(c.fields[i].name, esri::kObjectIdName))
           fields.push_back(static_cast<int>(i));
       continue;
     }
@@ -689,7 +665,7 @@ std::vector<int> field_list(const layers::Collection& c, const char* name, const
 /// where, objectIds.
 void parse_selection(const EsriParams& p, const layers::Collection& c, esri::Query& q) {
   if (const std::string* w = p.get("where")) {
-    const std::string_view t = trim(*w);
+    const std::string_view t = util::trim(*w);
     if (t != "1=1" && t != "1 = 1") {
       layers::filter::ParseOptions options;
       options.like_case_insensitive = true;
@@ -703,7 +679,7 @@ void parse_selection(const EsriParams& p, const layers::Collection& c, esri::Que
   }
   if (const std::string* ids = p.get("objectids")) {
     std::vector<std::int64_t> list;
-    for (auto token : split(*ids, ',')) {
+    for (auto token : util::split_trimmed(*ids, ',')) {
       if (token.empty()) continue;
       long long n = 0;
       if (!parse_int(token, n)) invalid("objectIds", "'" + excerpt(token) + "' is not an integer");
@@ -752,9 +728,9 @@ esri::Order parse_order(std::string_view token) {
     invalid("orderByFields", "expected 'field [ASC|DESC]', got '" + excerpt(token) + "'");
   esri::Order o{std::string(words[0]), false};
   if (words.size() == 2) {
-    if (iequals(words[1], "DESC"))
+    if (util::ascii_iequals(words[1], "DESC"))
       o.descending = true;
-    else if (!iequals(words[1], "ASC"))
+    else if (!util::ascii_iequals(words[1], "ASC"))
       invalid("orderByFields", "expected ASC or DESC, got '" + excerpt(words[1]) + "'");
   }
   return o;
@@ -765,7 +741,7 @@ void parse_paging_and_order(const EsriParams& p, esri::Query& q) {
   q.offset = parse_count(p, "resultOffset");
   q.record_count = parse_count(p, "resultRecordCount");
   if (const std::string* ob = p.get("orderbyfields"))
-    for (auto token : split(*ob, ','))
+    for (auto token : util::split_trimmed(*ob, ','))
       if (!token.empty()) q.order_by.push_back(parse_order(token));
 }
 
@@ -784,7 +760,7 @@ esri::Statistic parse_statistic(const json& s, const layers::Collection& c,
   if (!type)
     invalid("outStatistics", "unsupported statisticType '" + excerpt(type_name) +
                                  "' (supported: count, sum, min, max, avg, stddev, var)");
-  const auto field_text = std::string(trim(field_it->get<std::string>()));
+  const auto field_text = std::string(util::trim(field_it->get<std::string>()));
   std::optional<int> field;
   if (field_text == "*" && *type == esri::StatisticType::Count)
     field = esri::kObjectId;
@@ -801,7 +777,7 @@ esri::Statistic parse_statistic(const json& s, const layers::Collection& c,
   esri::Statistic st{*type, *field, {}};
   if (auto n = s.find("outStatisticFieldName"); n != s.end() && !n->is_null()) {
     if (!n->is_string()) invalid("outStatistics", "outStatisticFieldName must be a string");
-    st.out_name = std::string(trim(n->get<std::string>()));
+    st.out_name = std::string(util::trim(n->get<std::string>()));
   }
   if (st.out_name.empty())
     st.out_name = std::string(esri::statistic_type_name(*type)) + "_" + esri::field_name(c, *field);
@@ -812,7 +788,7 @@ esri::Statistic parse_statistic(const json& s, const layers::Collection& c,
     invalid("outStatistics", "outStatisticFieldName '" + excerpt(st.out_name) +
                                  "' must be letters, digits and _ (at most 64)");
   for (const auto& other : earlier)
-    if (iequals(other.out_name, st.out_name))
+    if (util::ascii_iequals(other.out_name, st.out_name))
       invalid("outStatistics", "duplicate outStatisticFieldName '" + st.out_name + "'");
   return st;
 }
@@ -834,7 +810,7 @@ void parse_statistics(const EsriParams& p, const layers::Collection& c, esri::Qu
   if (q.distinct && q.statistics.empty()) {
     // Distinct values of the out fields; with `*` the OID would make every row distinct.
     if (q.out_fields.size() > 1 && q.out_fields.front() == esri::kObjectId && p.get("outfields") &&
-        trim(*p.get("outfields")) == "*")
+        util::trim(*p.get("outfields")) == "*")
       q.out_fields.erase(q.out_fields.begin());
   }
 }
@@ -848,12 +824,12 @@ void parse_spatial(const EsriParams& p, const geo::TransformerCache& transformer
   }
   std::optional<InputShape> declared;
   if (const std::string* gt = p.get("geometrytype")) {
-    declared = shape_from_name(trim(*gt));
+    declared = shape_from_name(util::trim(*gt));
     if (!declared) invalid("geometryType", "unsupported geometryType '" + excerpt(*gt) + "'");
   }
   esri::SpatialRel rel = esri::SpatialRel::Intersects;
   if (const std::string* sr = p.get("spatialrel")) {
-    auto parsed = esri::spatial_rel_from_name(trim(*sr));
+    auto parsed = esri::spatial_rel_from_name(util::trim(*sr));
     if (!parsed) invalid("spatialRel", "unsupported spatialRel '" + excerpt(*sr) + "'");
     rel = *parsed;
   }
@@ -1034,7 +1010,7 @@ std::string EsriApi::feature(const EsriParams& params, std::size_t id,
   esri::Query q;
   q.out_fields.push_back(esri::kObjectId);
   for (std::size_t i = 0; i < c->fields.size(); ++i)
-    if (!c->fields[i].is_private && !iequals(c->fields[i].name, esri::kObjectIdName))
+    if (!c->fields[i].is_private && !util::ascii_iequals(c->fields[i].name, esri::kObjectIdName))
       q.out_fields.push_back(static_cast<int>(i));
   q.return_geometry = parse_bool(params, "returnGeometry", true);
   if (const std::string* sr = params.get("outsr")) q.out_sr = parse_spatial_ref("outSR", *sr);
@@ -1052,7 +1028,7 @@ std::string EsriApi::dispatch(const Request& req, const std::vector<std::string>
     throw input_error(ErrorCode::NotFound, "path", "Not found: " + excerpt(req.path, 200));
   };
   auto is = [&](std::size_t i, std::string_view name) {
-    return seg.size() > i && iequals(seg[i], name);
+    return seg.size() > i && util::ascii_iequals(seg[i], name);
   };
   const bool features_format = geojson;
   geojson = false;  // only query answers are GeoJSON

@@ -8,22 +8,13 @@
 #include <stdexcept>
 
 #include "util/ascii.hpp"
+#include "util/text.hpp"
 
 namespace gebieden::server {
 
 namespace {
 // Bodies smaller than this are not worth the gzip header and the CPU.
 constexpr std::size_t kMinGzipBytes = 1024;
-
-bool iequals(std::string_view a, std::string_view b) {
-  return util::ascii_iequals(a, b);
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 /// Split a comma-separated header value into trimmed, non-empty items.
 template <typename F>
@@ -32,7 +23,7 @@ void for_each_item(std::string_view value, F&& f) {
   while (i <= value.size()) {
     std::size_t j = value.find(',', i);
     if (j == std::string_view::npos) j = value.size();
-    const auto item = trim(value.substr(i, j - i));
+    const auto item = util::trim(value.substr(i, j - i));
     if (!item.empty()) f(item);
     i = j + 1;
   }
@@ -43,7 +34,7 @@ double quality(std::string_view params) {
   std::size_t q = params.find("q=");
   if (q == std::string_view::npos) q = params.find("Q=");
   if (q == std::string_view::npos) return 1.0;
-  const auto text = trim(params.substr(q + 2));
+  const auto text = util::trim(params.substr(q + 2));
   double v = 0;
   if (text.empty() || text.size() > 5) return 0;
   char buf[8] = {};
@@ -53,7 +44,7 @@ double quality(std::string_view params) {
 }
 
 std::string_view strip_weak(std::string_view tag) {
-  tag = trim(tag);
+  tag = util::trim(tag);
   if (tag.size() > 2 && (tag[0] == 'W' || tag[0] == 'w') && tag[1] == '/') tag.remove_prefix(2);
   return tag;
 }
@@ -73,13 +64,13 @@ bool is_get_ok(const Request& req, const Response& resp) {
 
 const std::string* find_header(const Response& resp, std::string_view name) {
   for (const auto& [k, v] : resp.headers)
-    if (iequals(k, name)) return &v;
+    if (util::ascii_iequals(k, name)) return &v;
   return nullptr;
 }
 
 void set_header(Response& resp, std::string_view name, std::string value) {
   for (auto& [k, v] : resp.headers) {
-    if (iequals(k, name)) {
+    if (util::ascii_iequals(k, name)) {
       v = std::move(value);
       return;
     }
@@ -89,9 +80,9 @@ void set_header(Response& resp, std::string_view name, std::string value) {
 
 void add_header_token(Response& resp, std::string_view name, std::string_view token) {
   for (auto& [k, v] : resp.headers) {
-    if (!iequals(k, name)) continue;
+    if (!util::ascii_iequals(k, name)) continue;
     bool present = false;
-    for_each_item(v, [&](std::string_view item) { present |= iequals(item, token); });
+    for_each_item(v, [&](std::string_view item) { present |= util::ascii_iequals(item, token); });
     if (!present) v += v.empty() ? std::string(token) : ", " + std::string(token);
     return;
   }
@@ -104,9 +95,9 @@ bool accepts_gzip(const Request& req) {
   double gz = -1, star = -1;
   for_each_item(value, [&](std::string_view item) {
     const auto semi = item.find(';');
-    const auto coding = trim(item.substr(0, semi));
+    const auto coding = util::trim(item.substr(0, semi));
     const double q = semi == std::string_view::npos ? 1.0 : quality(item.substr(semi + 1));
-    if (iequals(coding, "gzip") || iequals(coding, "x-gzip"))
+    if (util::ascii_iequals(coding, "gzip") || util::ascii_iequals(coding, "x-gzip"))
       gz = std::max(gz, q);
     else if (coding == "*")
       star = std::max(star, q);
@@ -195,8 +186,8 @@ void not_modified(Response& resp) {
   resp.content_type.clear();
   resp.headers.erase(std::remove_if(resp.headers.begin(), resp.headers.end(),
                                     [](const auto& h) {
-                                      return iequals(h.first, "Content-Encoding") ||
-                                             iequals(h.first, "Content-Crs");
+                                      return util::ascii_iequals(h.first, "Content-Encoding") ||
+                                             util::ascii_iequals(h.first, "Content-Crs");
                                     }),
                      resp.headers.end());
 }

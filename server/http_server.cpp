@@ -51,10 +51,6 @@ std::string method_name(Http::Method m) {
   }
 }
 
-std::string lower(std::string_view s) {
-  return util::ascii_lower(s);
-}
-
 const char* reason_phrase(int status) {
   switch (status) {
     case 200:
@@ -351,9 +347,10 @@ class Handler : public Http::Handler {
       os.str(std::string());
       os.clear();
       h->write(os);
-      r.headers[lower(h->name())] = os.str();
+      r.headers[util::ascii_lower(h->name())] = os.str();
     }
-    for (const auto& [name, raw] : req.headers().rawList()) r.headers[lower(name)] = raw.value();
+    for (const auto& [name, raw] : req.headers().rawList())
+      r.headers[util::ascii_lower(name)] = raw.value();
     r.body = req.body();
     return r;
   }

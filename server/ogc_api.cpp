@@ -18,6 +18,7 @@
 #include "server/http_manners.hpp"
 #include "server/ogc_openapi.hpp"
 #include "server/service.hpp"
+#include "util/calendar.hpp"
 #include "util/error.hpp"
 
 namespace gebieden::server {
@@ -111,12 +112,9 @@ json doc_links(const std::string& path, Format format, const char* json_type,
 }
 
 std::string now_rfc3339() {
-  const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
+  const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  return util::format_iso_datetime(
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count(), false);
 }
 
 json bbox_json(const geo::Box& b) {

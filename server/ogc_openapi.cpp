@@ -4,6 +4,7 @@
 
 #include "layers/ogc_filter.hpp"
 #include "server/service.hpp"
+#include "util/ascii.hpp"
 
 namespace gebieden::server {
 
@@ -126,7 +127,7 @@ std::string op_id(const std::string& s) {
   bool up = true;
   for (char c : s) {
     if (std::isalnum(static_cast<unsigned char>(c))) {
-      out.push_back(up ? static_cast<char>(std::toupper(static_cast<unsigned char>(c))) : c);
+      out.push_back(up ? util::ascii_upper(c) : c);
       up = false;
     } else {
       up = true;

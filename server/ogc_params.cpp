@@ -6,7 +6,9 @@
 #include <set>
 
 #include "server/service.hpp"
+#include "util/ascii.hpp"
 #include "util/error.hpp"
+#include "util/text.hpp"
 
 namespace gebieden::server {
 
@@ -15,41 +17,17 @@ namespace {
   throw input_error(ErrorCode::InvalidParameter, parameter, parameter + ": " + message);
 }
 
-std::string lower(std::string s) {
-  for (auto& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  return s;
-}
-
-std::string trim(const std::string& s) {
-  std::size_t a = 0, b = s.size();
-  while (a < b && (s[a] == ' ' || s[a] == '\t')) ++a;
-  while (b > a && (s[b - 1] == ' ' || s[b - 1] == '\t')) --b;
-  return s.substr(a, b - a);
-}
-
-std::vector<std::string> split(const std::string& s, char sep) {
-  std::vector<std::string> out;
-  std::size_t i = 0;
-  while (i <= s.size()) {
-    std::size_t j = s.find(sep, i);
-    if (j == std::string::npos) j = s.size();
-    out.push_back(s.substr(i, j - i));
-    i = j + 1;
-  }
-  return out;
-}
-
 /// The quality of the best Accept item matching `pred`, -1 when none does.
 template <typename P>
 double best_quality(const std::string& accept, P&& pred) {
   double best = -1;
-  for (const auto& raw : split(accept, ',')) {
-    const auto parts = split(raw, ';');
-    const std::string type = lower(trim(parts[0]));
+  for (const auto raw : util::split(accept, ',')) {
+    const auto parts = util::split(raw, ';');
+    const std::string type = util::ascii_lower(util::trim(parts[0]));
     if (type.empty() || !pred(type)) continue;
     double q = 1;
     for (std::size_t i = 1; i < parts.size(); ++i) {
-      const std::string p = trim(parts[i]);
+      const std::string p(util::trim(parts[i]));
       if (p.size() > 2 && (p[0] == 'q' || p[0] == 'Q') && p[1] == '=') {
         if (!parse_number(p.substr(2), q)) q = 0;
       }
@@ -66,22 +44,21 @@ std::string shown(const std::string& s, std::size_t max) {
 }
 
 bool parse_integer(const std::string& s, long long& out) {
-  if (s.empty()) return false;
-  auto res = std::from_chars(s.data(), s.data() + s.size(), out);
-  return res.ec == std::errc() && res.ptr == s.data() + s.size();
+  const auto v = util::parse_int(s);
+  if (v) out = *v;
+  return v.has_value();
 }
 
 bool parse_number(const std::string& s, double& out) {
-  if (s.empty() || s.size() > 64) return false;
-  // from_chars accepts "inf" and "nan": refuse them, and a leading '+', as OGC clients never
-  // send either.
-  auto res = std::from_chars(s.data(), s.data() + s.size(), out);
-  return res.ec == std::errc() && res.ptr == s.data() + s.size() && std::isfinite(out);
+  // util::parse_double refuses "inf", "nan" and a leading '+', as OGC clients never send them.
+  const auto v = s.size() > 64 ? std::nullopt : util::parse_double(s);
+  if (v) out = *v;
+  return v.has_value();
 }
 
 Format negotiate(const Request& req) {
   if (auto f = req.param("f")) {
-    const std::string v = lower(*f);
+    const std::string v = util::ascii_lower(*f);
     if (v == "json" || v == "geojson" || v == "application/json" || v == "application/geo+json" ||
         v == "application/schema+json")
       return Format::Json;
@@ -122,10 +99,10 @@ geo::Crs parse_crs(const std::string& name, const std::string& value) {
 }
 
 std::vector<int> parse_properties(const layers::Collection& c, const std::string& value) {
-  if (trim(value).empty()) invalid("properties", "empty; name at least one property");
+  if (util::trim(value).empty()) invalid("properties", "empty; name at least one property");
   std::vector<int> out;
-  for (const auto& raw : split(value, ',')) {
-    const std::string name = trim(raw);
+  for (const auto raw : util::split(value, ',')) {
+    const std::string name(util::trim(raw));
     const int i = c.field_index(name);
     if (name.empty()) invalid("properties", "an empty property name");
     if (i < 0 || c.fields[i].is_private)
@@ -168,10 +145,11 @@ namespace {
 std::vector<double> parse_bbox_numbers(const std::string& s) {
   if (s.empty()) invalid("bbox", "empty; give minx,miny,maxx,maxy");
   std::vector<double> nums;
-  for (const auto& part : split(s, ',')) {
+  for (const auto part : util::split(s, ',')) {
     if (nums.size() == 6) invalid("bbox", "must have 4 or 6 numbers");
     double d = 0;
-    if (!parse_number(trim(part), d)) invalid("bbox", "'" + shown(part, 40) + "' is not a number");
+    if (!parse_number(std::string(util::trim(part)), d))
+      invalid("bbox", "'" + shown(std::string(part), 40) + "' is not a number");
     nums.push_back(d);
   }
   if (nums.size() != 4 && nums.size() != 6) invalid("bbox", "must have 4 or 6 numbers");
@@ -298,10 +276,10 @@ ItemsRequest parse_items_request(const Request& req, const layers::Collection& c
     } else if (k == "filter-crs") {
       filter_crs = parse_crs(k, v);
     } else if (k == "sortby") {
-      if (trim(v).empty()) invalid("sortby", "empty; give e.g. +name,-date");
-      for (const auto& raw : split(v, ',')) {
+      if (util::trim(v).empty()) invalid("sortby", "empty; give e.g. +name,-date");
+      for (const auto raw : util::split(v, ',')) {
         // A '+' in a query string decodes to a space: both mean ascending.
-        std::string name = raw;
+        std::string name(raw);
         bool descending = false;
         std::size_t i = 0;
         while (i < name.size() && name[i] == ' ') ++i;
@@ -309,7 +287,7 @@ ItemsRequest parse_items_request(const Request& req, const layers::Collection& c
           descending = name[i] == '-';
           ++i;
         }
-        name = trim(name.substr(i));
+        name = std::string(util::trim(std::string_view(name).substr(i)));
         if (name.empty()) invalid("sortby", "an empty property name");
         const int fi = c.field_index(name);
         if (fi >= 0 && !c.fields[fi].is_private) {
@@ -344,7 +322,7 @@ ItemsRequest parse_items_request(const Request& req, const layers::Collection& c
             "'" + shown(*filter_lang, 40) + "' is not supported (supported: cql2-text, cql2-json)");
   const bool json_filter = filter_lang && *filter_lang == "cql2-json";
   if (filter_text) {
-    if (trim(*filter_text).empty())
+    if (util::trim(*filter_text).empty())
       invalid("filter", json_filter ? "empty; give a CQL2 JSON expression"
                                     : "empty; give a CQL2 text expression");
     try {

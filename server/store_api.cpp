@@ -12,6 +12,7 @@
 #include "layers/ogc_geojson.hpp"
 #include "server/ogc_api.hpp"
 #include "server/service.hpp"
+#include "util/ascii.hpp"
 #include "util/error.hpp"
 
 namespace gebieden::server {
@@ -210,10 +211,9 @@ ItemWrite parse_item_write(const std::string& body, const layers::StoreSchema& s
 bool bearer_matches(const std::string& authorization, const std::vector<std::string>& tokens) {
   std::size_t i = authorization.find_first_not_of(' ');
   if (i == std::string::npos || authorization.size() < i + 7) return false;
-  std::string scheme = authorization.substr(i, 6);
-  std::transform(scheme.begin(), scheme.end(), scheme.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  if (scheme != "bearer" || authorization[i + 6] != ' ') return false;
+  if (!util::ascii_iequals(std::string_view(authorization).substr(i, 6), "bearer") ||
+      authorization[i + 6] != ' ')
+    return false;
   std::string presented = authorization.substr(i + 7);
   const auto first = presented.find_first_not_of(' ');
   const auto last = presented.find_last_not_of(' ');
