@@ -11,8 +11,8 @@
 #include "layers/esri_query.hpp"
 #include "layers/geojson.hpp"
 #include "server/esri_api.hpp"
-#include "server/service.hpp"
 #include "server/in_process.hpp"
+#include "server/service.hpp"
 #include "test_paths.hpp"
 
 using namespace gebieden;
