@@ -10,6 +10,7 @@
 # Everything runs on 127.0.0.1 and stops by itself.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/common.sh
 BUILD=${1:-build}
 SECONDS_PER_RUN=${2:-8}
 CONNECTIONS=${3:-4}
@@ -29,18 +30,8 @@ trap cleanup EXIT
 echo "== in process: the proximity index beside a brute-force scan (100,000 points)"
 "$BUILD/bench/bench_nearby"
 
-"$GEBIEDEN" serve --config data/leeuwarden.json --store "$TMP/store.gpkg" --host 127.0.0.1 --port 0 \
-  >"$TMP/server.out" 2>"$TMP/server.err" &
-SERVER_PID=$!
-for _ in $(seq 1 600); do
-  grep -q "^listening on" "$TMP/server.out" 2>/dev/null && break
-  kill -0 "$SERVER_PID" 2>/dev/null || { cat "$TMP/server.err" >&2; exit 1; }
-  sleep 0.1
-done
-PORT=$(sed -n 's/^listening on http:\/\/[^:]*:\([0-9]*\).*/\1/p' "$TMP/server.out")
-[ -n "$PORT" ] || { echo "error: the server did not start" >&2; exit 1; }
+start_server --config data/leeuwarden.json --store "$TMP/store.gpkg"
 
-field() { python3 -c "import json,sys; print(json.loads(sys.argv[1])['$2'])" "$1"; }
 echo "== over HTTP: $CONNECTIONS keep-alive connections, ${SECONDS_PER_RUN}s each, $(nproc) cores"
 printf '%-34s %10s %8s %8s\n' case "req/s" "p50 ms" "p99 ms"
 CASES=(

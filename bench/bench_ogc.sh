@@ -10,6 +10,7 @@
 # itself; temporary files go to a mktemp directory that is removed at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/common.sh
 BUILD=${1:-build}
 SECONDS_PER_RUN=${2:-8}
 CONNECTIONS=${3:-4}
@@ -63,15 +64,7 @@ j.setdefault("layers", []).append({
 json.dump(j, open(out, "w"), indent=1)
 PY
 
-"$GEBIEDEN" serve --config "$TMP/config.json" --host 127.0.0.1 --port 0 >"$TMP/server.out" 2>"$TMP/server.err" &
-SERVER_PID=$!
-for _ in $(seq 1 600); do
-  grep -q "^listening on" "$TMP/server.out" 2>/dev/null && break
-  kill -0 "$SERVER_PID" 2>/dev/null || { cat "$TMP/server.err" >&2; exit 1; }
-  sleep 0.1
-done
-PORT=$(sed -n 's/^listening on http:\/\/[^:]*:\([0-9]*\).*/\1/p' "$TMP/server.out")
-[ -n "$PORT" ] || { echo "error: the server did not start" >&2; cat "$TMP/server.err" >&2; exit 1; }
+start_server --config "$TMP/config.json"
 
 NGINX_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 mkdir -p "$TMP/www" "$TMP/nginx"
@@ -124,7 +117,6 @@ NGINX_PID=$!
 sleep 0.5
 curl -sf -o /dev/null "http://127.0.0.1:$NGINX_PORT/case0.json" || { echo "error: nginx did not start" >&2; cat "$TMP/nginx/error.log" >&2; exit 1; }
 
-field() { python3 -c "import json,sys; print(json.loads(sys.argv[1])['$2'])" "$1"; }
 echo "gebieden vs nginx (same bytes), $CONNECTIONS keep-alive connections, ${SECONDS_PER_RUN}s each, $(nproc) cores"
 printf '%-18s %9s | %10s %8s %8s | %10s %8s %8s | %6s\n' case bytes "gebieden/s" "p50 ms" "p99 ms" "nginx/s" "p50 ms" "p99 ms" ratio
 i=0

@@ -65,6 +65,22 @@ std::size_t street_distance(const TypedStreet& typed, const Street& street, std:
   return std::min(by_key, edit_distance(typed.words, street.words, max));
 }
 
+/// The areas of a placed point, or "outside the gemeente" when it lies in no buurt.
+void set_area(GeocodeResult& r, const AreaRef* area) {
+  if (!area) {
+    r.status = GeocodeStatus::Outside;
+    r.reason = "outside the gemeente";
+    if (r.detail.empty()) r.detail = "the point lies in no buurt of the gemeente";
+    return;
+  }
+  r.buurtcode = area->buurtcode;
+  r.buurtnaam = area->buurtnaam;
+  r.wijkcode = area->wijkcode;
+  r.wijknaam = area->wijknaam;
+  r.gebied = area->gebied;
+  r.gebiednaam = area->gebiednaam;
+}
+
 std::string in_quotes(std::string_view s) {
   constexpr std::size_t max = 80;
   if (s.size() <= max) return "'" + std::string(s) + "'";
@@ -181,19 +197,7 @@ void Geocoder::fill_address_area(GeocodeResult& r, std::uint32_t address) const 
   r.rd = m_addresses->addresses()[address].rd;
   const XY ll = wgs84_of_address(address);
   if (std::isfinite(ll.x) && std::isfinite(ll.y)) r.wgs84 = ll;
-  const AreaRef* area = area_of_address(address);
-  if (!area) {
-    r.status = GeocodeStatus::Outside;
-    r.reason = "outside the gemeente";
-    if (r.detail.empty()) r.detail = "the point lies in no buurt of the gemeente";
-    return;
-  }
-  r.buurtcode = area->buurtcode;
-  r.buurtnaam = area->buurtnaam;
-  r.wijkcode = area->wijkcode;
-  r.wijknaam = area->wijknaam;
-  r.gebied = area->gebied;
-  r.gebiednaam = area->gebiednaam;
+  set_area(r, area_of_address(address));
 }
 
 Geocoder::Geocoder(Geocoder&&) noexcept = default;
@@ -240,18 +244,7 @@ void Geocoder::fill_area(GeocodeResult& r, XY rd) const {
   if (std::isfinite(ll.x) && std::isfinite(ll.y)) r.wgs84 = ll;
   std::optional<AreaRef> area;
   if (m_locate) area = m_locate(rd.x, rd.y);
-  if (!area || area->buurtcode.empty()) {
-    r.status = GeocodeStatus::Outside;
-    r.reason = "outside the gemeente";
-    if (r.detail.empty()) r.detail = "the point lies in no buurt of the gemeente";
-    return;
-  }
-  r.buurtcode = area->buurtcode;
-  r.buurtnaam = area->buurtnaam;
-  r.wijkcode = area->wijkcode;
-  r.wijknaam = area->wijknaam;
-  r.gebied = area->gebied;
-  r.gebiednaam = area->gebiednaam;
+  set_area(r, area && !area->buurtcode.empty() ? &*area : nullptr);
 }
 
 GeocodeResult Geocoder::place_point(XY rd, GeocodeStatus status, double score,
