@@ -65,7 +65,8 @@ std::shared_ptr<const NearbyIndex::Indexed> NearbyIndex::indexed(const Collectio
 std::vector<NearbyHit> NearbyIndex::query(const std::vector<CollectionPtr>& collections,
                                           const NearbyQuery& q) const {
   std::vector<NearbyHit> hits;
-  if (!q.problems(NearbyLimits{q.radius_m, q.radius_m, q.limit, q.limit}).empty()) return hits;
+  // A centre or radius that is not finite, a negative radius or a limit of 0 finds nothing (the
+  // proximity index checks them); the front reports them through NearbyQuery::problems().
   for (const auto& c : collections) {
     if (!c) continue;
     // The equalities as typed values of this collection's fields; a property it lacks (or
