@@ -55,7 +55,9 @@ for k in ("buurten", "wijken", "gemeente"):
     if k in j.get("boundaries", {}): fix(j["boundaries"][k])
 for k in ("addresses",):
     if k in j: fix(j[k])
-if "store" in j: fix(j["store"]["source"])
+if "store" in j:
+    fix(j["store"]["source"])
+    if isinstance(j["store"].get("schema"), str): j["store"]["schema"] = os.path.normpath(os.path.join(base, j["store"]["schema"]))
 for k in ("place_aliases", "scheme"):
     if isinstance(j.get(k), str): j[k] = os.path.normpath(os.path.join(base, j[k]))
 j.setdefault("layers", []).append({

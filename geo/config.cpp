@@ -210,7 +210,7 @@ Config parse_config(const json& j, const std::filesystem::path& file) {
     const json& st = object_at(j, "", "store");
     only_members(st, "store",
                  {"source", "path", "write_token_env", "id_field", "soort_field", "private_fields",
-                  "collections", "comment"});
+                  "collections", "schema", "submissions", "comment"});
     c.store.enabled = true;
     if (!st.contains("source")) throw config_error("store.source", "missing");
     c.store.source = parse_source(st.at("source"), "store.source", true);
@@ -221,6 +221,17 @@ Config parse_config(const json& j, const std::filesystem::path& file) {
     get_string(st, "store", "soort_field", c.store.soort_field);
     if (st.contains("private_fields"))
       c.store.private_fields = string_list(st.at("private_fields"), "store.private_fields");
+    get_string(st, "store", "schema", c.store.schema);
+    if (!c.store.schema.empty()) c.store.schema = c.resolve(c.store.schema);
+    if (st.contains("submissions")) {
+      const json& sj = object_at(st, "store", "submissions");
+      only_members(sj, "store.submissions",
+                   {"collection", "per_client_per_hour", "max_pending", "comment"});
+      get_string(sj, "store.submissions", "collection", c.store.submissions.collection);
+      get_number(sj, "store.submissions", "per_client_per_hour",
+                 c.store.submissions.per_client_per_hour, 1, 1e6);
+      get_number(sj, "store.submissions", "max_pending", c.store.submissions.max_pending, 1, 1e9);
+    }
     if (!st.contains("collections"))
       throw config_error("store.collections", "missing (an array of collections)");
     const json& arr = st.at("collections");

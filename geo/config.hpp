@@ -98,6 +98,18 @@ struct StoreConfig {
   std::string soort_field = "soort";
   std::vector<std::string> private_fields;  // never in any public response
   std::vector<LayerConfig> collections;
+  // The typed schema of the store (data/schema.json: fields and their types, categorieen, the
+  // status workflow of initiatives), resolved against the config file; empty: every column as
+  // the source has it (the seed's columns, all text from a CSV).
+  std::string schema;
+  // Submissions by residents (POST /submissions, no key): into `collection` with the workflow's
+  // initial status, at most `per_client_per_hour` per client address and `max_pending` waiting
+  // in all (then 429/503, never a full disk). Empty collection: no submissions.
+  struct Submissions {
+    std::string collection;
+    int per_client_per_hour = 5;
+    int max_pending = 1000;
+  } submissions;
 };
 
 struct Config {

@@ -1,5 +1,7 @@
 #include "layers/collection.hpp"
 
+#include <cstdio>
+
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
@@ -91,33 +93,93 @@ std::vector<std::size_t> Collection::candidates(const geo::Box& box) const {
   return out;
 }
 
+CollectionPtr CatalogueView::get(const std::string& id) const {
+  if (m_all)
+    for (const auto& c : *m_all)
+      if (c->id == id) return c;
+  return nullptr;
+}
+
+const std::vector<CollectionPtr>& CatalogueView::all() const {
+  static const std::vector<CollectionPtr> kNone;
+  return m_all ? *m_all : kNone;
+}
+
+Catalogue::Catalogue() : m_current(std::make_shared<const std::vector<CollectionPtr>>()) {}
+
 void Catalogue::add(CollectionPtr c) {
-  for (const auto& s : m_slots)
-    if (s.id == c->id) throw std::logic_error("duplicate collection id " + c->id);
-  Slot slot{c->id, std::make_shared<std::atomic<std::shared_ptr<const Collection>>>(c)};
-  m_slots.push_back(std::move(slot));
+  std::lock_guard lock(m_write);
+  auto next = std::make_shared<std::vector<CollectionPtr>>(*m_current.load());
+  for (const auto& s : *next)
+    if (s->id == c->id) throw std::logic_error("duplicate collection id " + c->id);
+  next->push_back(std::move(c));
+  m_current.store(std::move(next));
 }
 
 void Catalogue::replace(CollectionPtr c) {
-  for (auto& s : m_slots) {
-    if (s.id == c->id) {
-      s.ptr->store(std::move(c));
+  std::lock_guard lock(m_write);
+  auto next = std::make_shared<std::vector<CollectionPtr>>(*m_current.load());
+  for (auto& s : *next) {
+    if (s->id == c->id) {
+      s = std::move(c);
+      m_current.store(std::move(next));
       return;
     }
   }
   throw std::logic_error("no collection " + c->id + " to replace");
 }
 
-CollectionPtr Catalogue::get(const std::string& id) const {
-  for (const auto& s : m_slots)
-    if (s.id == id) return s.ptr->load();
-  return nullptr;
+void Catalogue::replace_all(const std::vector<CollectionPtr>& cs) {
+  std::lock_guard lock(m_write);
+  auto next = std::make_shared<std::vector<CollectionPtr>>(*m_current.load());
+  for (const auto& c : cs)
+    for (auto& s : *next)
+      if (s->id == c->id) s = c;
+  m_current.store(std::move(next));
 }
 
-std::vector<CollectionPtr> Catalogue::all() const {
-  std::vector<CollectionPtr> out;
-  for (const auto& s : m_slots) out.push_back(s.ptr->load());
-  return out;
+namespace {
+struct Fnv {
+  std::uint64_t h = 14695981039346656037ull;
+  void bytes(const void* p, std::size_t n) {
+    const auto* b = static_cast<const unsigned char*>(p);
+    for (std::size_t i = 0; i < n; ++i) {
+      h ^= b[i];
+      h *= 1099511628211ull;
+    }
+  }
+  void text(const std::string& s) {
+    const std::uint64_t n = s.size();
+    bytes(&n, sizeof n);
+    bytes(s.data(), s.size());
+  }
+};
+}  // namespace
+
+std::string feature_etag(const Collection& c, const Feature& f) {
+  Fnv h;
+  h.text(f.id);
+  for (std::size_t i = 0; i < f.values.size() && i < c.fields.size(); ++i) {
+    if (c.fields[i].is_private) continue;
+    const unsigned char tag = static_cast<unsigned char>(f.values[i].index());
+    h.bytes(&tag, 1);
+    h.text(c.fields[i].name);
+    h.text(to_string(f.values[i]));
+  }
+  const auto type = static_cast<int>(f.wgs84.type);
+  h.bytes(&type, sizeof type);
+  for (const auto& part : f.wgs84.parts)
+    for (const auto& ring : part) {
+      const std::uint64_t n = ring.size();
+      h.bytes(&n, sizeof n);
+      for (const auto& p : ring) {
+        h.bytes(&p.x, sizeof p.x);
+        h.bytes(&p.y, sizeof p.y);
+      }
+    }
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "\"%016llx\"", static_cast<unsigned long long>(h.h));
+  return buf;
 }
 
 std::string to_string(const Value& v) {

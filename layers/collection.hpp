@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -78,22 +79,44 @@ class Collection {
 
 using CollectionPtr = std::shared_ptr<const Collection>;
 
-/// The set of collections, each swappable atomically.
-class Catalogue {
+/// What a request reads: the collections of one moment, all from the same write (a write that
+/// replaced several collections is seen whole or not at all). Cheap to copy.
+class CatalogueView {
  public:
-  void add(CollectionPtr c);
-  /// Replace a collection with a new snapshot (readers holding the old one keep it).
-  void replace(CollectionPtr c);
-  CollectionPtr get(const std::string& id) const;
-  std::vector<CollectionPtr> all() const;
+  CatalogueView() = default;
+  explicit CatalogueView(std::shared_ptr<const std::vector<CollectionPtr>> all)
+      : m_all(std::move(all)) {}
+  CollectionPtr get(const std::string& id) const;  // null when unknown
+  const std::vector<CollectionPtr>& all() const;
 
  private:
-  struct Slot {
-    std::string id;
-    std::shared_ptr<std::atomic<std::shared_ptr<const Collection>>> ptr;
-  };
-  std::vector<Slot> m_slots;  // fixed after start-up; only the pointees change
+  std::shared_ptr<const std::vector<CollectionPtr>> m_all;
 };
+
+/// The set of collections. Readers take a view() and keep it for the request; writers replace
+/// one collection or several together, atomically.
+class Catalogue {
+ public:
+  Catalogue();
+  void add(CollectionPtr c);  // a new id (throws std::logic_error when it exists)
+  /// Replace a collection with a new snapshot (readers holding the old one keep it).
+  void replace(CollectionPtr c);
+  /// Replace several at once: a reader sees all of them new or all of them old. Ids that are
+  /// not in the catalogue are skipped.
+  void replace_all(const std::vector<CollectionPtr>& cs);
+  CollectionPtr get(const std::string& id) const { return view().get(id); }
+  std::vector<CollectionPtr> all() const { return view().all(); }
+  CatalogueView view() const { return CatalogueView(m_current.load()); }
+
+ private:
+  std::mutex m_write;  // one writer at a time (readers never wait)
+  std::atomic<std::shared_ptr<const std::vector<CollectionPtr>>> m_current;
+};
+
+/// A strong ETag of a feature as a collection serves it (RFC 9110: quoted): a hash of its id,
+/// its values (private fields left out, so that a public answer's ETag tells nothing of them) and
+/// its geometry. Equal for equal representations, different (but for hash collisions) otherwise.
+std::string feature_etag(const Collection& c, const Feature& f);
 
 std::string to_string(const Value& v);
 

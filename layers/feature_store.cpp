@@ -5,18 +5,24 @@
 #include <ogrsf_frmts.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
+#include <nlohmann/json.hpp>
+#include <set>
 #include <system_error>
 
 #include "geo/crs.hpp"
 #include "geo/gdal_io.hpp"
 #include "layers/boundaries.hpp"
+#include "util/calendar.hpp"
 #include "util/error.hpp"
+#include "util/text.hpp"
 
 namespace gebieden::layers {
 
 namespace {
 constexpr const char* kLayer = "store";
+constexpr const char* kHistory = "history";
 
 OGRFieldType ogr_type(geo::TableField::Type t, OGRFieldSubType& sub) {
   sub = OFSTNone;
@@ -55,17 +61,29 @@ std::string last_gdal_error() {
 /// thread-safe: the FeatureStore calls it under its mutex.
 class StoreFile {
  public:
+  /// One change to the file, with its history row.
+  struct Op {
+    enum class Kind { Insert, Set, Delete } kind = Kind::Insert;
+    std::string id;
+    geo::TableRow row;  // Insert/Set: the row (Set: row.fid); Delete: row.fid
+    HistoryEntry history;
+  };
+
   explicit StoreFile(const std::string& path) : m_path(path) {
     m_ds.reset(GDALDataset::Open(path.c_str(), GDAL_OF_VECTOR | GDAL_OF_UPDATE));
     if (!m_ds)
       throw gdal_error("cannot open the store '" + path + "' for writing" + last_gdal_error());
     m_layer = m_ds->GetLayerByName(kLayer);
     if (!m_layer) throw gdal_error("the store '" + path + "' has no layer '" + kLayer + "'");
+    m_history = m_ds->GetLayerByName(kHistory);
+    if (!m_history) m_history = create_history(*m_ds, path);
   }
 
-  /// Create a new GeoPackage at `path` with `fields` and `rows`, in one transaction.
+  /// Create a new GeoPackage at `path` with `fields` and `rows` (and an empty history, or
+  /// `history`), in one transaction.
   static void create(const std::string& path, const std::vector<geo::TableField>& fields,
-                     const std::vector<geo::TableRow>& rows) {
+                     const std::vector<geo::TableRow>& rows,
+                     const std::vector<HistoryEntry>& history = {}) {
     GDALDriver* driver = GetGDALDriverManager()->GetDriverByName("GPKG");
     if (!driver) throw gdal_error("GDAL has no GPKG driver");
     GDALDatasetUniquePtr ds(driver->Create(path.c_str(), 0, 0, 0, GDT_Unknown, nullptr));
@@ -82,33 +100,91 @@ class StoreFile {
         throw gdal_error("cannot create the field '" + f.name + "' in '" + path + "'" +
                          last_gdal_error());
     }
-    StoreFile file(std::move(ds), layer, path);
+    OGRLayer* hist = create_history(*ds, path);
+    StoreFile file(std::move(ds), layer, hist, path);
     file.transaction([&] {
       for (const auto& row : rows) file.write(row, false);
+      for (const auto& h : history) file.write_history(h);
     });
   }
 
-  /// Insert `row`; returns its FID.
-  long long insert(const geo::TableRow& row) {
-    long long fid = -1;
-    transaction([&] { fid = write(row, false); });
-    return fid;
-  }
-  /// Replace the feature row.fid.
-  void set(const geo::TableRow& row) {
-    transaction([&] { write(row, true); });
-  }
-  void remove(long long fid) {
+  /// Apply `ops` in one transaction, each with its history row; returns the FIDs of the rows
+  /// inserted, by id. Throws gdal_error (then nothing changed).
+  std::map<std::string, long long> apply(const std::vector<Op>& ops) {
+    std::map<std::string, long long> inserted;
     transaction([&] {
-      if (m_layer->DeleteFeature(fid) != OGRERR_NONE)
-        throw gdal_error("cannot delete feature " + std::to_string(fid) + " from '" + m_path + "'" +
-                         last_gdal_error());
+      for (const auto& op : ops) {
+        switch (op.kind) {
+          case Op::Kind::Insert:
+            inserted[op.id] = write(op.row, false);
+            break;
+          case Op::Kind::Set: {
+            geo::TableRow row = op.row;
+            if (row.fid < 0 && inserted.count(op.id)) row.fid = inserted[op.id];
+            write(row, true);
+            break;
+          }
+          case Op::Kind::Delete: {
+            long long fid = op.row.fid;
+            if (fid < 0 && inserted.count(op.id)) fid = inserted[op.id];
+            if (m_layer->DeleteFeature(fid) != OGRERR_NONE)
+              throw gdal_error("cannot delete feature " + std::to_string(fid) + " from '" + m_path +
+                               "'" + last_gdal_error());
+            break;
+          }
+        }
+        write_history(op.history);
+      }
     });
+    return inserted;
+  }
+
+  /// The history rows of one record (or all when `id` is empty), oldest first.
+  std::vector<HistoryEntry> history(const std::string& id) {
+    std::vector<HistoryEntry> out;
+    if (id.empty()) {
+      m_history->SetAttributeFilter(nullptr);
+    } else {
+      std::string quoted = "'";
+      for (char c : id) quoted += c == '\'' ? std::string("''") : std::string(1, c);
+      quoted += "'";
+      m_history->SetAttributeFilter(("record_id = " + quoted).c_str());
+    }
+    m_history->ResetReading();
+    for (OGRFeatureUniquePtr f(m_history->GetNextFeature()); f;
+         f.reset(m_history->GetNextFeature())) {
+      HistoryEntry h;
+      h.seq = f->GetFID();
+      h.record_id = f->GetFieldAsString("record_id");
+      h.op = f->GetFieldAsString("op");
+      h.actor = f->GetFieldAsString("actor");
+      h.at = f->GetFieldAsString("at");
+      h.before = f->GetFieldAsString("before");
+      h.after = f->GetFieldAsString("after");
+      out.push_back(std::move(h));
+    }
+    m_history->SetAttributeFilter(nullptr);
+    std::sort(out.begin(), out.end(),
+              [](const HistoryEntry& a, const HistoryEntry& b) { return a.seq < b.seq; });
+    return out;
   }
 
  private:
-  StoreFile(GDALDatasetUniquePtr ds, OGRLayer* layer, std::string path)
-      : m_ds(std::move(ds)), m_layer(layer), m_path(std::move(path)) {}
+  StoreFile(GDALDatasetUniquePtr ds, OGRLayer* layer, OGRLayer* history, std::string path)
+      : m_ds(std::move(ds)), m_layer(layer), m_history(history), m_path(std::move(path)) {}
+
+  static OGRLayer* create_history(GDALDataset& ds, const std::string& path) {
+    OGRLayer* h = ds.CreateLayer(kHistory, nullptr, wkbNone, nullptr);
+    if (!h)
+      throw gdal_error("cannot create the history table in '" + path + "'" + last_gdal_error());
+    for (const char* name : {"record_id", "op", "actor", "at", "before", "after"}) {
+      OGRFieldDefn defn(name, OFTString);
+      if (h->CreateField(&defn) != OGRERR_NONE)
+        throw gdal_error("cannot create the history field '" + std::string(name) + "' in '" + path +
+                         "'" + last_gdal_error());
+    }
+    return h;
+  }
 
   /// Run `f` in one transaction: committed and flushed, or rolled back (and rethrown).
   template <typename F>
@@ -126,6 +202,19 @@ class StoreFile {
       throw gdal_error("cannot commit to '" + m_path + "'" + last_gdal_error());
     }
     m_ds->FlushCache(false);
+  }
+
+  void write_history(const HistoryEntry& h) {
+    OGRFeatureUniquePtr f(OGRFeature::CreateFeature(m_history->GetLayerDefn()));
+    f->SetField("record_id", h.record_id.c_str());
+    f->SetField("op", h.op.c_str());
+    f->SetField("actor", h.actor.c_str());
+    f->SetField("at", h.at.c_str());
+    f->SetField("before", h.before.c_str());
+    f->SetField("after", h.after.c_str());
+    if (m_history->CreateFeature(f.get()) != OGRERR_NONE)
+      throw gdal_error("cannot write the history of '" + h.record_id + "' to '" + m_path + "'" +
+                       last_gdal_error());
   }
 
   long long write(const geo::TableRow& row, bool replace) {
@@ -158,9 +247,138 @@ class StoreFile {
   }
 
   GDALDatasetUniquePtr m_ds;
-  OGRLayer* m_layer = nullptr;  // owned by m_ds
+  OGRLayer* m_layer = nullptr;    // owned by m_ds
+  OGRLayer* m_history = nullptr;  // owned by m_ds
   std::string m_path;
 };
+
+namespace {
+std::string now_utc() {
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count();
+  return util::format_iso_datetime(ms / 1000 * 1000, false);
+}
+
+std::vector<std::string> all_soorten(const geo::StoreConfig& store) {
+  std::vector<std::string> out;
+  for (const auto& c : store.collections)
+    for (const auto& s : c.soort)
+      if (std::find(out.begin(), out.end(), s) == out.end()) out.push_back(s);
+  return out;
+}
+
+/// The rows of `table` converted to `columns` (by name): values that do not convert are left
+/// null and reported in `messages`.
+std::vector<geo::TableRow> convert_rows(const geo::Table& table,
+                                        const std::vector<geo::TableField>& columns, int c_id,
+                                        std::vector<std::string>& messages) {
+  std::vector<int> from(columns.size(), -1);
+  for (std::size_t i = 0; i < columns.size(); ++i)
+    for (std::size_t j = 0; j < table.fields.size(); ++j)
+      if (table.fields[j].name == columns[i].name) from[i] = static_cast<int>(j);
+  std::vector<geo::TableRow> out;
+  for (const auto& row : table.rows) {
+    geo::TableRow r;
+    r.fid = -1;
+    r.wkb = row.wkb;
+    r.values.resize(columns.size());
+    for (std::size_t i = 0; i < columns.size(); ++i) {
+      if (from[i] < 0) continue;
+      const auto& v = row.values[static_cast<std::size_t>(from[i])];
+      if (!v || v->empty()) continue;
+      std::string error;
+      r.values[i] = convert_text(*v, columns[i].type, error);
+      if (!r.values[i]) {
+        const std::string id = c_id >= 0 && row.values[static_cast<std::size_t>(c_id)]
+                                   ? *row.values[static_cast<std::size_t>(c_id)]
+                                   : std::to_string(row.fid);
+        messages.push_back("store: " + id + ": " + columns[i].name + " " + error +
+                           " (left empty; the value is in " + table.source + ")");
+      }
+    }
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+bool same_columns(const std::vector<geo::TableField>& a, const std::vector<geo::TableField>& b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (a[i].name != b[i].name || a[i].type != b[i].type) return false;
+  return true;
+}
+
+/// Write a new store file at `path` atomically: beside it, then linked into place (a hard link
+/// never replaces a store another server has just created). Returns false when another process
+/// created it first.
+bool create_store_file(const std::string& path, const std::vector<geo::TableField>& fields,
+                       const std::vector<geo::TableRow>& rows,
+                       const std::vector<HistoryEntry>& history, bool replace_existing) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::path(path).has_parent_path()) fs::create_directories(fs::path(path).parent_path(), ec);
+  const std::string tmp = path + ".new-" + std::to_string(::getpid()) + ".gpkg";
+  fs::remove(tmp, ec);
+  try {
+    StoreFile::create(tmp, fields, rows, history);
+  } catch (...) {
+    fs::remove(tmp, ec);
+    throw;
+  }
+  if (replace_existing) {
+    fs::rename(tmp, path, ec);
+    if (ec) {
+      fs::remove(tmp, ec);
+      throw gdal_error("cannot replace the store '" + path + "'");
+    }
+    return true;
+  }
+  fs::create_hard_link(tmp, path, ec);
+  bool linked = !ec;
+  if (!linked && ec != std::errc::file_exists && !fs::exists(path)) {
+    fs::rename(tmp, path, ec);
+    linked = !ec;
+  }
+  fs::remove(tmp, ec);
+  if (!linked && !fs::exists(path)) throw gdal_error("cannot create the store '" + path + "'");
+  return linked;
+}
+
+std::vector<HistoryEntry> read_history(const geo::Config& config, const std::string& path) {
+  std::vector<HistoryEntry> out;
+  geo::SourceConfig source;
+  source.sources = {path};
+  source.layer = kHistory;
+  std::vector<std::string> tried;
+  auto t = geo::read_table(config, source, 28992, tried);
+  if (!t) return out;
+  auto col = [&](const char* n) {
+    for (std::size_t i = 0; i < t->fields.size(); ++i)
+      if (t->fields[i].name == n) return static_cast<int>(i);
+    return -1;
+  };
+  const int ci = col("record_id"), co = col("op"), ca = col("actor"), ct = col("at"),
+            cb = col("before"), cf = col("after");
+  auto get = [](const geo::TableRow& r, int c) {
+    return c >= 0 && r.values[static_cast<std::size_t>(c)] ? *r.values[static_cast<std::size_t>(c)]
+                                                           : std::string();
+  };
+  for (const auto& r : t->rows)
+    out.push_back(HistoryEntry{r.fid, get(r, ci), get(r, co), get(r, ca), get(r, ct), get(r, cb),
+                               get(r, cf)});
+  return out;
+}
+}  // namespace
+
+bool if_match_matches(const std::string& header, const std::string& etag) {
+  for (auto part : util::split_trimmed(header, ',')) {
+    if (part == "*") return true;
+    if (part.substr(0, 2) == "W/") continue;  // weak: never matches (strong comparison)
+    if (part == etag) return true;
+  }
+  return false;
+}
 
 std::shared_ptr<FeatureStore> FeatureStore::open(const geo::Config& config,
                                                  std::shared_ptr<const geo::AreaModel> model,
@@ -173,10 +391,12 @@ std::shared_ptr<FeatureStore> FeatureStore::open(const geo::Config& config,
   s->m_path = config.resolve(config.store.path);
   s->m_to_wgs = std::make_unique<geo::Transformer>(4326, 28992);
   namespace fs = std::filesystem;
+  std::optional<StoreSchemaDef> def;
+  if (!config.store.schema.empty())
+    def = StoreSchemaDef::load(config.store.schema, all_soorten(config.store));
 
   if (!fs::exists(s->m_path)) {
-    // Seed a new GeoPackage from store.source: write it beside, then link it into place, so
-    // that a server starting at the same time never sees half a file.
+    // Seed a new GeoPackage from store.source, in the schema's columns.
     std::vector<std::string> tried;
     auto table = geo::read_table(config, config.store.source, 28992, tried);
     if (!table) {
@@ -184,39 +404,20 @@ std::shared_ptr<FeatureStore> FeatureStore::open(const geo::Config& config,
       for (const auto& t : tried) msg += "\n  " + t;
       throw config_error("store.source.sources", msg);
     }
-    std::vector<geo::TableField> fields = table->fields;
-    const StoreSchema seed = StoreSchema::make(fields, config.store);
-    int c_id = seed.c_id;
-    if (c_id < 0) {
-      fields.push_back(geo::TableField{config.store.id_field, geo::TableField::Type::String});
-      c_id = static_cast<int>(fields.size()) - 1;
+    std::vector<geo::TableField> fields = def ? def->columns(table->fields) : table->fields;
+    if (std::none_of(fields.begin(), fields.end(),
+                     [&](const geo::TableField& f) { return f.name == config.store.id_field; })) {
+      fields.insert(fields.begin(),
+                    geo::TableField{config.store.id_field, geo::TableField::Type::String});
+      table->fields.push_back(
+          geo::TableField{config.store.id_field, geo::TableField::Type::String});
       for (auto& row : table->rows) row.values.push_back(std::to_string(row.fid));
     }
-    std::error_code ec;
-    if (fs::path(s->m_path).has_parent_path())
-      fs::create_directories(fs::path(s->m_path).parent_path(), ec);
-    const std::string tmp = s->m_path + ".new-" + std::to_string(::getpid()) + ".gpkg";
-    fs::remove(tmp, ec);
-    try {
-      StoreFile::create(tmp, fields, table->rows);
-    } catch (...) {
-      fs::remove(tmp, ec);
-      throw;
-    }
-    // A hard link never replaces a store another server has just created; where the file
-    // system has no hard links, a rename (which might) is the fallback.
-    fs::create_hard_link(tmp, s->m_path, ec);
-    bool linked = !ec;
-    if (!linked && ec != std::errc::file_exists && !fs::exists(s->m_path)) {
-      fs::rename(tmp, s->m_path, ec);
-      linked = !ec;
-    }
-    fs::remove(tmp, ec);
-    if (!linked && !fs::exists(s->m_path))
-      throw gdal_error("cannot create the store '" + s->m_path + "'");
-    if (linked)
+    const StoreSchema seed = StoreSchema::make(table->fields, config.store);
+    auto rows = convert_rows(*table, fields, seed.c_id, messages);
+    if (create_store_file(s->m_path, fields, rows, {}, false))
       messages.push_back("store: created " + s->m_path + " from " + table->source + " (" +
-                         std::to_string(table->rows.size()) + " records)");
+                         std::to_string(rows.size()) + " records)");
   }
 
   geo::SourceConfig source;
@@ -229,7 +430,30 @@ std::shared_ptr<FeatureStore> FeatureStore::open(const geo::Config& config,
     for (const auto& t : tried) msg += "\n  " + t;
     throw config_error("store.path", msg);
   }
-  s->m_schema = StoreSchema::make(table->fields, config.store);
+  if (def && !same_columns(table->fields, def->columns(table->fields))) {
+    // Migrate to the schema: a new file with its columns (values converted; history kept), the
+    // old file kept beside it.
+    const auto fields = def->columns(table->fields);
+    const StoreSchema old = StoreSchema::make(table->fields, config.store);
+    auto rows = convert_rows(*table, fields, old.c_id, messages);
+    const auto history = read_history(config, s->m_path);
+    const std::string backup =
+        s->m_path + ".before-schema-" +
+        std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                           std::chrono::system_clock::now().time_since_epoch())
+                           .count()) +
+        ".gpkg";
+    std::error_code ec;
+    fs::copy_file(s->m_path, backup, ec);
+    if (ec) throw gdal_error("cannot keep a copy of the store before migrating it: " + backup);
+    create_store_file(s->m_path, fields, rows, history, true);
+    messages.push_back("store: migrated " + s->m_path + " to the schema " + config.store.schema +
+                       " (the previous file is " + backup + ")");
+    tried.clear();
+    table = geo::read_table(config, source, 28992, tried);
+    if (!table) throw config_error("store.path", "cannot read the migrated store " + s->m_path);
+  }
+  s->m_schema = StoreSchema::make(table->fields, config.store, def);
   if (s->m_schema.c_id < 0)
     throw config_error("store.id_field", "the store '" + s->m_path + "' has no column '" +
                                              config.store.id_field + "'");
@@ -256,24 +480,43 @@ FeatureStore::Entry FeatureStore::place(geo::TableRow row) const {
   Entry e;
   e.placed = place_record(m_schema, row, *m_model, m_geocoder.get(), *m_to_wgs);
   e.row = std::move(row);
+  Collection proto;
+  proto.fields = m_schema.fields;
+  for (auto& f : proto.fields) f.is_private = false;
+  e.etag = feature_etag(proto, e.placed.feature);
   return e;
 }
 
-geo::TableRow FeatureStore::to_row(const StoreRecordInput& record) const {
-  geo::TableRow row;
-  row.values.resize(m_schema.source.size());
-  for (const auto& [name, value] : record.values) {
-    for (std::size_t i = 0; i < m_schema.source.size(); ++i)
-      if (m_schema.source[i].name == name) row.values[i] = value;
+RecordValues FeatureStore::values_of(const geo::TableRow& row) const {
+  RecordValues out;
+  for (std::size_t i = 0; i < m_schema.source.size() && i < row.values.size(); ++i)
+    out[m_schema.source[i].name] = row.values[i];
+  return out;
+}
+
+std::string FeatureStore::history_json(const Entry* e) const {
+  using json = nlohmann::json;
+  if (!e) return "null";
+  json props = json::object();
+  for (std::size_t i = 0; i < m_schema.n_source; ++i) {
+    const Value& v = e->placed.feature.values[i];
+    const std::string& name = m_schema.fields[i].name;
+    std::visit(
+        [&](const auto& x) {
+          using T = std::decay_t<decltype(x)>;
+          if constexpr (std::is_same_v<T, std::monostate>)
+            props[name] = nullptr;
+          else
+            props[name] = x;
+        },
+        v);
   }
-  row.values[static_cast<std::size_t>(m_schema.c_id)] = record.id;
-  if (record.point_crs84) {
-    const geo::XY rd = m_to_wgs->forward(*record.point_crs84);
-    OGRPoint p(rd.x, rd.y);
-    row.wkb.resize(p.WkbSize());
-    p.exportToWkb(wkbNDR, row.wkb.data(), wkbVariantIso);
+  json geometry = nullptr;
+  if (e->placed.feature.wgs84.type == geo::GeometryType::Point && !e->row.wkb.empty()) {
+    const auto& p = e->placed.feature.wgs84.parts[0][0][0];
+    geometry = {{"type", "Point"}, {"coordinates", {p.x, p.y}}};
   }
-  return row;
+  return json{{"properties", props}, {"geometry", geometry}}.dump();
 }
 
 std::size_t FeatureStore::find(const std::string& id) const {
@@ -282,25 +525,43 @@ std::size_t FeatureStore::find(const std::string& id) const {
   return std::string::npos;
 }
 
-StoreLoad FeatureStore::build() const {
+StoreLoad FeatureStore::build(bool full) const {
   std::vector<const PlacedRecord*> records;
   records.reserve(m_entries.size());
-  for (const auto& e : m_entries) records.push_back(&e.placed);
-  return build_store(m_config, m_schema, records, *m_model);
+  const int c_status =
+      m_schema.def && m_schema.def->status ? m_schema.index_of(m_schema.def->status->field) : -1;
+  for (const auto& e : m_entries) {
+    if (!full && m_schema.def && c_status >= 0 &&
+        static_cast<std::size_t>(c_status) < m_schema.n_source) {
+      const auto& v = e.row.values[static_cast<std::size_t>(c_status)];
+      if (!m_schema.def->is_public(e.placed.soort, v)) continue;
+    }
+    records.push_back(&e.placed);
+  }
+  return build_store(m_config, m_schema, records, *m_model, full);
 }
 
-StoreLoad FeatureStore::snapshot() const {
+StoreLoad FeatureStore::snapshot(bool full) const {
   std::lock_guard lock(m_mutex);
-  return build();
+  return build(full);
 }
 
-void FeatureStore::publish(Catalogue& catalogue) const {
-  StoreLoad s = build();
-  // The store collections first, then the boundaries with their new counts: each swap is
-  // atomic for its collection, and the OGC cache is keyed by snapshot.
-  for (auto& c : s.collections) catalogue.replace(c);
-  for (auto& c : boundary_collections(*m_model, s.counts))
-    if (catalogue.get(c->id)) catalogue.replace(c);
+void FeatureStore::publish_to(Catalogue* public_catalogue, Catalogue* full_catalogue) {
+  std::lock_guard lock(m_mutex);
+  m_public = public_catalogue;
+  m_full = full_catalogue;
+}
+
+void FeatureStore::publish() const {
+  // The store collections and the boundaries with their new counts, swapped in together.
+  for (const bool full : {false, true}) {
+    Catalogue* target = full ? m_full : m_public;
+    if (!target) continue;
+    StoreLoad s = build(full);
+    std::vector<CollectionPtr> all = s.collections;
+    for (auto& c : boundary_collections(*m_model, s.counts)) all.push_back(c);
+    target->replace_all(all);
+  }
 }
 
 std::optional<std::string> FeatureStore::soort_of(const std::string& id) const {
@@ -310,53 +571,265 @@ std::optional<std::string> FeatureStore::soort_of(const std::string& id) const {
   return m_entries[i].placed.soort;
 }
 
-WriteResult FeatureStore::create(const StoreRecordInput& record, Catalogue& catalogue) {
+std::optional<StoredRecord> FeatureStore::get(const std::string& id) const {
   std::lock_guard lock(m_mutex);
+  const std::size_t i = find(id);
+  if (i == std::string::npos) return std::nullopt;
+  const Entry& e = m_entries[i];
+  StoredRecord r;
+  r.id = id;
+  r.soort = e.placed.soort;
+  r.etag = e.etag;
+  r.values = values_of(e.row);
+  r.result = e.placed.result;
+  if (!e.row.wkb.empty() && e.placed.feature.wgs84.type == geo::GeometryType::Point)
+    r.point_crs84 = e.placed.feature.wgs84.parts[0][0][0];
+  if (m_schema.def && m_schema.def->status) {
+    auto it = r.values.find(m_schema.def->status->field);
+    r.is_public =
+        m_schema.def->is_public(r.soort, it == r.values.end() ? std::nullopt : it->second);
+  }
+  return r;
+}
+
+std::vector<HistoryEntry> FeatureStore::history(const std::string& id) const {
+  std::lock_guard lock(m_mutex);
+  return const_cast<FeatureStore*>(this)->file().history(id);
+}
+
+std::size_t FeatureStore::waiting() const {
+  std::lock_guard lock(m_mutex);
+  if (!m_schema.def || !m_schema.def->status) return 0;
+  const auto& wf = *m_schema.def->status;
+  const int c = m_schema.index_of(wf.field);
+  if (c < 0 || static_cast<std::size_t>(c) >= m_schema.n_source) return 0;
+  std::size_t n = 0;
+  for (const auto& e : m_entries)
+    if (wf.soorten.count(e.placed.soort) && e.row.values[static_cast<std::size_t>(c)] == wf.initial)
+      ++n;
+  return n;
+}
+
+struct FeatureStore::Pending {
+  std::vector<StoreFile::Op> ops;
+  std::map<std::string, std::optional<Entry>> overlay;  // id -> its new state (nullopt: gone)
+};
+
+WriteResult FeatureStore::prepare(const WriteRequest& w, Pending& pending,
+                                  const std::string& now) const {
   WriteResult out;
-  out.id = record.id;
-  if (find(record.id) != std::string::npos) {
-    out.outcome = WriteOutcome::Conflict;
+  out.id = w.record.id;
+  const Entry* cur = nullptr;
+  if (auto it = pending.overlay.find(w.record.id); it != pending.overlay.end()) {
+    cur = it->second ? &*it->second : nullptr;
+  } else if (const std::size_t i = find(w.record.id); i != std::string::npos) {
+    cur = &m_entries[i];
+  }
+  const auto in_collection = [&](const Entry& e) {
+    return w.soorten.empty() ||
+           std::find(w.soorten.begin(), w.soorten.end(), e.placed.soort) != w.soorten.end();
+  };
+  if (w.record.id.empty()) {
+    out.outcome = WriteOutcome::Invalid;
+    out.problems.push_back({m_config.store.id_field, "is required"});
     return out;
   }
-  Entry e = place(to_row(record));  // placed before anything is written
-  e.row.fid = file().insert(e.row);
-  out.outcome = WriteOutcome::Created;
+  if (w.op == WriteOp::Create) {
+    if (cur) {
+      out.outcome = WriteOutcome::Conflict;
+      return out;
+    }
+  } else {
+    if (!cur || !in_collection(*cur)) {
+      out.outcome = WriteOutcome::NotFound;
+      return out;
+    }
+    out.soort = cur->placed.soort;
+    if (w.if_match && !if_match_matches(*w.if_match, cur->etag)) {
+      out.outcome = WriteOutcome::PreconditionFailed;
+      out.etag = cur->etag;
+      return out;
+    }
+  }
+  HistoryEntry h;
+  h.record_id = w.record.id;
+  h.actor = w.actor;
+  h.at = now;
+  h.before = history_json(cur);
+  const char* op_names[] = {"create", "replace", "patch", "delete"};
+  h.op = op_names[static_cast<int>(w.op)];
+
+  if (w.op == WriteOp::Delete) {
+    h.after = "null";
+    StoreFile::Op op;
+    op.kind = StoreFile::Op::Kind::Delete;
+    op.id = w.record.id;
+    op.row.fid = cur->row.fid;
+    op.history = std::move(h);
+    pending.ops.push_back(std::move(op));
+    pending.overlay[w.record.id] = std::nullopt;
+    out.outcome = WriteOutcome::Deleted;
+    return out;
+  }
+
+  // The new row: from nothing (create, replace) or from the current one (patch).
+  const std::size_t n = m_schema.source.size();
+  geo::TableRow row;
+  row.values.resize(n);
+  if (w.op == WriteOp::Patch) row = cur->row;
+  if (cur) row.fid = cur->row.fid;
+  auto column = [&](const std::string& name) -> int {
+    for (std::size_t i = 0; i < n; ++i)
+      if (m_schema.source[i].name == name) return static_cast<int>(i);
+    return -1;
+  };
+  for (const auto& [name, value] : w.record.values) {
+    const int c = column(name);
+    if (c < 0) {
+      out.problems.push_back({name, "is not a field of the store"});
+      continue;
+    }
+    const SchemaField* sf = m_schema.def ? m_schema.def->field(name) : nullptr;
+    if (sf && sf->system && !w.submission) continue;  // kept by the store
+    if (!value || value->empty()) {
+      row.values[static_cast<std::size_t>(c)] = std::nullopt;
+      continue;
+    }
+    std::string error;
+    auto v = convert_text(*value, m_schema.source[static_cast<std::size_t>(c)].type, error);
+    if (!v) {
+      out.problems.push_back({name, error});
+      continue;
+    }
+    row.values[static_cast<std::size_t>(c)] = std::move(v);
+  }
+  row.values[static_cast<std::size_t>(m_schema.c_id)] = w.record.id;
+  // System columns: kept from the current row, set by the store.
+  if (m_schema.def) {
+    for (const auto& f : m_schema.def->fields) {
+      if (!f.system) continue;
+      const int c = column(f.name);
+      if (c < 0) continue;
+      if (cur && w.op == WriteOp::Replace)
+        row.values[static_cast<std::size_t>(c)] = cur->row.values[static_cast<std::size_t>(c)];
+      if (f.name == "aangemaakt_op" && !cur) row.values[static_cast<std::size_t>(c)] = now;
+      if (f.name == "aangemaakt_door" && !cur)
+        row.values[static_cast<std::size_t>(c)] =
+            w.actor.empty() ? std::nullopt : std::optional(w.actor);
+      if (f.name == "gewijzigd_op") row.values[static_cast<std::size_t>(c)] = now;
+      if (f.name == "gewijzigd_door")
+        row.values[static_cast<std::size_t>(c)] =
+            w.actor.empty() ? std::nullopt : std::optional(w.actor);
+    }
+    if (w.submission && m_schema.def->status) {
+      const int c = column(m_schema.def->status->field);
+      if (c >= 0) row.values[static_cast<std::size_t>(c)] = m_schema.def->status->initial;
+    }
+    // A decision gets its date when none is given.
+    if (const auto& wf = m_schema.def->status; wf && !wf->decision_date_field.empty()) {
+      const int cs = column(wf->field), cd = column(wf->decision_date_field);
+      if (cs >= 0 && cd >= 0 && row.values[static_cast<std::size_t>(cs)] &&
+          wf->decisions.count(*row.values[static_cast<std::size_t>(cs)]) &&
+          !row.values[static_cast<std::size_t>(cd)] &&
+          (!cur || cur->row.values[static_cast<std::size_t>(cs)] !=
+                       row.values[static_cast<std::size_t>(cs)]))
+        row.values[static_cast<std::size_t>(cd)] = now.substr(0, 10);
+    }
+  }
+  // The point: given (create, replace, a patch that sets it), kept (a patch that does not).
+  bool own_point = false;
+  if (w.op != WriteOp::Patch || w.patch_point) {
+    row.wkb.clear();
+    if (w.record.point_crs84) {
+      const geo::XY rd = m_to_wgs->forward(*w.record.point_crs84);
+      OGRPoint p(rd.x, rd.y);
+      row.wkb.resize(p.WkbSize());
+      p.exportToWkb(wkbNDR, row.wkb.data(), wkbVariantIso);
+      own_point = true;
+    }
+  }
+  if (m_schema.def) {
+    std::set<std::string> gebied_ids;
+    for (const auto& g : m_model->gebieden()) gebied_ids.insert(g.config.id);
+    const RecordValues before = cur ? values_of(cur->row) : RecordValues{};
+    for (auto& p : m_schema.def->check_record(values_of(row), cur ? &before : nullptr,
+                                              m_config.store.soort_field, gebied_ids))
+      if (std::none_of(out.problems.begin(), out.problems.end(),
+                       [&](const FieldProblem& q) { return q.field == p.field; }))
+        out.problems.push_back(std::move(p));
+  }
+  Entry e = place(std::move(row));  // placed before anything is written
+  if (own_point && !e.placed.result.placed()) {
+    const geo::XY& p = *w.record.point_crs84;
+    const geo::XY swapped = m_to_wgs->forward(geo::XY{p.y, p.x});
+    if (m_model->locate_rd(swapped.x, swapped.y))
+      out.problems.push_back({"geometry", "[" + std::to_string(p.x) + ", " + std::to_string(p.y) +
+                                              "] is outside the gemeente, and swapped it is "
+                                              "inside: GeoJSON coordinates are [lon, lat]"});
+    else
+      out.problems.push_back({"geometry", "the point is outside the gemeente " +
+                                              m_model->gemeente().name +
+                                              " (coordinates are "
+                                              "[lon, lat] in CRS84 unless Content-Crs says "
+                                              "otherwise)"});
+  }
+  if (!out.problems.empty()) {
+    out.outcome = WriteOutcome::Invalid;
+    return out;
+  }
+  h.after = history_json(&e);
+  out.outcome = cur ? WriteOutcome::Replaced : WriteOutcome::Created;
   out.soort = e.placed.soort;
   out.result = e.placed.result;
-  m_entries.push_back(std::move(e));
-  publish(catalogue);
+  out.etag = e.etag;
+  StoreFile::Op op;
+  op.kind = cur ? StoreFile::Op::Kind::Set : StoreFile::Op::Kind::Insert;
+  op.id = w.record.id;
+  op.row = e.row;
+  op.history = std::move(h);
+  pending.ops.push_back(std::move(op));
+  pending.overlay[w.record.id] = std::move(e);
   return out;
 }
 
-WriteResult FeatureStore::replace(const StoreRecordInput& record, Catalogue& catalogue) {
-  std::lock_guard lock(m_mutex);
-  WriteResult out;
-  out.id = record.id;
-  const std::size_t i = find(record.id);
-  if (i == std::string::npos) return out;  // NotFound
-  geo::TableRow row = to_row(record);
-  row.fid = m_entries[i].row.fid;
-  Entry e = place(std::move(row));
-  file().set(e.row);
-  out.outcome = WriteOutcome::Replaced;
-  out.soort = e.placed.soort;
-  out.result = e.placed.result;
-  m_entries[i] = std::move(e);
-  publish(catalogue);
-  return out;
+WriteResult FeatureStore::write(const WriteRequest& request) {
+  return write_batch({request}, true).front();
 }
 
-WriteResult FeatureStore::remove(const std::string& id, Catalogue& catalogue) {
+std::vector<WriteResult> FeatureStore::write_batch(const std::vector<WriteRequest>& requests,
+                                                   bool atomic) {
   std::lock_guard lock(m_mutex);
-  WriteResult out;
-  out.id = id;
-  const std::size_t i = find(id);
-  if (i == std::string::npos) return out;  // NotFound
-  file().remove(m_entries[i].row.fid);
-  out.outcome = WriteOutcome::Deleted;
-  out.soort = m_entries[i].placed.soort;
-  m_entries.erase(m_entries.begin() + static_cast<std::ptrdiff_t>(i));
-  publish(catalogue);
+  const std::string now = now_utc();
+  Pending pending;
+  std::vector<WriteResult> out;
+  bool failed = false;
+  for (const auto& r : requests) {
+    // A failed request adds nothing to `pending`.
+    out.push_back(prepare(r, pending, now));
+    if (!out.back().ok()) failed = true;
+  }
+  if (atomic && failed) {
+    for (auto& r : out)
+      if (r.ok()) r.outcome = WriteOutcome::RolledBack;
+    return out;
+  }
+  if (pending.ops.empty()) return out;
+  const auto inserted = file().apply(pending.ops);  // throws: nothing changed
+  for (auto& [id, state] : pending.overlay) {
+    const std::size_t i = find(id);
+    if (!state) {
+      if (i != std::string::npos)
+        m_entries.erase(m_entries.begin() + static_cast<std::ptrdiff_t>(i));
+      continue;
+    }
+    if (auto it = inserted.find(id); it != inserted.end() && state->row.fid < 0)
+      state->row.fid = it->second;
+    if (i == std::string::npos)
+      m_entries.push_back(std::move(*state));
+    else
+      m_entries[i] = std::move(*state);
+  }
+  publish();
   return out;
 }
 

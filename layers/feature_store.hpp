@@ -1,11 +1,17 @@
 #pragma once
 // The social base as a writable feature store: a GeoPackage (store.path) that is read at
-// start-up, created and seeded from store.source when it does not exist yet, and written one
-// record at a time. Every write is one GDAL transaction, committed and flushed before it
-// returns; the record is placed by the same path as at start-up (layers::place_record) and the
-// store collections and the boundary counts are rebuilt and swapped into the catalogue.
+// start-up, created and seeded from store.source when it does not exist yet, migrated to the
+// typed schema (store.schema) when its columns differ, and written one request or one batch at a
+// time. Every write is checked against the schema, placed by the same path as at start-up
+// (layers::place_record), and stored in one GDAL transaction together with its history row
+// (who, when, the operation, the values before and after), committed and flushed before it
+// returns. Then the store collections and the boundary counts are rebuilt and swapped into the
+// catalogues together (Catalogue::replace_all): a reader sees a write whole or not at all.
+// Two views are published: the public one (private fields marked private, records in a hidden
+// status left out) and the full one (for keys that may read private fields).
 // Writers are serialised by a mutex; readers never wait (they keep the snapshot they hold).
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -18,32 +24,85 @@
 #include "geo/crs.hpp"
 #include "geo/geocoder.hpp"
 #include "layers/collection.hpp"
+#include "layers/schema.hpp"
 #include "layers/store.hpp"
 
 namespace gebieden::layers {
 
-/// A record to write, typed and validated by the front: values by stored column name
-/// (nullopt: null), as text in GDAL's field syntax; columns not given are null.
+/// A record to write: values by stored column name (nullopt: null) as text (converted to the
+/// column's type by the store: "12,5" and 12.5 are the same number); columns not given are null
+/// (or, for a patch, unchanged).
 struct StoreRecordInput {
   std::string id;
-  std::map<std::string, std::optional<std::string>> values;
+  RecordValues values;
   std::optional<geo::XY> point_crs84;  // the record's own point (lon, lat); none: geocode
 };
 
-enum class WriteOutcome { Created, Replaced, Deleted, NotFound, Conflict };
+enum class WriteOp { Create, Replace, Patch, Delete };
+
+struct WriteRequest {
+  WriteOp op = WriteOp::Create;
+  /// Create/Replace: the whole record. Patch: only the columns to change. Delete: the id only.
+  /// The store's system columns (aangemaakt_op, ...) are kept by the store.
+  StoreRecordInput record;
+  bool patch_point = false;  // Patch: set the point to record.point_crs84 (nullopt: remove it)
+  /// Replace/Patch/Delete: the record must now have one of these soorten (the collection the
+  /// request names), else NotFound. Empty: any. The new soort may be any soort of the store.
+  std::vector<std::string> soorten;
+  /// An If-Match header as sent ("*" or a list of strong ETags): when it matches no current
+  /// ETag, PreconditionFailed and nothing is written.
+  std::optional<std::string> if_match;
+  std::string actor;        // who writes (the key's name): in the history and gewijzigd_door
+  bool submission = false;  // a resident's submission: the workflow's initial status is set
+};
+
+enum class WriteOutcome {
+  Created,
+  Replaced,
+  Deleted,
+  NotFound,
+  Conflict,            // create: the id exists
+  PreconditionFailed,  // If-Match did not match
+  Invalid,             // see problems: one per field
+  RolledBack           // a batch write that was valid, undone because another failed
+};
 
 struct WriteResult {
   WriteOutcome outcome = WriteOutcome::NotFound;
   std::string id;
   std::string soort;
-  geo::GeocodeResult result;  // the placement of the written record (create/replace)
+  geo::GeocodeResult result;  // the placement of the written record (create/replace/patch)
+  std::string etag;           // the record's ETag after the write (on PreconditionFailed: now)
+  std::vector<FieldProblem> problems;  // Invalid: what is wrong, each naming its field
+  bool ok() const {
+    return outcome == WriteOutcome::Created || outcome == WriteOutcome::Replaced ||
+           outcome == WriteOutcome::Deleted;
+  }
+};
+
+/// A stored record as the store holds it (all columns, private ones too).
+struct StoredRecord {
+  std::string id, soort, etag;
+  RecordValues values;                 // by column name, as stored (text)
+  std::optional<geo::XY> point_crs84;  // its own point, when it has one
+  geo::GeocodeResult result;           // where it was placed
+  bool is_public = true;               // in public answers (not in a hidden status)
+};
+
+/// One row of the history: a write, with the record before and after as JSON text
+/// ({"properties":{...},"geometry":{"type":"Point","coordinates":[lon,lat]}|null}, or "null").
+struct HistoryEntry {
+  std::int64_t seq = 0;
+  std::string record_id, op, actor, at;  // op: create, replace, patch, delete
+  std::string before, after;
 };
 
 class StoreFile;
 
 class FeatureStore {
  public:
-  /// Open store.path, or create it from store.source. `messages` gets what was read and what
+  /// Open store.path, or create it from store.source; migrate it to store.schema when its
+  /// columns differ (the old file is kept beside it). `messages` gets what was read and what
   /// could not be placed. Throws config_error / gdal_error.
   static std::shared_ptr<FeatureStore> open(const geo::Config& config,
                                             std::shared_ptr<const geo::AreaModel> model,
@@ -56,32 +115,44 @@ class FeatureStore {
   const StoreSchema& schema() const { return m_schema; }
   const std::string& path() const { return m_path; }
 
-  /// The collections and counts of the current records.
-  StoreLoad snapshot() const;
+  /// The collections and counts of the current records: public (private fields marked, hidden
+  /// records left out), or full (every field and record: for keys that may read private fields).
+  StoreLoad snapshot(bool full = false) const;
 
-  /// Add a record (Conflict when its id exists), replace one (NotFound when absent), delete one
-  /// (NotFound when absent). On success the store collections and the boundary collections are
-  /// replaced in `catalogue`. Throws gdal_error when the GeoPackage cannot be written (then
-  /// nothing changed).
-  WriteResult create(const StoreRecordInput& record, Catalogue& catalogue);
-  WriteResult replace(const StoreRecordInput& record, Catalogue& catalogue);
-  WriteResult remove(const std::string& id, Catalogue& catalogue);
+  /// Where writes are published: the store collections and the boundaries' counts of the public
+  /// view into `public_catalogue`, of the full view into `full_catalogue` (either may be null).
+  /// The catalogues must outlive the store.
+  void publish_to(Catalogue* public_catalogue, Catalogue* full_catalogue);
 
-  /// The soort of a record, nullopt when there is no record with that id.
+  /// One write. Throws gdal_error when the GeoPackage cannot be written (then nothing changed).
+  WriteResult write(const WriteRequest& request);
+  /// Several writes in one transaction, then one publish. `atomic`: when any fails, none is
+  /// written (the valid ones answer RolledBack); else the failures are skipped.
+  std::vector<WriteResult> write_batch(const std::vector<WriteRequest>& requests, bool atomic);
+
+  std::optional<StoredRecord> get(const std::string& id) const;
   std::optional<std::string> soort_of(const std::string& id) const;
+  /// The history of one record (oldest first), or of every record when `id` is empty.
+  std::vector<HistoryEntry> history(const std::string& id) const;
+  /// Records in the workflow's initial status (submissions waiting for an editor).
+  std::size_t waiting() const;
 
  private:
   struct Entry {
     geo::TableRow row;  // as stored (row.fid is the GeoPackage FID)
     PlacedRecord placed;
+    std::string etag;
   };
+  struct Pending;
   FeatureStore() = default;
-  geo::TableRow to_row(const StoreRecordInput& record) const;
   Entry place(geo::TableRow row) const;
-  StoreLoad build() const;
-  void publish(Catalogue& catalogue) const;
+  StoreLoad build(bool full) const;
+  void publish() const;
   std::size_t find(const std::string& id) const;  // index in m_entries, or npos
   StoreFile& file();                              // opened for update at the first write
+  RecordValues values_of(const geo::TableRow& row) const;
+  std::string history_json(const Entry* e) const;
+  WriteResult prepare(const WriteRequest& request, Pending& pending, const std::string& now) const;
 
   geo::Config m_config;
   std::shared_ptr<const geo::AreaModel> m_model;
@@ -90,9 +161,15 @@ class FeatureStore {
   StoreSchema m_schema;
   std::vector<Entry> m_entries;
   std::unique_ptr<StoreFile> m_file;
+  Catalogue* m_public = nullptr;
+  Catalogue* m_full = nullptr;
   // WGS84 <-> RD (PROJ, not thread-safe): used at open and under m_mutex only.
   std::unique_ptr<geo::Transformer> m_to_wgs;
   mutable std::mutex m_mutex;  // one writer at a time (and guards m_entries)
 };
+
+/// Does an If-Match header value match `etag`? ("*" matches any existing record; a list of
+/// strong ETags matches one that is equal; weak ones never match, RFC 9110 13.1.1.)
+bool if_match_matches(const std::string& header, const std::string& etag);
 
 }  // namespace gebieden::layers

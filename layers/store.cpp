@@ -89,14 +89,21 @@ std::int64_t stable_objectid(const std::string& id) {
 }
 
 StoreSchema StoreSchema::make(const std::vector<geo::TableField>& source,
-                              const geo::StoreConfig& store) {
+                              const geo::StoreConfig& store, std::optional<StoreSchemaDef> def) {
   StoreSchema s;
   s.source = source;
+  s.def = std::move(def);
   const geo::Table names{{}, {}, source, {}};
-  const std::set<std::string> privates(store.private_fields.begin(), store.private_fields.end());
+  std::set<std::string> privates(store.private_fields.begin(), store.private_fields.end());
+  if (s.def)
+    for (const auto& f : s.def->fields)
+      if (f.is_private) privates.insert(f.name);
   // Fields: the source's, then the placement.
-  for (const auto& tf : source)
-    s.fields.push_back(Field{tf.name, field_type(tf.type), tf.name, privates.count(tf.name) > 0});
+  for (const auto& tf : source) {
+    const SchemaField* sf = s.def ? s.def->field(tf.name) : nullptr;
+    s.fields.push_back(
+        Field{tf.name, field_type(tf.type), sf ? sf->title : tf.name, privates.count(tf.name) > 0});
+  }
   s.n_source = s.fields.size();
   for (const char* name :
        {"buurtcode", "buurtnaam", "wijkcode", "wijknaam", "gebied", "gebiednaam", "geocode_status",
@@ -203,8 +210,8 @@ PlacedRecord place_record(const StoreSchema& schema, const geo::TableRow& row,
 }
 
 StoreLoad build_store(const geo::Config& config, const StoreSchema& schema,
-                      const std::vector<const PlacedRecord*>& records,
-                      const geo::AreaModel& model) {
+                      const std::vector<const PlacedRecord*>& records, const geo::AreaModel& model,
+                      bool full) {
   StoreLoad out;
   for (const auto* r : records) {
     ++out.records;
@@ -216,6 +223,8 @@ StoreLoad build_store(const geo::Config& config, const StoreSchema& schema,
     c->title = lc.title.empty() ? lc.id : lc.title;
     c->description = lc.description;
     c->fields = schema.fields;
+    if (full)
+      for (auto& f : c->fields) f.is_private = false;
     c->geometry_type = geo::GeometryType::Point;
     c->display_field = schema.display_field;
     c->start_field = lc.start_field.empty() ? -1 : schema.index_of(lc.start_field);

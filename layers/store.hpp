@@ -16,6 +16,7 @@
 #include "geo/gdal_io.hpp"
 #include "geo/geocoder.hpp"
 #include "layers/collection.hpp"
+#include "layers/schema.hpp"
 
 namespace gebieden::layers {
 
@@ -37,10 +38,12 @@ struct StoreSchema {
   int c_id = -1, c_soort = -1, c_q = -1, c_straat = -1, c_nr = -1, c_pc = -1, c_plaats = -1,
       c_lat = -1, c_lon = -1, c_x = -1, c_y = -1;  // source columns, -1: absent
   std::string display_field;
+  std::optional<StoreSchemaDef> def;  // the typed schema (store.schema), when configured
 
-  /// Throws config_error when the soort column is missing.
-  static StoreSchema make(const std::vector<geo::TableField>& source,
-                          const geo::StoreConfig& store);
+  /// Throws config_error when the soort column is missing. Private fields: store.private_fields
+  /// and those the schema marks private; titles from the schema.
+  static StoreSchema make(const std::vector<geo::TableField>& source, const geo::StoreConfig& store,
+                          std::optional<StoreSchemaDef> def = std::nullopt);
   int index_of(const std::string& name) const;  // in `fields`, -1 when unknown
 };
 
@@ -61,9 +64,12 @@ PlacedRecord place_record(const StoreSchema& schema, const geo::TableRow& row,
 /// "not placed: ID: reason (detail)".
 std::string not_placed_message(const PlacedRecord& p);
 
-/// The store collections (one per store.collections entry) and their counts per area.
+/// The store collections (one per store.collections entry) and their counts per area. `full`:
+/// every field public (for keys that may read private fields); else private fields are marked
+/// private. `records` are those the view holds (the caller leaves out hidden ones).
 StoreLoad build_store(const geo::Config& config, const StoreSchema& schema,
-                      const std::vector<const PlacedRecord*>& records, const geo::AreaModel& model);
+                      const std::vector<const PlacedRecord*>& records, const geo::AreaModel& model,
+                      bool full = false);
 
 /// A collection from a file layer (every field, geometry reprojected).
 CollectionPtr load_file_layer(const geo::Config& config, const geo::LayerConfig& layer);

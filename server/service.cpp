@@ -131,6 +131,26 @@ std::shared_ptr<ServiceState> load_state(const geo::Config& config) {
   for (auto& c : layers::boundary_collections(model, store.counts)) state->catalogue.add(c);
   for (auto& c : store.collections) state->catalogue.add(c);
   for (const auto& l : config.layers) state->catalogue.add(layers::load_file_layer(config, l));
+  // The full view (keys that may read private fields): every field public, every record.
+  if (state->store) {
+    const layers::StoreLoad full = state->store->snapshot(true);
+    for (auto& c : layers::boundary_collections(model, full.counts)) state->full.add(c);
+    for (auto& c : full.collections) state->full.add(c);
+  } else {
+    for (auto& c : layers::boundary_collections(model, store.counts)) state->full.add(c);
+  }
+  for (const auto& c : state->catalogue.all()) {
+    if (state->full.get(c->id)) continue;
+    if (std::none_of(c->fields.begin(), c->fields.end(),
+                     [](const layers::Field& f) { return f.is_private; })) {
+      state->full.add(c);
+      continue;
+    }
+    auto open = std::make_shared<layers::Collection>(*c);
+    for (auto& f : open->fields) f.is_private = false;
+    state->full.add(open);
+  }
+  if (state->store) state->store->publish_to(&state->catalogue, &state->full);
   return state;
 }
 

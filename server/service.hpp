@@ -27,7 +27,8 @@ struct ServiceState {
   std::shared_ptr<const geo::Geocoder> geocoder;  // null when no address register is found
   std::vector<std::string> messages;              // what loading said (sources, unplaced records)
   std::shared_ptr<OgcCache> ogc_cache;            // encoded features and pages, per snapshot
-  layers::Catalogue catalogue;
+  layers::Catalogue catalogue;  // the public view: private fields private, hidden records absent
+  layers::Catalogue full;       // the same collections with every field and record (reader keys)
   geo::TransformerCache transformers;
   std::shared_ptr<layers::FeatureStore> store;  // the writable social base (null: no store)
   // Proximity indexes of the collections, per snapshot (for /nearby and /locate).

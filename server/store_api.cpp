@@ -30,6 +30,21 @@ constexpr std::size_t kMaxValueLength = 10000;
   throw input_error(ErrorCode::InvalidBody, member, member + ": " + message);
 }
 
+/// The store's problems with a record as one 400: the first field as the parameter, every
+/// problem in the message.
+[[noreturn]] void throw_problems(const std::vector<layers::FieldProblem>& problems) {
+  std::string message;
+  for (const auto& p : problems) {
+    const std::string member = p.field == "geometry" ? p.field : "properties." + p.field;
+    message += (message.empty() ? "" : "; ") + member + ": " + p.message;
+  }
+  const std::string first = problems.empty() ? "body"
+                            : problems.front().field == "geometry"
+                                ? std::string("geometry")
+                                : "properties." + problems.front().field;
+  throw input_error(ErrorCode::InvalidBody, first, message);
+}
+
 const char* type_name(const json& v) {
   return v.type_name();
 }
@@ -92,6 +107,8 @@ std::optional<std::string> typed_value(const json& v, geo::TableField::Type type
     case T::String:
       break;
   }
+  // A number in a text column (a huisnummer of 11) is its decimal text.
+  if (v.is_number_integer()) return v.dump();
   if (!v.is_string()) bad(member, std::string("must be a string, not ") + type_name(v));
   std::string s = v.get<std::string>();
   if (s.size() > kMaxValueLength)
@@ -192,18 +209,23 @@ ItemWrite parse_item_write(const std::string& body, const layers::StoreSchema& s
     out.record.values[name] = typed_value(v, it->type, member);
   }
 
-  // The soort: the collection's, or one of them when it has several.
+  // The soort: the collection's, or one of them when it has several; another soort of the store
+  // moves the record to that soort's collection.
   const std::string soort_member = "properties." + store.soort_field;
   auto& soort = out.record.values[store.soort_field];
   if (!soort) {
     if (collection.soort.size() != 1)
       bad(soort_member, "missing (one of the soort values of " + collection.id + ")");
     soort = collection.soort.front();
-  } else if (std::find(collection.soort.begin(), collection.soort.end(), *soort) ==
-             collection.soort.end()) {
-    std::string allowed;
-    for (const auto& s : collection.soort) allowed += (allowed.empty() ? "'" : ", '") + s + "'";
-    bad(soort_member, "must be " + allowed + " in " + collection.id);
+  } else {
+    std::vector<std::string> all;
+    for (const auto& c : store.collections)
+      for (const auto& s : c.soort) all.push_back(s);
+    if (std::find(all.begin(), all.end(), *soort) == all.end()) {
+      std::string allowed;
+      for (const auto& s : all) allowed += (allowed.empty() ? "'" : ", '") + s + "'";
+      bad(soort_member, "'" + soort->substr(0, 40) + "' is not a soort; must be one of " + allowed);
+    }
   }
   return out;
 }
@@ -267,9 +289,14 @@ void StoreApi::authorize(const Request& req) const {
     throw input_error(ErrorCode::Unauthorized, "Authorization", "the bearer token is not valid");
 }
 
-Response StoreApi::feature_answer(const Request& req, const std::string& collection,
+Response StoreApi::feature_answer(const Request& req, const std::string& soort,
                                   const std::string& fid, int status) const {
-  auto c = m_state.catalogue.get(collection);
+  // The record as a writer sees it (a key that writes may read private fields), in the
+  // collection of its soort now (a write may have moved it).
+  std::string collection;
+  for (const auto& c : m_state.config.store.collections)
+    if (std::find(c.soort.begin(), c.soort.end(), soort) != c.soort.end()) collection = c.id;
+  auto c = m_state.full.get(collection);
   const layers::Feature* f = c ? c->find(fid) : nullptr;
   if (!f) throw std::runtime_error("a written feature is missing from its collection");
   std::string body;
@@ -281,6 +308,7 @@ Response StoreApi::feature_answer(const Request& req, const std::string& collect
   const std::string base = OgcApi(m_state, *m_state.ogc_cache).base_url(req);
   r.headers.emplace_back("Location",
                          base + "/collections/" + collection + "/items/" + percent_encode(fid));
+  r.headers.emplace_back("ETag", layers::feature_etag(*c, *f));
   r.headers.emplace_back("Cache-Control", "no-store");
   return r;
 }
@@ -316,13 +344,14 @@ Response StoreApi::route(const Request& req, const std::vector<std::string>& seg
   }
   layers::FeatureStore& store = *m_state.store;
   const std::string& fid = on_item ? seg[3] : std::string();
-  auto in_collection = [&](const std::string& f) {
-    const auto soort = store.soort_of(f);
-    return soort && std::find(lc->soort.begin(), lc->soort.end(), *soort) != lc->soort.end();
-  };
+  layers::WriteRequest w;
+  w.actor = "token";
+  w.soorten = lc->soort;
   if (req.method == "DELETE") {
-    if (!in_collection(fid) ||
-        store.remove(fid, m_state.catalogue).outcome == layers::WriteOutcome::NotFound)
+    w.op = layers::WriteOp::Delete;
+    w.record.id = fid;
+    const layers::WriteResult res = store.write(w);
+    if (res.outcome == layers::WriteOutcome::NotFound)
       throw input_error(ErrorCode::NotFound, "featureId",
                         "no feature '" + fid.substr(0, 100) + "' in " + id);
     Response r;
@@ -336,28 +365,33 @@ Response StoreApi::route(const Request& req, const std::vector<std::string>& seg
   if (req.body.size() > limit)
     throw input_error(ErrorCode::PayloadTooLarge, "body",
                       "the body is larger than " + std::to_string(limit) + " bytes");
-  ItemWrite w = parse_item_write(req.body, store.schema(), m_state.config.store, *lc);
-
+  ItemWrite iw = parse_item_write(req.body, store.schema(), m_state.config.store, *lc);
+  w.record = std::move(iw.record);
   if (req.method == "PUT") {
-    if (w.id_given && w.record.id != fid)
+    if (iw.id_given && w.record.id != fid)
       throw input_error(ErrorCode::InvalidBody, "id",
                         "id: '" + w.record.id + "' differs from the feature in the path");
     w.record.id = fid;
-    if (!in_collection(fid) ||
-        store.replace(w.record, m_state.catalogue).outcome == layers::WriteOutcome::NotFound)
+    w.op = layers::WriteOp::Replace;
+  } else {
+    if (!iw.id_given) w.record.id = generated_id();
+    w.op = layers::WriteOp::Create;
+  }
+  const layers::WriteResult res = store.write(w);
+  switch (res.outcome) {
+    case layers::WriteOutcome::NotFound:
       throw input_error(ErrorCode::NotFound, "featureId",
                         "no feature '" + fid.substr(0, 100) + "' in " + id);
-    return feature_answer(req, id, fid, 200);
+    case layers::WriteOutcome::Conflict:
+      throw input_error(
+          ErrorCode::Conflict, "id",
+          "a feature with id '" + w.record.id + "' exists already; use PUT to replace it");
+    case layers::WriteOutcome::Invalid:
+      throw_problems(res.problems);
+    default:
+      break;
   }
-
-  // POST
-  if (!w.id_given) w.record.id = generated_id();
-  const layers::WriteResult res = store.create(w.record, m_state.catalogue);
-  if (res.outcome == layers::WriteOutcome::Conflict)
-    throw input_error(
-        ErrorCode::Conflict, "id",
-        "a feature with id '" + w.record.id + "' exists already; use PUT to replace it");
-  return feature_answer(req, id, w.record.id, 201);
+  return feature_answer(req, res.soort, w.record.id, req.method == "PUT" ? 200 : 201);
 }
 
 }  // namespace gebieden::server

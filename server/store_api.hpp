@@ -46,7 +46,8 @@ class StoreApi {
  private:
   const geo::LayerConfig* store_collection(const std::string& id) const;
   void authorize(const Request& req) const;
-  Response feature_answer(const Request& req, const std::string& collection, const std::string& fid,
+  /// The written record (201/200) in the collection of its soort, with Location and ETag.
+  Response feature_answer(const Request& req, const std::string& soort, const std::string& fid,
                           int status) const;
   ServiceState& m_state;
 };

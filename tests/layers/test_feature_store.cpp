@@ -35,6 +35,14 @@ TEST_CASE("feature store: seed, create, replace, delete, reopen", "[store]") {
   layers::Catalogue cat;
   for (auto& c : layers::boundary_collections(*model, first.counts)) cat.add(c);
   for (auto& c : first.collections) cat.add(c);
+  store->publish_to(&cat, nullptr);
+  auto write = [&](layers::WriteOp op, const layers::StoreRecordInput& r) {
+    layers::WriteRequest w;
+    w.op = op;
+    w.record = r;
+    w.actor = "unit";
+    return store->write(w);
+  };
   const std::size_t n = cat.get("organisaties")->features.size();
   CHECK(store->soort_of("ORG0001") == std::optional<std::string>("organisatie"));
 
@@ -44,16 +52,31 @@ TEST_CASE("feature store: seed, create, replace, delete, reopen", "[store]") {
   rec.values["soort"] = "organisatie";
   rec.values["contact_email"] = "geheim@example.nl";
   rec.point_crs84 = geo::XY{5.7965, 53.2005};
-  const layers::WriteResult w = store->create(rec, cat);
+  const layers::WriteResult w = write(layers::WriteOp::Create, rec);
   REQUIRE(w.outcome == layers::WriteOutcome::Created);
   REQUIRE(w.result.placed());
   const std::string buurt = w.result.buurtcode;
   CHECK(cat.get("organisaties")->features.size() == n + 1);
   const std::int64_t with = aantal(cat, buurt);
-  CHECK(store->create(rec, cat).outcome == layers::WriteOutcome::Conflict);
+  CHECK(write(layers::WriteOp::Create, rec).outcome == layers::WriteOutcome::Conflict);
 
-  rec.point_crs84 = geo::XY{4.9, 52.37};  // Amsterdam: outside, kept unplaced
-  const layers::WriteResult r = store->replace(rec, cat);
+  // A point of its own outside the gemeente (Amsterdam) is refused, naming the geometry, and
+  // nothing changes; swapped [lat, lon] is told as such.
+  rec.point_crs84 = geo::XY{4.9, 52.37};
+  const layers::WriteResult outside = write(layers::WriteOp::Replace, rec);
+  CHECK(outside.outcome == layers::WriteOutcome::Invalid);
+  REQUIRE(outside.problems.size() == 1);
+  CHECK(outside.problems[0].field == "geometry");
+  CHECK(aantal(cat, buurt) == with);
+  rec.point_crs84 = geo::XY{53.2005, 5.7965};
+  const layers::WriteResult swapped = write(layers::WriteOp::Replace, rec);
+  CHECK(swapped.outcome == layers::WriteOutcome::Invalid);
+  REQUIRE(swapped.problems.size() == 1);
+  CHECK(swapped.problems[0].message.find("[lon, lat]") != std::string::npos);
+  CHECK(aantal(cat, buurt) == with);
+
+  rec.point_crs84.reset();  // no point and no geocoder: kept unplaced
+  const layers::WriteResult r = write(layers::WriteOp::Replace, rec);
   CHECK(r.outcome == layers::WriteOutcome::Replaced);
   CHECK_FALSE(r.result.placed());
   CHECK(aantal(cat, buurt) == with - 1);
@@ -62,11 +85,13 @@ TEST_CASE("feature store: seed, create, replace, delete, reopen", "[store]") {
   CHECK(f->wgs84.type == geo::GeometryType::None);
 
   rec.id = "UNIT-2";
-  CHECK(store->replace(rec, cat).outcome == layers::WriteOutcome::NotFound);
-  CHECK(store->remove("UNIT-2", cat).outcome == layers::WriteOutcome::NotFound);
+  CHECK(write(layers::WriteOp::Replace, rec).outcome == layers::WriteOutcome::NotFound);
+  CHECK(write(layers::WriteOp::Delete, {"UNIT-2", {}, {}}).outcome ==
+        layers::WriteOutcome::NotFound);
   rec.point_crs84 = geo::XY{5.7965, 53.2005};
-  CHECK(store->create(rec, cat).outcome == layers::WriteOutcome::Created);
-  CHECK(store->remove("UNIT-1", cat).outcome == layers::WriteOutcome::Deleted);
+  CHECK(write(layers::WriteOp::Create, rec).outcome == layers::WriteOutcome::Created);
+  CHECK(write(layers::WriteOp::Delete, {"UNIT-1", {}, {}}).outcome ==
+        layers::WriteOutcome::Deleted);
   CHECK(cat.get("organisaties")->find("UNIT-1") == nullptr);
   store.reset();
 
