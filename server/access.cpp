@@ -156,17 +156,18 @@ class Fd {
 std::optional<std::string> read_text(const fs::path& file) {
   Fd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) {
-    if (errno == ENOENT) return std::nullopt;
-    throw key_file_error("cannot open the key file '" + file.string() + "': " + errno_text(errno));
+    const int err = errno;
+    if (err == ENOENT) return std::nullopt;
+    throw key_file_error("cannot open the key file '" + file.string() + "': " + errno_text(err));
   }
   std::string text;
   char buf[8192];
   for (;;) {
     const ssize_t n = ::read(fd.get(), buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
+    const int err = errno;
+    if (n < 0 && err == EINTR) continue;
     if (n < 0)
-      throw key_file_error("cannot read the key file '" + file.string() +
-                           "': " + errno_text(errno));
+      throw key_file_error("cannot read the key file '" + file.string() + "': " + errno_text(err));
     if (n == 0) break;
     text.append(buf, static_cast<std::size_t>(n));
     if (text.size() > (16u << 20))
@@ -253,9 +254,11 @@ void write_atomically(const fs::path& file, const std::string& text) {
   tmp += ".tmp";
   ::unlink(tmp.c_str());  // a leftover of a crashed write (we hold the lock)
   Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
-  if (fd.get() < 0)
+  if (fd.get() < 0) {
+    const int err = errno;
     throw key_file_error("cannot write the key file '" + file.string() + "' (creating '" +
-                         tmp.string() + "'): " + errno_text(errno));
+                         tmp.string() + "'): " + errno_text(err));
+  }
   auto fail = [&](const std::string& what, int err) {
     ::unlink(tmp.c_str());
     throw key_file_error("cannot write the key file '" + file.string() + "' (" + what +
@@ -294,9 +297,11 @@ class FileLock {
     fs::path lock = file;
     lock += ".lock";
     m_fd = ::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (m_fd < 0)
+    if (m_fd < 0) {
+      const int err = errno;
       throw key_file_error("cannot write the key file '" + file.string() + "' (its lock '" +
-                           lock.string() + "'): " + errno_text(errno));
+                           lock.string() + "'): " + errno_text(err));
+    }
     while (::flock(m_fd, LOCK_EX) != 0) {
       if (errno == EINTR) continue;
       const int err = errno;
@@ -402,8 +407,8 @@ void KeyRing::check_locked(bool force) const {
     stamp.size = st.st_size;
     stamp.mtime_ns =
         static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
-  } else if (errno != ENOENT) {
-    complain("cannot look at the key file '" + m_file.string() + "': " + errno_text(errno));
+  } else if (const int err = errno; err != ENOENT) {
+    complain("cannot look at the key file '" + m_file.string() + "': " + errno_text(err));
     return;
   }
   if (m_snapshot && stamp == m_stamp) return;

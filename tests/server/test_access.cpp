@@ -3,6 +3,7 @@
 // broken file keeps the last good set) and the credential a request presents.
 #include <sys/stat.h>
 
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <filesystem>
@@ -11,6 +12,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "geo/config.hpp"
 #include "server/access.hpp"
@@ -404,4 +406,37 @@ TEST_CASE("access.keys_file in the configuration", "[access][config][unit]") {
   }
   // The default configuration names it.
   CHECK(geo::load_config(test::default_config()).access.keys_file == "var/keys.json");
+}
+
+TEST_CASE("the key ring from several threads while the file changes", "[access][unit]") {
+  const fs::path file = test::temp_path("threads.json");
+  const std::string stays = add_key(file, "stays", Role::Admin);
+  const KeyRing ring = ring_of(file, {"env"});
+  std::atomic<bool> wrong{false};
+  std::atomic<bool> done{false};
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 4; ++t)
+    readers.emplace_back([&] {
+      while (!done) {
+        const auto p = ring.authenticate(stays);
+        if (!p || p->role != Role::Admin) wrong = true;
+        const auto e = ring.authenticate("env");
+        if (!e || e->role != Role::Editor) wrong = true;
+        if (ring.authenticate("gbk_nothing")) wrong = true;
+      }
+    });
+  for (int i = 0; i < 20; ++i) {
+    std::string name = "k";  // (not "k" + to_string: GCC 12's false -Wrestrict)
+    name += std::to_string(i);
+    const std::string k = add_key(file, name, Role::Reader);
+    ring.reload();
+    if (!ring.authenticate(k)) wrong = true;
+    REQUIRE(revoke_key(file, name));
+    ring.reload();
+    if (ring.authenticate(k)) wrong = true;
+  }
+  done = true;
+  for (auto& t : readers) t.join();
+  CHECK_FALSE(wrong);
+  CHECK(ring.file_keys() == 1);
 }
