@@ -10,6 +10,7 @@
 #include <iostream>
 
 #include "app/geocode_command.hpp"
+#include "app/keys_command.hpp"
 #include "app/reassign_command.hpp"
 #include "geo/area_model.hpp"
 #include "geo/config.hpp"
@@ -143,6 +144,12 @@ int main(int argc, char** argv) {
   app::ReassignCliOptions reassign_options;
   app::add_reassign_options(*reassign, reassign_options);
 
+  auto* keys = app.add_subcommand(
+      "keys", "manage the API keys: keys add NAME --role ROLE | keys revoke NAME | keys list");
+  keys->add_option("-c,--config", config_path, "configuration file");
+  app::KeysCliOptions keys_options;
+  app::add_keys_options(*keys, keys_options, config_path);
+
   auto* help = app.add_subcommand("help", "show this help and exit");
   app.set_version_flag("--version", std::string("gebieden ") + GEBIEDEN_VERSION,
                        "print the version and exit");
@@ -191,6 +198,7 @@ int main(int argc, char** argv) {
     if (*check) return run_check(config);
     if (*geocode) return app::run_geocode(config, geocode_options);
     if (*reassign) return app::run_reassign(config, reassign_options);
+    if (*keys) return app::run_keys(config, keys_options, std::cout, std::cerr);
   } catch (const config_error& e) {
     std::cerr << "configuration error: " << e.what() << std::endl;
     return 2;

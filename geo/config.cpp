@@ -168,8 +168,8 @@ Config parse_config(const json& j, const std::filesystem::path& file) {
   c.file = file;
   if (!j.is_object()) throw config_error("", "the configuration must be a JSON object");
   only_members(j, "",
-               {"gemeente", "boundaries", "addresses", "place_aliases", "scheme", "store", "layers",
-                "server", "assets", "check", "comment"});
+               {"gemeente", "boundaries", "addresses", "place_aliases", "scheme", "store", "access",
+                "layers", "server", "assets", "check", "comment"});
 
   if (j.contains("gemeente")) {
     const json& g = object_at(j, "", "gemeente");
@@ -254,6 +254,12 @@ Config parse_config(const json& j, const std::filesystem::path& file) {
       get_string(lj, w, "end_field", l.end_field);
       c.store.collections.push_back(std::move(l));
     }
+  }
+  if (j.contains("access")) {
+    const json& ac = object_at(j, "", "access");
+    only_members(ac, "access", {"keys_file", "comment"});
+    get_string(ac, "access", "keys_file", c.access.keys_file);
+    if (c.access.keys_file.empty()) throw config_error("access.keys_file", "must not be empty");
   }
   if (j.contains("layers")) {
     const json& arr = j.at("layers");

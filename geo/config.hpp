@@ -112,6 +112,13 @@ struct StoreConfig {
   } submissions;
 };
 
+/// Who may do more than read the public layers (`access` in the configuration): the key file of
+/// `gebieden keys` (server/access.hpp). It holds only SHA-256 hashes of the keys.
+struct AccessConfig {
+  // Relative to the config file, like store.path; created by `gebieden keys add`.
+  std::string keys_file = "var/keys.json";
+};
+
 struct Config {
   std::filesystem::path file;  // the config file (paths are relative to its folder)
   std::string gemeentecode = "GM0080";
@@ -125,6 +132,7 @@ struct Config {
   std::string place_aliases;  // CSV of Frisian/Dutch place names (relative to the config file)
   AreaSchemeConfig scheme;
   StoreConfig store;
+  AccessConfig access;
   std::vector<LayerConfig> layers;  // extra file collections
   ServerConfig server;
   AssetsConfig assets;

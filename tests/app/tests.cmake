@@ -8,3 +8,6 @@ target_compile_definitions(integration_tests PRIVATE GEBIEDEN_VERSION="${PROJECT
 target_sources(integration_tests PRIVATE ${CMAKE_CURRENT_LIST_DIR}/test_install.cpp)
 target_compile_definitions(integration_tests PRIVATE
   GEBIEDEN_CMAKE="${CMAKE_COMMAND}" GEBIEDEN_BUILD_DIR="${CMAKE_BINARY_DIR}")
+# `gebieden keys add|revoke|list`: the built binary with a configuration in a temporary folder
+# (integration).
+target_sources(integration_tests PRIVATE ${CMAKE_CURRENT_LIST_DIR}/test_keys.cpp)

@@ -7,6 +7,7 @@ target_sources(unit_tests PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/test_ogc.cpp
   ${CMAKE_CURRENT_LIST_DIR}/test_esri.cpp
   ${CMAKE_CURRENT_LIST_DIR}/test_nearby.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/test_access.cpp
 )
 target_sources(integration_tests PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/test_http.cpp
