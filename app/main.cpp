@@ -83,13 +83,19 @@ int run_serve(geo::Config config, const std::string& host, int port, const std::
     if (f.severity != geo::Finding::Severity::Info)
       std::cerr << severity_name(f.severity) << ": " << f.subject << ": " << f.message << "\n";
   if (state->store) {
-    // The write tokens: from the environment, read here and only here (never logged).
-    state->write_tokens = server::parse_tokens(std::getenv(config.store.write_token_env.c_str()));
+    // The keys: the key file (hashes only) and the editor tokens of the environment, read here
+    // and only here (never logged).
+    state->keys = std::make_shared<const server::KeyRing>(
+        config.resolve(config.access.keys_file),
+        server::parse_tokens(std::getenv(config.store.write_token_env.c_str())));
     std::cerr << "store: " << state->store->path() << "; writes "
-              << (state->write_tokens.empty()
-                      ? "disabled (" + config.store.write_token_env + " is not set)"
-                      : "enabled (" + std::to_string(state->write_tokens.size()) +
-                            " token(s) from " + config.store.write_token_env + ")")
+              << (state->keys->empty()
+                      ? "disabled (no key in " + state->keys->key_file().string() + ", and " +
+                            config.store.write_token_env + " is not set)"
+                      : "enabled (" + std::to_string(state->keys->file_keys()) + " key(s) in " +
+                            state->keys->key_file().string() + ", " +
+                            std::to_string(state->keys->env_tokens()) + " token(s) from " +
+                            config.store.write_token_env + ")")
               << "\n";
   }
   auto service = std::make_shared<const server::Service>(state);

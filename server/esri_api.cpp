@@ -875,7 +875,7 @@ esri::Query EsriApi::parse_query(const EsriParams& p, const layers::Collection& 
 // Routes
 
 layers::CollectionPtr EsriApi::collection(std::size_t id) const {
-  auto all = m_state.catalogue.all();
+  auto all = m_ctx.catalogue.all();
   if (id >= all.size()) return nullptr;
   return all[id];
 }
@@ -907,7 +907,7 @@ std::string EsriApi::service(const Request& /*req*/) const {
   json layers_list = json::array(), tables = json::array();
   geo::Box full;
   std::string copyright;
-  const auto all = m_state.catalogue.all();
+  const auto all = m_ctx.catalogue.all();
   for (std::size_t i = 0; i < all.size(); ++i) {
     const auto& c = *all[i];
     const std::string_view gtype = esri::esri_geometry_type(c.geometry_type);
@@ -966,7 +966,7 @@ std::string EsriApi::service(const Request& /*req*/) const {
 }
 
 std::string EsriApi::layers(const Request& /*req*/) const {
-  const auto all = m_state.catalogue.all();
+  const auto all = m_ctx.catalogue.all();
   std::string layers_out = R"({"layers":[)", tables_out;
   bool first_layer = true;
   for (std::size_t i = 0; i < all.size(); ++i) {

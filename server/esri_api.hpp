@@ -16,6 +16,7 @@
 #include "layers/collection.hpp"
 #include "layers/esri_query.hpp"
 #include "server/http_types.hpp"
+#include "server/service.hpp"
 #include "util/error.hpp"
 
 namespace gebieden::server {
@@ -48,7 +49,8 @@ class EsriParams {
 
 class EsriApi {
  public:
-  explicit EsriApi(const ServiceState& state) : m_state(state) {}
+  explicit EsriApi(const ServiceState& state, RequestContext ctx)
+      : m_state(state), m_ctx(std::move(ctx)) {}
 
   /// Route a request under /arcgis; `seg` are the decoded path segments (seg[0] == "arcgis").
   /// Never throws: failures become ArcGIS error bodies.
@@ -72,6 +74,7 @@ class EsriApi {
   std::string base_url(const Request& req) const;
 
   const ServiceState& m_state;
+  RequestContext m_ctx;
 };
 
 }  // namespace gebieden::server

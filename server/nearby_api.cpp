@@ -215,10 +215,11 @@ double round1(double d) {
 }
 
 /// The social-base collections (those of the store), in configuration order.
-std::vector<layers::CollectionPtr> store_collections(const ServiceState& state) {
+std::vector<layers::CollectionPtr> store_collections(const ServiceState& state,
+                                                     const layers::CatalogueView& catalogue) {
   std::vector<layers::CollectionPtr> out;
   for (const auto& c : state.config.store.collections)
-    if (auto p = state.catalogue.get(c.id)) out.push_back(std::move(p));
+    if (auto p = catalogue.get(c.id)) out.push_back(std::move(p));
   return out;
 }
 
@@ -307,7 +308,7 @@ Response NearbyApi::locate(const Request& req) const {
 
   // The nearest meeting place (buurthuis, dorpshuis, ...), whatever its distance.
   json nearest = nullptr;
-  if (auto c = m_state.catalogue.get("ontmoetingsplekken")) {
+  if (auto c = m_ctx.catalogue.get("ontmoetingsplekken")) {
     layers::NearbyQuery nq;
     nq.centre_rd = p.rd;
     nq.radius_m = layers::NearbyLimits{}.max_radius_m;
@@ -346,7 +347,7 @@ Response NearbyApi::nearby(const Request& req) const {
   double unit = 1;
   layers::NearbyQuery q;
   q.limit = limits.default_limit;
-  const auto all = store_collections(m_state);
+  const auto all = store_collections(m_state, m_ctx.catalogue);
   geo::Crs crs = geo::Crs::CRS84;
   for (const auto& [k, v] : req.query) {
     if (!seen.insert(k).second) invalid(k, "given more than once");

@@ -11,6 +11,7 @@
 
 #include "geo/config.hpp"
 #include "server/http_types.hpp"
+#include "server/service.hpp"
 
 namespace gebieden::server {
 
@@ -22,7 +23,8 @@ nlohmann::ordered_json team_json(const geo::TeamConfig& team);
 
 class NearbyApi {
  public:
-  explicit NearbyApi(const ServiceState& state) : m_state(state) {}
+  NearbyApi(const ServiceState& state, RequestContext ctx)
+      : m_state(state), m_ctx(std::move(ctx)) {}
   /// True for the paths this front answers.
   static bool handles(const std::vector<std::string>& seg);
   Response route(const Request& req, const std::vector<std::string>& seg) const;
@@ -31,6 +33,7 @@ class NearbyApi {
   Response locate(const Request& req) const;
   Response nearby(const Request& req) const;
   const ServiceState& m_state;
+  RequestContext m_ctx;
 };
 
 }  // namespace gebieden::server

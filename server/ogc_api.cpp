@@ -244,7 +244,8 @@ std::string cache_key(const char* kind, const layers::Collection* c, const std::
 
 // ---------------------------------------------------------------------------------------------
 
-OgcApi::OgcApi(const ServiceState& state, OgcCache& cache) : m_state(state), m_cache(cache) {}
+OgcApi::OgcApi(const ServiceState& state, OgcCache& cache, RequestContext ctx)
+    : m_state(state), m_ctx(std::move(ctx)), m_cache(cache) {}
 
 const std::vector<std::string>& OgcApi::conformance_classes() {
   static const std::vector<std::string> kClasses = {
@@ -312,7 +313,7 @@ std::string OgcApi::base_url(const Request& req) const {
 }
 
 layers::CollectionPtr OgcApi::find_collection(const std::string& id) const {
-  auto c = m_state.catalogue.get(id);
+  auto c = m_ctx.catalogue.get(id);
   if (!c) not_found_collection(id);
   return c;
 }
@@ -322,7 +323,7 @@ Response OgcApi::health(const Request& req) const {
   json j;
   j["status"] = "ok";
   json counts = json::object();
-  for (const auto& c : m_state.catalogue.all()) counts[c->id] = c->features.size();
+  for (const auto& c : m_ctx.catalogue.all()) counts[c->id] = c->features.size();
   j["collections"] = counts;
   Response r = make(dump(j), kJson, false);
   r.headers.emplace_back("Cache-Control", "no-store");
@@ -438,7 +439,7 @@ Response OgcApi::collections(const Request& req) const {
   json j;
   j["links"] = doc_links(base + "/collections", format, kJson, "The collections");
   json arr = json::array();
-  const auto all = m_state.catalogue.all();
+  const auto all = m_ctx.catalogue.all();
   for (const auto& c : all) arr.push_back(collection_json(*c, base, format, *m_cache.summary(c)));
   j["collections"] = arr;
   if (format == Format::Json) return make(dump(j), kJson);

@@ -10,6 +10,7 @@
 #include "server/http_types.hpp"
 #include "server/ogc_cache.hpp"
 #include "server/ogc_params.hpp"
+#include "server/service.hpp"
 
 namespace gebieden::server {
 
@@ -18,7 +19,7 @@ struct ServiceState;
 class OgcApi {
  public:
   /// Uses `cache`, which must outlive this object.
-  OgcApi(const ServiceState& state, OgcCache& cache);
+  OgcApi(const ServiceState& state, OgcCache& cache, RequestContext ctx);
 
   /// Route an OGC API request; `seg` are the decoded path segments.
   Response route(const Request& req, const std::vector<std::string>& seg) const;
@@ -47,6 +48,7 @@ class OgcApi {
  private:
   layers::CollectionPtr find_collection(const std::string& id) const;
   const ServiceState& m_state;
+  RequestContext m_ctx;
   OgcCache& m_cache;
 };
 

@@ -161,10 +161,10 @@ Response OverviewApi::route(const Request& req, const std::vector<std::string>& 
                                                        : layers::AreaLevel::Buurt;
   std::vector<layers::CollectionPtr> store;
   for (const auto& c : m_state.config.store.collections)
-    if (auto p = m_state.catalogue.get(c.id)) store.push_back(std::move(p));
+    if (auto p = m_ctx.catalogue.get(c.id)) store.push_back(std::move(p));
   layers::OverviewFields fields;
   fields.soort = m_state.config.store.soort_field;
-  const auto o = layers::build_overview(*m_state.model, store, m_state.catalogue.get("buurten"),
+  const auto o = layers::build_overview(*m_state.model, store, m_ctx.catalogue.get("buurten"),
                                         level, seg[1], fields);
   if (!o)
     throw input_error(ErrorCode::NotFound, "path",

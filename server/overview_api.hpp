@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "server/http_types.hpp"
+#include "server/service.hpp"
 
 namespace gebieden::server {
 
@@ -15,12 +16,14 @@ struct ServiceState;
 
 class OverviewApi {
  public:
-  explicit OverviewApi(const ServiceState& state) : m_state(state) {}
+  OverviewApi(const ServiceState& state, RequestContext ctx)
+      : m_state(state), m_ctx(std::move(ctx)) {}
   static bool handles(const std::vector<std::string>& seg);
   Response route(const Request& req, const std::vector<std::string>& seg) const;
 
  private:
   const ServiceState& m_state;
+  RequestContext m_ctx;
 };
 
 }  // namespace gebieden::server

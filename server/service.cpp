@@ -17,6 +17,7 @@
 #include "server/ogc_cache.hpp"
 #include "server/overview_api.hpp"
 #include "server/store_api.hpp"
+#include "util/ascii.hpp"
 #include "util/error.hpp"
 
 namespace gebieden::server {
@@ -186,8 +187,18 @@ Response Service::respond(const Request& req) const {
     r = error_response(ErrorCode::Internal, "an unexpected error occurred; it has been logged");
   }
   // While writes are enabled, what a client has may be outdated by the next write: it keeps
-  // its copy but asks again each time (a 304 when nothing changed). Otherwise a minute.
-  finish_response(req, r, m_state->write_tokens.empty() ? 60 : 0);
+  // its copy but asks again each time (a 304 when nothing changed). Otherwise a minute. An
+  // answer to a key is for that key only (it may hold private fields): never kept by a cache.
+  const bool keyed = !req.header("authorization").empty() ||
+                     !req.header("x-esri-authorization").empty() || req.param("token");
+  if (keyed) {
+    bool has = false;
+    for (auto& [k, v] : r.headers)
+      if (util::ascii_iequals(k, "Cache-Control")) v = "private, no-store", has = true;
+    if (!has) r.headers.emplace_back("Cache-Control", "private, no-store");
+  }
+  r.headers.emplace_back("Vary", "Authorization");
+  finish_response(req, r, !m_state->keys || m_state->keys->empty() ? 60 : 0);
   return r;
 }
 
@@ -242,15 +253,46 @@ Response options_response(const std::string& allow) {
   return r;
 }
 
+RequestContext Service::context(const Request& req, bool esri) const {
+  RequestContext ctx;
+  // A key is looked at only when keys are configured; without any, a credential changes
+  // nothing (and a write says that writes are disabled).
+  if (m_state->keys && !m_state->keys->empty()) {
+    std::optional<std::string> key;
+    try {
+      key = presented_credential(req);
+    } catch (const input_error&) {
+      if (!esri) throw;  // a malformed Authorization header: 401
+    }
+    if (key) {
+      ctx.viewer.principal = m_state->keys->authenticate(*key);
+      if (!ctx.viewer.principal && !esri)
+        throw input_error(ErrorCode::Unauthorized, "Authorization", "the key is not valid");
+      ctx.invalid_key = !ctx.viewer.principal;
+    }
+  }
+  ctx.catalogue = ctx.viewer.can(Role::Reader) ? m_state->full.view() : m_state->catalogue.view();
+  return ctx;
+}
+
 Response Service::route(const Request& req) const {
   const auto seg = split_path(req.path);
-  if (StoreApi::handles(req, seg)) return StoreApi(*m_state).route(req, seg);
-  if (!seg.empty() && seg[0] == "arcgis") return EsriApi(*m_state).route(req, seg);
-  if (NearbyApi::handles(seg)) return NearbyApi(*m_state).route(req, seg);
-  if (OverviewApi::handles(seg)) return OverviewApi(*m_state).route(req, seg);
+  const bool esri = !seg.empty() && seg[0] == "arcgis";
+  RequestContext ctx;
+  try {
+    ctx = context(req, esri);
+  } catch (const input_error& e) {
+    Response r = error_response(e.code(), e.what(), e.parameter());
+    r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"gebieden\"");
+    return r;
+  }
+  if (StoreApi::handles(req, seg)) return StoreApi(*m_state, std::move(ctx)).route(req, seg);
+  if (esri) return EsriApi(*m_state, std::move(ctx)).route(req, seg);
+  if (NearbyApi::handles(seg)) return NearbyApi(*m_state, std::move(ctx)).route(req, seg);
+  if (OverviewApi::handles(seg)) return OverviewApi(*m_state, std::move(ctx)).route(req, seg);
   if (!seg.empty() && (seg[0] == "geocode" || seg[0] == "reverse"))
     return GeocodeApi(*m_state).route(req, seg);
-  return OgcApi(*m_state, *m_state->ogc_cache).route(req, seg);
+  return OgcApi(*m_state, *m_state->ogc_cache, std::move(ctx)).route(req, seg);
 }
 
 }  // namespace gebieden::server

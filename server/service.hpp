@@ -14,6 +14,7 @@
 #include "layers/collection.hpp"
 #include "layers/feature_store.hpp"
 #include "layers/nearby.hpp"
+#include "server/access.hpp"
 #include "server/http_types.hpp"
 #include "util/error.hpp"
 
@@ -33,12 +34,31 @@ struct ServiceState {
   std::shared_ptr<layers::FeatureStore> store;  // the writable social base (null: no store)
   // Proximity indexes of the collections, per snapshot (for /nearby and /locate).
   std::shared_ptr<layers::NearbyIndex> nearby = std::make_shared<layers::NearbyIndex>();
-  // Bearer tokens that may write to the store (from the environment variable named by
-  // store.write_token_env, set by the command line); empty: writes are disabled. Never logged.
-  std::vector<std::string> write_tokens;
+  // The keys beyond public reading (the key file, and the editor tokens of the environment
+  // variable named by store.write_token_env; set by the command line). Null or empty: writes
+  // are disabled and nobody sees private fields. Never logged.
+  std::shared_ptr<const KeyRing> keys;
   // The map styles, read once at start-up from config.assets.styles: file name without
   // `.json` -> the Esri drawingInfo as JSON text (renderer, transparency, labelingInfo).
   std::map<std::string, std::string, std::less<>> styles;
+};
+
+/// Who asks: the principal of a valid key, or nobody (the public).
+struct Viewer {
+  std::optional<Principal> principal;
+  bool can(Role r) const { return principal && principal->can(r); }
+};
+
+/// What a request reads and who asks, fixed when it arrives: the catalogue view is the full one
+/// for a key that may read private fields, else the public one; a write's effects are seen whole.
+struct RequestContext {
+  Viewer viewer;
+  layers::CatalogueView catalogue;
+  bool invalid_key = false;  // GeoServices: a key was presented and is not valid (498)
+  /// The public view and nobody.
+  static RequestContext public_of(const ServiceState& state) {
+    return RequestContext{{}, state.catalogue.view()};
+  }
 };
 
 class Service {
@@ -56,6 +76,10 @@ class Service {
 
  private:
   Response route(const Request& req) const;
+  /// Who asks and what they read. Throws input_error (Unauthorized) for a key that is not
+  /// valid or a malformed Authorization header, except under /arcgis (`esri`), where the
+  /// GeoServices front answers with its own envelope.
+  RequestContext context(const Request& req, bool esri) const;
   std::shared_ptr<ServiceState> m_state;
 };
 

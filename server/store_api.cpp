@@ -275,18 +275,20 @@ const geo::LayerConfig* StoreApi::store_collection(const std::string& id) const 
   return nullptr;
 }
 
-void StoreApi::authorize(const Request& req) const {
-  if (m_state.write_tokens.empty())
+void StoreApi::authorize(Role needed, const std::string& what) const {
+  if (!m_state.keys || m_state.keys->empty())
     throw input_error(ErrorCode::Forbidden, "Authorization",
-                      "writes are disabled: no write token is configured (set the environment "
-                      "variable " +
+                      "writes are disabled: no key is configured (add one with `gebieden keys add "
+                      "NAME --role editor`, or set the environment variable " +
                           m_state.config.store.write_token_env + " when starting the server)");
-  const std::string auth = req.header("authorization");
-  if (auth.empty())
+  if (!m_ctx.viewer.principal)
     throw input_error(ErrorCode::Unauthorized, "Authorization",
-                      "writes need an Authorization: Bearer <token> header");
-  if (!bearer_matches(auth, m_state.write_tokens))
-    throw input_error(ErrorCode::Unauthorized, "Authorization", "the bearer token is not valid");
+                      "writes need an Authorization: Bearer <key> header");
+  if (!m_ctx.viewer.can(needed))
+    throw input_error(ErrorCode::Forbidden, "Authorization",
+                      what + " needs a key with role " + std::string(role_name(needed)) +
+                          "; the key '" + m_ctx.viewer.principal->name + "' is " +
+                          std::string(role_name(m_ctx.viewer.principal->role)));
 }
 
 Response StoreApi::feature_answer(const Request& req, const std::string& soort,
@@ -305,7 +307,7 @@ Response StoreApi::feature_answer(const Request& req, const std::string& soort,
   r.status = status;
   r.content_type = "application/geo+json";
   r.body = std::move(body);
-  const std::string base = OgcApi(m_state, *m_state.ogc_cache).base_url(req);
+  const std::string base = OgcApi(m_state, *m_state.ogc_cache, m_ctx).base_url(req);
   r.headers.emplace_back("Location",
                          base + "/collections/" + collection + "/items/" + percent_encode(fid));
   r.headers.emplace_back("ETag", layers::feature_etag(*c, *f));
@@ -317,7 +319,7 @@ Response StoreApi::route(const Request& req, const std::vector<std::string>& seg
   const std::string& id = seg[1];
   const geo::LayerConfig* lc = store_collection(id);
   if (!lc) {
-    if (!m_state.catalogue.get(id))
+    if (!m_ctx.catalogue.get(id))
       throw input_error(ErrorCode::NotFound, "collectionId",
                         "no collection '" + id.substr(0, 100) + "'");
     Response r = error_response(ErrorCode::MethodNotAllowed,
@@ -335,7 +337,10 @@ Response StoreApi::route(const Request& req, const std::vector<std::string>& seg
     return r;
   }
   try {
-    authorize(req);
+    if (req.method == "DELETE")
+      authorize(Role::Admin, "deleting");
+    else
+      authorize(Role::Editor, "writing");
   } catch (const input_error& e) {
     Response r = error_response(e.code(), e.what(), e.parameter());
     if (e.code() == ErrorCode::Unauthorized)
@@ -345,7 +350,7 @@ Response StoreApi::route(const Request& req, const std::vector<std::string>& seg
   layers::FeatureStore& store = *m_state.store;
   const std::string& fid = on_item ? seg[3] : std::string();
   layers::WriteRequest w;
-  w.actor = "token";
+  w.actor = m_ctx.viewer.principal->name;
   w.soorten = lc->soort;
   if (req.method == "DELETE") {
     w.op = layers::WriteOp::Delete;

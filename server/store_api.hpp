@@ -11,6 +11,7 @@
 #include "geo/config.hpp"
 #include "layers/feature_store.hpp"
 #include "server/http_types.hpp"
+#include "server/service.hpp"
 
 namespace gebieden::server {
 
@@ -36,7 +37,7 @@ std::vector<std::string> parse_tokens(const char* list);
 
 class StoreApi {
  public:
-  explicit StoreApi(ServiceState& state) : m_state(state) {}
+  StoreApi(ServiceState& state, RequestContext ctx) : m_state(state), m_ctx(std::move(ctx)) {}
 
   /// Does this request go here? (POST, PUT or DELETE on /collections/{id}/items[/{fid}].)
   static bool handles(const Request& req, const std::vector<std::string>& seg);
@@ -45,11 +46,14 @@ class StoreApi {
 
  private:
   const geo::LayerConfig* store_collection(const std::string& id) const;
-  void authorize(const Request& req) const;
+  /// Throws input_error: 403 when writes are disabled or the key's role is below `needed`,
+  /// 401 without a key.
+  void authorize(Role needed, const std::string& what) const;
   /// The written record (201/200) in the collection of its soort, with Location and ETag.
   Response feature_answer(const Request& req, const std::string& soort, const std::string& fid,
                           int status) const;
   ServiceState& m_state;
+  RequestContext m_ctx;
 };
 
 }  // namespace gebieden::server

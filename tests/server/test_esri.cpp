@@ -1034,7 +1034,7 @@ TEST_CASE("esri: private fields never appear, dates are epoch ms, booleans 0/1, 
 
 TEST_CASE("esri: the typed query parser", "[esri][unit]") {
   const auto c = service().state().catalogue.get("buurten");
-  server::EsriApi api(service().state());
+  server::EsriApi api(service().state(), server::RequestContext::public_of(service().state()));
   server::EsriParams p;
   p.set("outFields", "buurtnaam, OBJECTID ,buurtnaam");
   p.set("orderByFields", "buurtnaam desc");

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "process.hpp"
+#include "server/access.hpp"
 #include "test_paths.hpp"
 
 using namespace gebieden;
@@ -19,11 +20,12 @@ namespace fs = std::filesystem;
 
 namespace {
 constexpr const char* kTokenEnv = "GEBIEDEN_TEST_WRITE_TOKEN";
-constexpr const char* kToken = "s3cret-token-for-tests";
+constexpr const char* kToken = "s3cret-token-for-tests";  // an editor (GEBIEDEN_WRITE_TOKEN)
+constexpr const char* kAdminKey = "admin-key-for-tests";  // in the key file, role admin
 
 /// A copy of data/leeuwarden.json in a temporary folder: every relative path made absolute,
 /// the store in `gpkg`, the write tokens in kTokenEnv.
-std::string store_config(const fs::path& gpkg) {
+std::string store_config(const fs::path& gpkg, bool with_admin_key = true) {
   const fs::path data = fs::path(test::source_dir()) / "data";
   json j;
   std::ifstream(data / "leeuwarden.json") >> j;
@@ -46,6 +48,15 @@ std::string store_config(const fs::path& gpkg) {
   walk(j);
   j["store"]["path"] = gpkg.string();
   j["store"]["write_token_env"] = kTokenEnv;
+  const fs::path keys = test::temp_path("keys.json");
+  if (with_admin_key)
+    test::write_file(keys, json{{"keys",
+                                 {{{"name", "test-admin"},
+                                   {"role", "admin"},
+                                   {"sha256", server::sha256_hex(kAdminKey)},
+                                   {"created", "2026-12-01T00:00:00Z"}}}}}
+                               .dump());
+  j["access"] = {{"keys_file", keys.string()}};
   const fs::path config = test::temp_path("store-config.json");
   test::write_file(config, j.dump(2));
   return config.string();
@@ -155,15 +166,17 @@ TEST_CASE("store writes need a bearer token; none configured disables them", "[s
     CHECK(r->get_header_value("Cache-Control") == "no-cache");
     CHECK(c->Get("/collections/buurten/items?limit=1")->get_header_value("Cache-Control") ==
           "no-cache");
+    // Deleting needs an admin key: the editor tokens get 403 naming the role.
     r = c->Delete("/collections/organisaties/items/NIET-ER", auth("other-token"));
     REQUIRE(r);
-    CHECK(r->status == 404);
-    r = c->Delete("/collections/organisaties/items/NIET-ER", auth());
+    CHECK(r->status == 403);
+    CHECK(body_json(r)["description"].get<std::string>().find("admin") != std::string::npos);
+    r = c->Delete("/collections/organisaties/items/NIET-ER", auth(kAdminKey));
     REQUIRE(r);
     CHECK(r->status == 404);
   }
   {
-    test::ServerProcess s(options(config, false));
+    test::ServerProcess s(options(store_config(gpkg, false), false));
     auto c = client(s);
     auto r = c->Post("/collections/organisaties/items", auth(), body, "application/geo+json");
     REQUIRE(r);
@@ -287,16 +300,16 @@ TEST_CASE("store writes: create, read, replace, delete, and they survive a resta
                "application/geo+json");
     REQUIRE(r);
     CHECK(r->status == 404);
-    r = c->Delete("/collections/organisaties/items/NIET-ER", auth());
+    r = c->Delete("/collections/organisaties/items/NIET-ER", auth(kAdminKey));
     REQUIRE(r);
     CHECK(r->status == 404);
     // An item of another collection is not found here.
-    r = c->Delete("/collections/initiatieven/items/" + id, auth());
+    r = c->Delete("/collections/initiatieven/items/" + id, auth(kAdminKey));
     REQUIRE(r);
     CHECK(r->status == 404);
 
     // DELETE: 204, gone, count back.
-    r = c->Delete("/collections/organisaties/items/" + id, auth());
+    r = c->Delete("/collections/organisaties/items/" + id, auth(kAdminKey));
     REQUIRE(r);
     CHECK(r->status == 204);
     r = c->Get("/collections/organisaties/items/" + id + "?f=json");
@@ -472,7 +485,7 @@ TEST_CASE("store writes: a written record is found by the next /nearby, a delete
   CHECK(json::parse(r->body)["dichtstbijzijnde_ontmoetingsplek"]["id"] == "TEST-DICHTBIJ");
 
   // Deleted: gone from the next answer.
-  r = c->Delete("/collections/ontmoetingsplekken/items/TEST-DICHTBIJ", auth());
+  r = c->Delete("/collections/ontmoetingsplekken/items/TEST-DICHTBIJ", auth(kAdminKey));
   REQUIRE(r);
   REQUIRE(r->status == 204);
   r = c->Get(at);
