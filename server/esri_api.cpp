@@ -34,6 +34,9 @@ const EsriError& esri_error(ErrorCode code) noexcept {
       {499, "Token Required"},                 // Unauthorized
       {400, "Unable to complete operation."},  // Conflict
       {403, "You do not have permissions to access this resource or perform this operation."},
+      {400, "Unable to complete operation."},  // PreconditionFailed
+      {400, "Unable to complete operation."},  // UnsupportedMediaType
+      {429, "Too many requests"},              // TooManyRequests
       {503, "Service unavailable"},            // Unavailable
       {500, "Unable to complete operation."},  // Internal
   };

@@ -15,6 +15,9 @@ const ErrorSpec& error_spec(ErrorCode code) noexcept {
       {"Unauthorized", 401, "Unauthorized"},
       {"Conflict", 409, "Conflict"},
       {"Forbidden", 403, "Forbidden"},
+      {"PreconditionFailed", 412, "Precondition failed"},
+      {"UnsupportedMediaType", 415, "Unsupported media type"},
+      {"TooManyRequests", 429, "Too many requests"},
       {"ServiceUnavailable", 503, "Service unavailable"},
       {"InternalServerError", 500, "Internal server error"},
   };

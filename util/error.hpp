@@ -14,19 +14,22 @@
 namespace gebieden {
 
 enum class ErrorCode {
-  InvalidParameter,  // a parameter's value is malformed or out of range
-  UnknownParameter,  // a parameter this endpoint does not know
-  MissingParameter,  // a required parameter is absent
-  InvalidBody,       // a request body that cannot be parsed
-  NotFound,          // unknown path, collection or feature
-  MethodNotAllowed,  // a method this path does not serve
-  NotAcceptable,     // no representation for the requested format
-  PayloadTooLarge,   // a body or request above the configured size
-  Unauthorized,      // a write without valid credentials
-  Conflict,          // a write that conflicts with the stored state
-  Forbidden,         // a write while writes are disabled (no token configured)
-  Unavailable,       // shutting down or not loaded
-  Internal,          // anything unexpected: details go to the log only
+  InvalidParameter,      // a parameter's value is malformed or out of range
+  UnknownParameter,      // a parameter this endpoint does not know
+  MissingParameter,      // a required parameter is absent
+  InvalidBody,           // a request body that cannot be parsed
+  NotFound,              // unknown path, collection or feature
+  MethodNotAllowed,      // a method this path does not serve
+  NotAcceptable,         // no representation for the requested format
+  PayloadTooLarge,       // a body or request above the configured size
+  Unauthorized,          // a write without valid credentials
+  Conflict,              // a write that conflicts with the stored state
+  Forbidden,             // a write while writes are disabled, or by a key of too low a role
+  PreconditionFailed,    // If-Match did not match the current ETag (412)
+  UnsupportedMediaType,  // a body of a Content-Type this route does not take (415)
+  TooManyRequests,       // a client over its rate limit (429)
+  Unavailable,           // shutting down or not loaded
+  Internal,              // anything unexpected: details go to the log only
 };
 
 struct ErrorSpec {
