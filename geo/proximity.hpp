@@ -70,18 +70,51 @@ class PointIndex {
   long long cell_y(double y) const {
     return static_cast<long long>(std::floor((y - m_origin.y) / m_cell));
   }
-  /// A hit while it is collected: its rank (millimetres << 32 | index) and exact distance.
-  struct Ranked {
-    std::uint64_t rank;
-    double distance_m;
+  /// The hits of a query while they are collected, as rank keys: the distance rounded to the
+  /// millimetre << 32 | the point index, so that sorting the integers orders the hits by distance,
+  /// ties by index. The first 512 live on the stack of the query (no allocation for the usual
+  /// answer), more on the heap.
+  class Ranks {
+   public:
+    Ranks() = default;
+    Ranks(const Ranks&) = delete;
+    Ranks& operator=(const Ranks&) = delete;
+    void push(std::uint64_t rank) {
+      if (m_size == m_capacity) grow();
+      m_data[m_size++] = rank;
+    }
+    std::uint64_t* begin() { return m_data; }
+    std::uint64_t* end() { return m_data + m_size; }
+    const std::uint64_t* begin() const { return m_data; }
+    const std::uint64_t* end() const { return m_data + m_size; }
+    std::size_t size() const { return m_size; }
+    std::uint64_t operator[](std::size_t i) const { return m_data[i]; }
+    void truncate(std::size_t n) { m_size = std::min(m_size, n); }
+
+   private:
+    void grow();
+    static constexpr std::size_t kInline = 512;
+    std::uint64_t m_inline[kInline];
+    std::vector<std::uint64_t> m_heap;
+    std::uint64_t* m_data = m_inline;
+    std::size_t m_size = 0;
+    std::size_t m_capacity = kInline;
   };
-  static Ranked ranked(std::uint32_t index, double distance_m) {
+  static std::uint64_t rank(std::uint32_t index, double d2) {
     // Rounded to the millimetre without a libm call (distances are never negative).
-    const auto mm = static_cast<std::uint64_t>(std::min(distance_m * 1000 + 0.5, 4294967295.0));
-    return Ranked{(mm << 32) | index, distance_m};
+    // Through a signed integer: the unsigned conversion costs a dozen instructions on x86-64.
+    const auto mm = static_cast<std::uint64_t>(
+        static_cast<std::int64_t>(std::min(std::sqrt(d2) * 1000 + 0.5, 4294967295.0)));
+    return (mm << 32) | index;
   }
-  static void sort_ranked(std::vector<Ranked>& hits);
-  static std::vector<ProximityHit> to_hits(const std::vector<Ranked>& hits, std::size_t max);
+  static std::uint32_t rank_mm(std::uint64_t rank) {
+    return static_cast<std::uint32_t>(rank >> 32);
+  }
+  /// Sorts the ranks of a radius query: none is farther than `radius_m`.
+  static void sort_within(Ranks& ranks, double radius_m);
+  static void sort_ranks(Ranks& ranks);
+  /// The first `max` ranks as answers, their exact distances from `centre`.
+  std::vector<ProximityHit> hits(const Ranks& ranks, XY centre, std::size_t max) const;
 
   std::vector<XY> m_points;
   double m_cell = 250;
@@ -97,7 +130,6 @@ class PointIndex {
 
 template <typename Accept>
 std::vector<ProximityHit> PointIndex::within_if(XY centre, double radius_m, Accept&& accept) const {
-  std::vector<Ranked> hits;
   if (!(radius_m >= 0) || !std::isfinite(radius_m) || !std::isfinite(centre.x) ||
       !std::isfinite(centre.y) || m_order.empty())
     return {};
@@ -106,25 +138,26 @@ std::vector<ProximityHit> PointIndex::within_if(XY centre, double radius_m, Acce
   const long long x1 = std::min(m_nx - 1, cell_x(centre.x + radius_m));
   const long long y0 = std::max(0LL, cell_y(centre.y - radius_m));
   const long long y1 = std::min(m_ny - 1, cell_y(centre.y + radius_m));
-  hits.reserve(64);
+  Ranks ranks;
   for (long long cy = y0; cy <= y1; ++cy) {
-    // The cells of this row that the circle reaches: its half-width at the row's nearest edge.
+    // The cells of this row that the circle reaches (its half-width at the row's nearest edge)
+    // are one contiguous run of positions: the cells are stored row by row.
     const double row_lo = m_origin.y + static_cast<double>(cy) * m_cell;
     const double ny = std::max({0.0, row_lo - centre.y, centre.y - (row_lo + m_cell)});
     const double half = std::sqrt(std::max(0.0, r2 - ny * ny));
     const long long rx0 = std::max(x0, cell_x(centre.x - half));
     const long long rx1 = std::min(x1, cell_x(centre.x + half));
-    for (long long cx = rx0; cx <= rx1; ++cx) {
-      const Span s = cell(cx, cy);
-      for (std::size_t j = s.begin; j != s.end; ++j) {
-        const double dx = m_xy[j].x - centre.x, dy = m_xy[j].y - centre.y;
-        const double d2 = dx * dx + dy * dy;
-        if (d2 <= r2 && accept(m_order[j])) hits.push_back(ranked(m_order[j], std::sqrt(d2)));
-      }
+    if (rx0 > rx1) continue;
+    const std::size_t row = static_cast<std::size_t>(cy * m_nx);
+    const std::uint32_t end = m_start[row + static_cast<std::size_t>(rx1) + 1];
+    for (std::uint32_t j = m_start[row + static_cast<std::size_t>(rx0)]; j != end; ++j) {
+      const double dx = m_xy[j].x - centre.x, dy = m_xy[j].y - centre.y;
+      const double d2 = dx * dx + dy * dy;
+      if (d2 <= r2 && accept(m_order[j])) ranks.push(rank(m_order[j], d2));
     }
   }
-  sort_ranked(hits);
-  return to_hits(hits, hits.size());
+  sort_within(ranks, radius_m);
+  return hits(ranks, centre, ranks.size());
 }
 
 template <typename Accept>
@@ -140,13 +173,13 @@ std::vector<ProximityHit> PointIndex::nearest_if(XY centre, std::size_t k, doubl
   const auto gap = [](long long c, long long n) { return c < 0 ? -c : c >= n ? c - n + 1 : 0LL; };
   const long long first = std::max(gap(ccx, m_nx), gap(ccy, m_ny));
   const long long last = std::max({ccx, m_nx - 1 - ccx, ccy, m_ny - 1 - ccy});
-  std::vector<Ranked> found;
+  Ranks found;
   const auto visit = [&](long long cx, long long cy) {
     const Span s = cell(cx, cy);
     for (std::size_t j = s.begin; j != s.end; ++j) {
       const double dx = m_xy[j].x - centre.x, dy = m_xy[j].y - centre.y;
       const double d2 = dx * dx + dy * dy;
-      if (d2 <= max_r2 && accept(m_order[j])) found.push_back(ranked(m_order[j], std::sqrt(d2)));
+      if (d2 <= max_r2 && accept(m_order[j])) found.push(rank(m_order[j], d2));
     }
   };
   for (long long ring = first; ring <= last; ++ring) {
@@ -160,11 +193,12 @@ std::vector<ProximityHit> PointIndex::nearest_if(XY centre, std::size_t k, doubl
       const double reach = std::max(0.0, std::min({left, right, below, above}));
       if (reach > max_radius_m) break;
       if (found.size() >= k) {
-        sort_ranked(found);
-        found.resize(k);
+        sort_ranks(found);
+        found.truncate(k);
         // Only a point nearer than the k-th could still displace it (or one as far to the
-        // millimetre with a lower index: so stop only when the ring lies a millimetre beyond).
-        if (reach > found.back().distance_m + 0.001) break;
+        // millimetre with a lower index): every point of this ring and beyond rounds to at least
+        // round(reach in mm), so stop once that lies beyond the k-th's millimetre.
+        if (reach * 1000 > static_cast<double>(rank_mm(found[k - 1])) + 1) break;
       }
     } else {
       visit(ccx, ccy);
@@ -181,8 +215,8 @@ std::vector<ProximityHit> PointIndex::nearest_if(XY centre, std::size_t k, doubl
       visit(ccx + ring, cy);
     }
   }
-  sort_ranked(found);
-  return to_hits(found, k);
+  sort_ranks(found);
+  return hits(found, centre, k);
 }
 
 }  // namespace gebieden::geo
