@@ -48,67 +48,79 @@ PointIndex::Span PointIndex::cell(long long cx, long long cy) const {
   return Span{m_start[c], m_start[c + 1]};
 }
 
-void PointIndex::Ranks::grow() {
+void PointIndex::Ranks::grow(std::size_t capacity) {
   if (m_data == m_inline) m_heap.assign(m_inline, m_inline + m_size);
-  m_heap.resize(m_capacity * 2);
+  m_heap.resize(std::max(capacity, m_capacity * 2));
   m_capacity = m_heap.size();
   m_data = m_heap.data();
 }
 
-namespace {
-void insertion_sort(std::uint64_t* a, std::size_t n) {
+void PointIndex::sort_ranks(Ranks& ranks) {
+  std::sort(ranks.begin(), ranks.end(),
+            [](const Ranked& a, const Ranked& b) { return a.rank < b.rank; });
+}
+
+void PointIndex::insertion_sort(Ranked* a, std::size_t n) {
   for (std::size_t i = 1; i < n; ++i) {
-    const std::uint64_t v = a[i];
+    const Ranked v = a[i];
     std::size_t j = i;
-    for (; j > 0 && a[j - 1] > v; --j) a[j] = a[j - 1];
+    for (; j > 0 && a[j - 1].rank > v.rank; --j) a[j] = a[j - 1];
     a[j] = v;
   }
 }
-}  // namespace
 
-void PointIndex::sort_ranks(Ranks& ranks) {
-  std::sort(ranks.begin(), ranks.end());
-}
-
-void PointIndex::sort_within(Ranks& ranks, double radius_m) {
-  // A counting pass into about n/2 buckets by the leading bits of the millimetres leaves the hits
-  // all but sorted, and an insertion sort finishes them in about linear time: far fewer
-  // instructions and mispredicted branches than std::sort for the few dozen hits of a walk.
-  // Points spread evenly over the circle fill the buckets about evenly (the outer ones twice
-  // the inner); many hits in one bucket (a cluster at one distance) or very many hits go to
-  // std::sort instead.
+std::vector<ProximityHit> PointIndex::within_hits(Ranks& ranks, double radius_m) {
+  // A counting pass into buckets by the leading bits of the millimetres leaves the hits all but
+  // sorted, and an insertion sort finishes them in about linear time, its inner loop rarely
+  // taken: far fewer instructions and mispredicted branches than std::sort for the few dozen
+  // hits of a walk. Points spread evenly over the circle fill the buckets about evenly (the
+  // outer ones twice the inner); many hits in one bucket (a cluster at one distance) or very
+  // many hits go to std::sort instead.
   const std::size_t n = ranks.size();
-  std::uint64_t* a = ranks.begin();
-  if (n <= 16) return insertion_sort(a, n);
+  Ranked* sorted = ranks.begin();
   constexpr std::size_t kMaxBuckets = 1024;
-  if (n > 2 * kMaxBuckets) return std::sort(a, a + n);
-  const std::size_t buckets = std::bit_ceil(n) / 2;
-  // The shift that maps the largest millimetres a hit can have below `buckets`.
-  const auto max_mm = static_cast<std::uint64_t>(std::min(radius_m * 1000 + 0.5, 4294967295.0));
-  const int shift =
-      32 + std::max(0, static_cast<int>(std::bit_width(max_mm)) - std::countr_zero(buckets));
+  constexpr std::uint32_t kMaxInBucket = 16;
   std::uint32_t start[kMaxBuckets + 1];
-  std::fill(start, start + buckets + 1, 0);
-  for (std::size_t i = 0; i < n; ++i) ++start[(a[i] >> shift) + 1];
-  std::uint32_t most = 0;
-  for (std::size_t b = 0; b < buckets; ++b) {
-    most = std::max(most, start[b + 1]);
-    start[b + 1] += start[b];
+  Ranked bucketed[kMaxBuckets];
+  bool few = n <= kMaxInBucket;
+  if (!few && n <= kMaxBuckets) {
+    const std::size_t buckets = std::bit_ceil(n);
+    // The shift that maps the largest millimetres a hit can have below `buckets`.
+    const auto max_mm = static_cast<std::uint64_t>(std::min(radius_m * 1000 + 0.5, 4294967295.0));
+    const int shift =
+        32 + std::max(0, static_cast<int>(std::bit_width(max_mm)) - std::countr_zero(buckets));
+    std::fill(start, start + buckets + 1, 0);
+    for (const Ranked& r : ranks) ++start[(r.rank >> shift) + 1];
+    std::uint32_t most = 0;
+    for (std::size_t b = 0; b < buckets; ++b) {
+      most = std::max(most, start[b + 1]);
+      start[b + 1] += start[b];
+    }
+    if (most <= kMaxInBucket) {
+      for (const Ranked& r : ranks) bucketed[start[r.rank >> shift]++] = r;
+      sorted = bucketed;
+      few = true;
+    }
   }
-  if (most > 16) return std::sort(a, a + n);
-  std::uint64_t sorted[2 * kMaxBuckets];
-  for (std::size_t i = 0; i < n; ++i) sorted[start[a[i] >> shift]++] = a[i];
-  insertion_sort(sorted, n);
-  std::copy(sorted, sorted + n, a);
+  if (few)
+    insertion_sort(sorted, n);
+  else
+    sort_ranks(ranks);
+  std::vector<ProximityHit> out;
+  out.reserve(n);
+  for (std::size_t i = 0; i < n; ++i)
+    out.push_back(ProximityHit{static_cast<std::uint32_t>(sorted[i].rank & 0xFFFFFFFFu),
+                               sorted[i].distance_m});
+  return out;
 }
 
-std::vector<ProximityHit> PointIndex::hits(const Ranks& ranks, XY centre, std::size_t max) const {
-  std::vector<ProximityHit> out(std::min(max, ranks.size()));
-  for (std::size_t i = 0; i < out.size(); ++i) {
-    const auto index = static_cast<std::uint32_t>(ranks[i] & 0xFFFFFFFFu);
-    const double dx = m_points[index].x - centre.x, dy = m_points[index].y - centre.y;
-    out[i] = ProximityHit{index, std::sqrt(dx * dx + dy * dy)};
-  }
+std::vector<ProximityHit> PointIndex::hits(const Ranks& ranks, std::size_t max) {
+  const std::size_t n = std::min(max, ranks.size());
+  std::vector<ProximityHit> out;
+  out.reserve(n);
+  for (std::size_t i = 0; i < n; ++i)
+    out.push_back(
+        ProximityHit{static_cast<std::uint32_t>(ranks[i].rank & 0xFFFFFFFFu), ranks[i].distance_m});
   return out;
 }
 

@@ -70,51 +70,59 @@ class PointIndex {
   long long cell_y(double y) const {
     return static_cast<long long>(std::floor((y - m_origin.y) / m_cell));
   }
-  /// The hits of a query while they are collected, as rank keys: the distance rounded to the
-  /// millimetre << 32 | the point index, so that sorting the integers orders the hits by distance,
-  /// ties by index. The first 512 live on the stack of the query (no allocation for the usual
-  /// answer), more on the heap.
+  /// A hit while it is collected: its rank (the distance rounded to the millimetre << 32 | the
+  /// point index, so that sorting the integers orders the hits by distance, ties by index) and
+  /// its exact distance.
+  struct Ranked {
+    std::uint64_t rank;
+    double distance_m;
+  };
+  static Ranked ranked(std::uint32_t index, double d2) {
+    const double d = std::sqrt(d2);
+    // Rounded to the millimetre without a libm call (distances are never negative), through a
+    // signed integer: the unsigned conversion costs a dozen instructions on x86-64.
+    const auto mm = static_cast<std::uint64_t>(
+        static_cast<std::int64_t>(std::min(d * 1000 + 0.5, 4294967295.0)));
+    return Ranked{(mm << 32) | index, d};
+  }
+  /// The hits of one query while they are collected. The first 256 live on the stack of the
+  /// query (no allocation for the usual answer), more on the heap.
   class Ranks {
    public:
     Ranks() = default;
     Ranks(const Ranks&) = delete;
     Ranks& operator=(const Ranks&) = delete;
-    void push(std::uint64_t rank) {
-      if (m_size == m_capacity) grow();
-      m_data[m_size++] = rank;
+    /// Room for `n` more hits: write them through the pointer (a local one, which the compiler
+    /// keeps in a register), then commit() where the writing ended.
+    Ranked* claim(std::size_t n) {
+      if (m_size + n > m_capacity) grow(m_size + n);
+      return m_data + m_size;
     }
-    std::uint64_t* begin() { return m_data; }
-    std::uint64_t* end() { return m_data + m_size; }
-    const std::uint64_t* begin() const { return m_data; }
-    const std::uint64_t* end() const { return m_data + m_size; }
+    void commit(const Ranked* end) { m_size = static_cast<std::size_t>(end - m_data); }
+    Ranked* begin() { return m_data; }
+    Ranked* end() { return m_data + m_size; }
+    const Ranked* begin() const { return m_data; }
+    const Ranked* end() const { return m_data + m_size; }
     std::size_t size() const { return m_size; }
-    std::uint64_t operator[](std::size_t i) const { return m_data[i]; }
+    const Ranked& operator[](std::size_t i) const { return m_data[i]; }
     void truncate(std::size_t n) { m_size = std::min(m_size, n); }
 
    private:
-    void grow();
-    static constexpr std::size_t kInline = 512;
-    std::uint64_t m_inline[kInline];
-    std::vector<std::uint64_t> m_heap;
-    std::uint64_t* m_data = m_inline;
+    void grow(std::size_t capacity);
+    static constexpr std::size_t kInline = 256;
+    Ranked m_inline[kInline];
+    std::vector<Ranked> m_heap;
+    Ranked* m_data = m_inline;
     std::size_t m_size = 0;
     std::size_t m_capacity = kInline;
   };
-  static std::uint64_t rank(std::uint32_t index, double d2) {
-    // Rounded to the millimetre without a libm call (distances are never negative).
-    // Through a signed integer: the unsigned conversion costs a dozen instructions on x86-64.
-    const auto mm = static_cast<std::uint64_t>(
-        static_cast<std::int64_t>(std::min(std::sqrt(d2) * 1000 + 0.5, 4294967295.0)));
-    return (mm << 32) | index;
-  }
-  static std::uint32_t rank_mm(std::uint64_t rank) {
-    return static_cast<std::uint32_t>(rank >> 32);
-  }
-  /// Sorts the ranks of a radius query: none is farther than `radius_m`.
-  static void sort_within(Ranks& ranks, double radius_m);
+  /// The answers of a radius query from its hits (none farther than `radius_m`), sorted.
+  static std::vector<ProximityHit> within_hits(Ranks& ranks, double radius_m);
   static void sort_ranks(Ranks& ranks);
-  /// The first `max` ranks as answers, their exact distances from `centre`.
-  std::vector<ProximityHit> hits(const Ranks& ranks, XY centre, std::size_t max) const;
+  /// Sorts by rank in place; fast when the hits are all but sorted already.
+  static void insertion_sort(Ranked* a, std::size_t n);
+  /// The first `max` hits as answers.
+  static std::vector<ProximityHit> hits(const Ranks& ranks, std::size_t max);
 
   std::vector<XY> m_points;
   double m_cell = 250;
@@ -149,15 +157,17 @@ std::vector<ProximityHit> PointIndex::within_if(XY centre, double radius_m, Acce
     const long long rx1 = std::min(x1, cell_x(centre.x + half));
     if (rx0 > rx1) continue;
     const std::size_t row = static_cast<std::size_t>(cy * m_nx);
+    const std::uint32_t begin = m_start[row + static_cast<std::size_t>(rx0)];
     const std::uint32_t end = m_start[row + static_cast<std::size_t>(rx1) + 1];
-    for (std::uint32_t j = m_start[row + static_cast<std::size_t>(rx0)]; j != end; ++j) {
+    Ranked* out = ranks.claim(end - begin);
+    for (std::uint32_t j = begin; j != end; ++j) {
       const double dx = m_xy[j].x - centre.x, dy = m_xy[j].y - centre.y;
       const double d2 = dx * dx + dy * dy;
-      if (d2 <= r2 && accept(m_order[j])) ranks.push(rank(m_order[j], d2));
+      if (d2 <= r2 && accept(m_order[j])) *out++ = ranked(m_order[j], d2);
     }
+    ranks.commit(out);
   }
-  sort_within(ranks, radius_m);
-  return hits(ranks, centre, ranks.size());
+  return within_hits(ranks, radius_m);
 }
 
 template <typename Accept>
@@ -176,11 +186,13 @@ std::vector<ProximityHit> PointIndex::nearest_if(XY centre, std::size_t k, doubl
   Ranks found;
   const auto visit = [&](long long cx, long long cy) {
     const Span s = cell(cx, cy);
+    Ranked* out = found.claim(s.end - s.begin);
     for (std::size_t j = s.begin; j != s.end; ++j) {
       const double dx = m_xy[j].x - centre.x, dy = m_xy[j].y - centre.y;
       const double d2 = dx * dx + dy * dy;
-      if (d2 <= max_r2 && accept(m_order[j])) found.push(rank(m_order[j], d2));
+      if (d2 <= max_r2 && accept(m_order[j])) *out++ = ranked(m_order[j], d2);
     }
+    found.commit(out);
   };
   for (long long ring = first; ring <= last; ++ring) {
     if (ring > 0) {
@@ -198,7 +210,7 @@ std::vector<ProximityHit> PointIndex::nearest_if(XY centre, std::size_t k, doubl
         // Only a point nearer than the k-th could still displace it (or one as far to the
         // millimetre with a lower index): every point of this ring and beyond rounds to at least
         // round(reach in mm), so stop once that lies beyond the k-th's millimetre.
-        if (reach * 1000 > static_cast<double>(rank_mm(found[k - 1])) + 1) break;
+        if (reach * 1000 > static_cast<double>(found[k - 1].rank >> 32) + 1) break;
       }
     } else {
       visit(ccx, ccy);
@@ -216,7 +228,7 @@ std::vector<ProximityHit> PointIndex::nearest_if(XY centre, std::size_t k, doubl
     }
   }
   sort_ranks(found);
-  return hits(found, centre, k);
+  return hits(found, k);
 }
 
 }  // namespace gebieden::geo
