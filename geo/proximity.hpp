@@ -159,13 +159,23 @@ std::vector<ProximityHit> PointIndex::within_if(XY centre, double radius_m, Acce
     const std::size_t row = static_cast<std::size_t>(cy * m_nx);
     const std::uint32_t begin = m_start[row + static_cast<std::size_t>(rx0)];
     const std::uint32_t end = m_start[row + static_cast<std::size_t>(rx1) + 1];
-    Ranked* out = ranks.claim(end - begin);
+    // First without a branch on the distance (which the processor cannot predict at the edge
+    // of the circle): every position is written, the next one overwrites it unless it is
+    // within the radius. Then the hits of this row are ranked in place.
+    Ranked* const first = ranks.claim(end - begin);
+    Ranked* out = first;
     for (std::uint32_t j = begin; j != end; ++j) {
       const double dx = m_xy[j].x - centre.x, dy = m_xy[j].y - centre.y;
       const double d2 = dx * dx + dy * dy;
-      if (d2 <= r2 && accept(m_order[j])) *out++ = ranked(m_order[j], d2);
+      *out = Ranked{j, d2};
+      out += d2 <= r2;
     }
-    ranks.commit(out);
+    Ranked* kept = first;
+    for (const Ranked* h = first; h != out; ++h) {
+      const std::uint32_t index = m_order[h->rank];
+      if (accept(index)) *kept++ = ranked(index, h->distance_m);
+    }
+    ranks.commit(kept);
   }
   return within_hits(ranks, radius_m);
 }
