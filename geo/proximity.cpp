@@ -69,7 +69,7 @@ void PointIndex::insertion_sort(Ranked* a, std::size_t n) {
   }
 }
 
-std::vector<ProximityHit> PointIndex::within_hits(Ranks& ranks, double radius_m) {
+std::vector<ProximityHit> PointIndex::within_hits(Ranks& ranks, double radius_m, std::size_t max) {
   // A counting pass into buckets by the leading bits of the millimetres leaves the hits all but
   // sorted, and an insertion sort finishes them in about linear time, its inner loop rarely
   // taken: far fewer instructions and mispredicted branches than std::sort for the few dozen
@@ -107,8 +107,8 @@ std::vector<ProximityHit> PointIndex::within_hits(Ranks& ranks, double radius_m)
   else
     sort_ranks(ranks);
   std::vector<ProximityHit> out;
-  out.reserve(n);
-  for (std::size_t i = 0; i < n; ++i)
+  out.reserve(std::min(n, max));
+  for (std::size_t i = 0; i < n && i < max; ++i)
     out.push_back(ProximityHit{static_cast<std::uint32_t>(sorted[i].rank & 0xFFFFFFFFu),
                                sorted[i].distance_m});
   return out;

@@ -116,8 +116,16 @@ class PointIndex {
     std::size_t m_size = 0;
     std::size_t m_capacity = kInline;
   };
-  /// The answers of a radius query from its hits (none farther than `radius_m`), sorted.
-  static std::vector<ProximityHit> within_hits(Ranks& ranks, double radius_m);
+  /// Calls f(begin, end) with the positions [begin, end) of m_order and m_xy in each row of
+  /// cells that a circle reaches (a valid one: radius and centre finite).
+  template <typename F>
+  void for_each_row(XY centre, double radius_m, F&& f) const;
+  /// Adds the points within the circle that `accept` takes to `ranks`, unsorted.
+  template <typename Accept>
+  void collect_within(XY centre, double radius_m, Accept& accept, Ranks& ranks) const;
+  /// The first `max` answers of a radius query from its hits (none farther than `radius_m`),
+  /// sorted.
+  static std::vector<ProximityHit> within_hits(Ranks& ranks, double radius_m, std::size_t max);
   static void sort_ranks(Ranks& ranks);
   /// Sorts by rank in place; fast when the hits are all but sorted already.
   static void insertion_sort(Ranked* a, std::size_t n);
@@ -136,17 +144,13 @@ class PointIndex {
 
 // ---- templates -------------------------------------------------------------------------------
 
-template <typename Accept>
-std::vector<ProximityHit> PointIndex::within_if(XY centre, double radius_m, Accept&& accept) const {
-  if (!(radius_m >= 0) || !std::isfinite(radius_m) || !std::isfinite(centre.x) ||
-      !std::isfinite(centre.y) || m_order.empty())
-    return {};
+template <typename F>
+void PointIndex::for_each_row(XY centre, double radius_m, F&& f) const {
   const double r2 = radius_m * radius_m;
   const long long x0 = std::max(0LL, cell_x(centre.x - radius_m));
   const long long x1 = std::min(m_nx - 1, cell_x(centre.x + radius_m));
   const long long y0 = std::max(0LL, cell_y(centre.y - radius_m));
   const long long y1 = std::min(m_ny - 1, cell_y(centre.y + radius_m));
-  Ranks ranks;
   for (long long cy = y0; cy <= y1; ++cy) {
     // The cells of this row that the circle reaches (its half-width at the row's nearest edge)
     // are one contiguous run of positions: the cells are stored row by row.
@@ -156,9 +160,16 @@ std::vector<ProximityHit> PointIndex::within_if(XY centre, double radius_m, Acce
     const long long rx0 = std::max(x0, cell_x(centre.x - half));
     const long long rx1 = std::min(x1, cell_x(centre.x + half));
     if (rx0 > rx1) continue;
-    const std::size_t row = static_cast<std::size_t>(cy * m_nx);
-    const std::uint32_t begin = m_start[row + static_cast<std::size_t>(rx0)];
-    const std::uint32_t end = m_start[row + static_cast<std::size_t>(rx1) + 1];
+    const auto row = static_cast<std::size_t>(cy * m_nx);
+    f(m_start[row + static_cast<std::size_t>(rx0)],
+      m_start[row + static_cast<std::size_t>(rx1) + 1]);
+  }
+}
+
+template <typename Accept>
+void PointIndex::collect_within(XY centre, double radius_m, Accept& accept, Ranks& ranks) const {
+  const double r2 = radius_m * radius_m;
+  for_each_row(centre, radius_m, [&](std::uint32_t begin, std::uint32_t end) {
     // First without a branch on the distance (which the processor cannot predict at the edge
     // of the circle): every position is written, the next one overwrites it unless it is
     // within the radius. Then the hits of this row are ranked in place.
@@ -176,8 +187,17 @@ std::vector<ProximityHit> PointIndex::within_if(XY centre, double radius_m, Acce
       if (accept(index)) *kept++ = ranked(index, h->distance_m);
     }
     ranks.commit(kept);
-  }
-  return within_hits(ranks, radius_m);
+  });
+}
+
+template <typename Accept>
+std::vector<ProximityHit> PointIndex::within_if(XY centre, double radius_m, Accept&& accept) const {
+  if (!(radius_m >= 0) || !std::isfinite(radius_m) || !std::isfinite(centre.x) ||
+      !std::isfinite(centre.y) || m_order.empty())
+    return {};
+  Ranks ranks;
+  collect_within(centre, radius_m, accept, ranks);
+  return within_hits(ranks, radius_m, ranks.size());
 }
 
 template <typename Accept>
@@ -186,6 +206,19 @@ std::vector<ProximityHit> PointIndex::nearest_if(XY centre, std::size_t k, doubl
   if (k == 0 || !(max_radius_m >= 0) || !std::isfinite(centre.x) || !std::isfinite(centre.y) ||
       m_order.empty())
     return {};
+  if (std::isfinite(max_radius_m)) {
+    // A radius that holds few points more than k (the /nearby default: 50 within a walk):
+    // everything within it, as a radius query, then the first k. The rings below pay for a
+    // branch per point and a sort per ring instead.
+    std::size_t candidates = 0;
+    for_each_row(centre, max_radius_m,
+                 [&](std::uint32_t begin, std::uint32_t end) { candidates += end - begin; });
+    if (candidates <= 256 || (candidates - 256) / 8 < k) {
+      Ranks ranks;
+      collect_within(centre, max_radius_m, accept, ranks);
+      return within_hits(ranks, max_radius_m, k);
+    }
+  }
   const double max_r2 = max_radius_m * max_radius_m;
   const long long ccx = cell_x(centre.x), ccy = cell_y(centre.y);
   // Rings of cells at Chebyshev distance `ring` from the centre's cell; only their part inside
