@@ -127,8 +127,9 @@ class PointIndex {
   /// sorted.
   static std::vector<ProximityHit> within_hits(Ranks& ranks, double radius_m, std::size_t max);
   static void sort_ranks(Ranks& ranks);
+  static void sort_ranks(Ranked* begin, Ranked* end);
   /// Sorts by rank in place; fast when the hits are all but sorted already.
-  static void insertion_sort(Ranked* a, std::size_t n);
+  static void sort_nearly_sorted(Ranked* a, std::size_t n);
   /// The first `max` hits as answers.
   static std::vector<ProximityHit> hits(const Ranks& ranks, std::size_t max);
 
@@ -173,17 +174,21 @@ void PointIndex::collect_within(XY centre, double radius_m, Accept& accept, Rank
     // First without a branch on the distance (which the processor cannot predict at the edge
     // of the circle): every position is written, the next one overwrites it unless it is
     // within the radius. Then the hits of this row are ranked in place.
+    // (Local copies: the compiler cannot tell that the writes through `out` leave them alone.)
+    const XY* const xy = m_xy.data();
+    const double cx = centre.x, cy = centre.y, rr = r2;
     Ranked* const first = ranks.claim(end - begin);
     Ranked* out = first;
     for (std::uint32_t j = begin; j != end; ++j) {
-      const double dx = m_xy[j].x - centre.x, dy = m_xy[j].y - centre.y;
+      const double dx = xy[j].x - cx, dy = xy[j].y - cy;
       const double d2 = dx * dx + dy * dy;
       *out = Ranked{j, d2};
-      out += d2 <= r2;
+      out += d2 <= rr;
     }
+    const std::uint32_t* const order = m_order.data();
     Ranked* kept = first;
     for (const Ranked* h = first; h != out; ++h) {
-      const std::uint32_t index = m_order[h->rank];
+      const std::uint32_t index = order[h->rank];
       if (accept(index)) *kept++ = ranked(index, h->distance_m);
     }
     ranks.commit(kept);
