@@ -64,11 +64,12 @@ class PointIndex {
     std::size_t end = 0;
   };
   Span cell(long long cx, long long cy) const;
-  long long cell_x(double x) const {
-    return static_cast<long long>(std::floor((x - m_origin.x) / m_cell));
-  }
-  long long cell_y(double y) const {
-    return static_cast<long long>(std::floor((y - m_origin.y) / m_cell));
+  /// The column and row of a coordinate, clamped to ±2^62 so that any finite coordinate (the
+  /// edge of a huge circle) converts.
+  long long cell_x(double x) const { return cell_of((x - m_origin.x) / m_cell); }
+  long long cell_y(double y) const { return cell_of((y - m_origin.y) / m_cell); }
+  static long long cell_of(double v) {
+    return static_cast<long long>(std::floor(std::clamp(v, -4.6e18, 4.6e18)));
   }
   /// A hit while it is collected: its rank (the distance rounded to the millimetre << 32 | the
   /// point index, so that sorting the integers orders the hits by distance, ties by index) and
@@ -211,10 +212,13 @@ std::vector<ProximityHit> PointIndex::nearest_if(XY centre, std::size_t k, doubl
   if (k == 0 || !(max_radius_m >= 0) || !std::isfinite(centre.x) || !std::isfinite(centre.y) ||
       m_order.empty())
     return {};
-  if (std::isfinite(max_radius_m)) {
-    // A radius that holds few points more than k (the /nearby default: 50 within a walk):
-    // everything within it, as a radius query, then the first k. The rings below pay for a
-    // branch per point and a sort per ring instead.
+  // A radius that holds few points more than k (the /nearby default: 50 within a walk):
+  // everything within it, as a radius query, then the first k. The rings below pay for a branch
+  // per point and a sort per ring instead. (Counting the points costs a few instructions per
+  // row of cells: only for a circle of at most 64 rows.)
+  if (std::isfinite(max_radius_m) && std::min(m_ny - 1, cell_y(centre.y + max_radius_m)) -
+                                             std::max(0LL, cell_y(centre.y - max_radius_m)) <
+                                         64) {
     std::size_t candidates = 0;
     for_each_row(centre, max_radius_m,
                  [&](std::uint32_t begin, std::uint32_t end) { candidates += end - begin; });

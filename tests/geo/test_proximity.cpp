@@ -135,3 +135,22 @@ TEST_CASE("proximity: many hits at one distance (one bucket of the sort) stay in
     check_same(index.nearest_if(c, 50, r, any), want);
   }
 }
+
+TEST_CASE("proximity: a huge finite radius reaches every point", "[proximity]") {
+  std::mt19937_64 rng(11);
+  std::uniform_real_distribution<double> ux(160000, 200000), uy(550000, 600000);
+  std::vector<XY> pts;
+  for (int i = 0; i < 1000; ++i) pts.push_back({ux(rng), uy(rng)});
+  const PointIndex index(pts, 250);
+  // (Within 4,294 km: ranks are millimetres in 32 bits.)
+  for (const XY c : {XY{180000, 575000}, XY{-1e6, 1e6}}) {
+    for (double r : {1e7, 1e300}) {
+      INFO("centre " << c.x << " " << c.y << ", radius " << r);
+      check_same(index.within(c, r), brute_within(pts, c, r, any));
+      check_same(index.nearest(c, 5, r), index.nearest(c, 5));
+      auto want = brute_within(pts, c, r, even);
+      want.resize(3);
+      check_same(index.nearest_if(c, 3, r, even), want);
+    }
+  }
+}
