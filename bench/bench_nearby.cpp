@@ -2,9 +2,11 @@
 // the grid index (geo/proximity) beside a brute-force scan of the same points, measured in the
 // same run, for the radius query (500 m) and the k-nearest query (k = 10). Two scans for the
 // radius: one comparing squared distances (tuned), one computing every distance (the plain brute
-// force). Prints ratios, not verdicts: the machines are shared and noisy.
+// force). Prints ratios, not verdicts: the machines are shared and noisy, so the index and its
+// scan take turns (ROUNDS rounds of about 0.2 s each) and the ratio is taken round by round: the
+// median of those is quoted, with the lowest and highest beside it.
 //
-//   build/bench/bench_nearby [POINTS]
+//   build/bench/bench_nearby [POINTS [CELL_M [ROUNDS]]]
 
 #include <algorithm>
 #include <chrono>
@@ -85,6 +87,35 @@ double rate(const std::vector<geo::XY>& centres, F&& query, double min_seconds,
   return static_cast<double>(n) / s;
 }
 
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+/// The index and the scan in turns, `rounds` times: the median queries per second of each and
+/// the median, lowest and highest of the ratios of the rounds.
+struct Paired {
+  double index_qps, scan_qps, ratio, lowest, highest;
+};
+template <typename I, typename S>
+Paired paired(const std::vector<geo::XY>& centres, I&& index, S&& scan, int rounds,
+              std::size_t& checksum) {
+  std::vector<double> qi, qs, ratios;
+  for (int r = 0; r < rounds; ++r) {
+    qi.push_back(rate(centres, index, 0.1, checksum));
+    qs.push_back(rate(centres, scan, 0.1, checksum));
+    ratios.push_back(qi.back() / qs.back());
+  }
+  return Paired{median(qi), median(qs), median(ratios),
+                *std::min_element(ratios.begin(), ratios.end()),
+                *std::max_element(ratios.begin(), ratios.end())};
+}
+
+void print(const char* query, const Paired& p, const char* note = "") {
+  std::printf("%-28s %12.0f %12.0f %7.0fx  (%.0f-%.0fx)%s\n", query, p.index_qps, p.scan_qps,
+              p.ratio, p.lowest, p.highest, note);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -112,36 +143,31 @@ int main(int argc, char** argv) {
     }
   }
 
+  const int rounds = argc > 3 ? std::atoi(argv[3]) : 7;
   std::size_t sum = 0;
-  const double grid_r = rate(
-      centres, [&](geo::XY c) { return index.within(c, 500); }, 1.0, sum);
-  const double scan_r = rate(
-      centres, [&](geo::XY c) { return scan_within(pts, c, 500); }, 1.0, sum);
-  const double plain_r = rate(
-      centres, [&](geo::XY c) { return scan_distances(pts, c, 500); }, 1.0, sum);
-  // What /nearby runs by default: the 50 nearest within 500 m.
-  const double grid_rk = rate(
-      centres, [&](geo::XY c) { return index.nearest(c, 50, 500); }, 1.0, sum);
-  const double scan_rk = rate(
-      centres,
+  const auto grid_within = [&](geo::XY c) { return index.within(c, 500); };
+  const Paired radius = paired(
+      centres, grid_within, [&](geo::XY c) { return scan_within(pts, c, 500); }, rounds, sum);
+  const Paired plain = paired(
+      centres, grid_within, [&](geo::XY c) { return scan_distances(pts, c, 500); }, rounds, sum);
+  // What /nearby runs by default: the 50 nearest within the radius.
+  const Paired radius_k = paired(
+      centres, [&](geo::XY c) { return index.nearest(c, 50, 500); },
       [&](geo::XY c) {
         auto v = scan_within(pts, c, 500);
         if (v.size() > 50) v.resize(50);
         return v;
       },
-      1.0, sum);
-  const double grid_k = rate(
-      centres, [&](geo::XY c) { return index.nearest(c, 10); }, 1.0, sum);
-  const double scan_k = rate(
-      centres, [&](geo::XY c) { return scan_nearest(pts, c, 10); }, 1.0, sum);
-  std::printf("%-28s %12s %12s %8s\n", "query", "index q/s", "scan q/s", "ratio");
-  std::printf("%-28s %12.0f %12.0f %7.0fx\n", "radius 500 m, all, sorted", grid_r, scan_r,
-              grid_r / scan_r);
-  std::printf("%-28s %12.0f %12.0f %7.0fx   (scan computing every distance)\n",
-              "radius 500 m, all, sorted", grid_r, plain_r, grid_r / plain_r);
-  std::printf("%-28s %12.0f %12.0f %7.0fx\n", "radius 500 m, 50 nearest", grid_rk, scan_rk,
-              grid_rk / scan_rk);
-  std::printf("%-28s %12.0f %12.0f %7.0fx\n", "k nearest, k = 10", grid_k, scan_k, grid_k / scan_k);
+      rounds, sum);
+  const Paired nearest = paired(
+      centres, [&](geo::XY c) { return index.nearest(c, 10); },
+      [&](geo::XY c) { return scan_nearest(pts, c, 10); }, rounds, sum);
+  std::printf("%-28s %12s %12s %8s  %s\n", "query", "index q/s", "scan q/s", "ratio",
+              "(lowest-highest round)");
+  print("radius 500 m, all, sorted", radius);
+  print("radius 500 m, all, sorted", plain, "   (scan computing every distance)");
+  print("radius 500 m, 50 nearest", radius_k);
+  print("k nearest, k = 10", nearest);
   std::printf("(checksum %zu)\n", sum);
   return 0;
 }

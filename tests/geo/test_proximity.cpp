@@ -105,3 +105,52 @@ TEST_CASE("proximity: degenerate input finds nothing and never crashes", "[proxi
   CHECK(wide.nearest(XY{0, 0}, 2).size() == 2);
   CHECK(wide.within(XY{1e9, 1e9}, 1).size() == 1);
 }
+
+TEST_CASE("proximity: many hits at one distance (one bucket of the sort) stay in index order",
+          "[proximity]") {
+  // 600 points on a circle of 100 m (several cells, so collected out of index order), their
+  // indices shuffled, and 400 spread around: the radius query's sort meets a cluster far beyond
+  // what an insertion sort should take on.
+  std::mt19937_64 rng(7);
+  std::vector<XY> pts;
+  const XY c{180000, 575000};
+  std::vector<int> angle(600);
+  for (int i = 0; i < 600; ++i) angle[static_cast<std::size_t>(i)] = i;
+  std::shuffle(angle.begin(), angle.end(), rng);
+  for (int a : angle) {
+    const double t = a * 2 * 3.14159265358979 / 600;
+    // Rounded to the centimetre: the distances differ by far less than a millimetre.
+    pts.push_back({std::round((c.x + 100 * std::cos(t)) * 100) / 100,
+                   std::round((c.y + 100 * std::sin(t)) * 100) / 100});
+  }
+  std::uniform_real_distribution<double> u(-300, 300);
+  for (int i = 0; i < 400; ++i) pts.push_back({c.x + u(rng), c.y + u(rng)});
+  const PointIndex index(pts, 50);
+  for (double r : {100.0, 150.0, 300.0, 500.0}) {
+    INFO("radius " << r);
+    check_same(index.within(c, r), brute_within(pts, c, r, any));
+    check_same(index.within_if(c, r, even), brute_within(pts, c, r, even));
+    auto want = brute_within(pts, c, r, any);
+    if (want.size() > 50) want.resize(50);
+    check_same(index.nearest_if(c, 50, r, any), want);
+  }
+}
+
+TEST_CASE("proximity: a huge finite radius reaches every point", "[proximity]") {
+  std::mt19937_64 rng(11);
+  std::uniform_real_distribution<double> ux(160000, 200000), uy(550000, 600000);
+  std::vector<XY> pts;
+  for (int i = 0; i < 1000; ++i) pts.push_back({ux(rng), uy(rng)});
+  const PointIndex index(pts, 250);
+  // (Within 4,294 km: ranks are millimetres in 32 bits.)
+  for (const XY c : {XY{180000, 575000}, XY{-1e6, 1e6}}) {
+    for (double r : {1e7, 1e300}) {
+      INFO("centre " << c.x << " " << c.y << ", radius " << r);
+      check_same(index.within(c, r), brute_within(pts, c, r, any));
+      check_same(index.nearest(c, 5, r), index.nearest(c, 5));
+      auto want = brute_within(pts, c, r, even);
+      want.resize(3);
+      check_same(index.nearest_if(c, 3, r, even), want);
+    }
+  }
+}
