@@ -5,4 +5,5 @@ target_sources(unit_tests PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/test_filter.cpp
   ${CMAKE_CURRENT_LIST_DIR}/test_cql2_json.cpp
   ${CMAKE_CURRENT_LIST_DIR}/test_feature_store.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/test_schema.cpp
 )
