@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <set>
 
+#include "util/text.hpp"
+
 namespace gebieden::layers {
 
 namespace {
@@ -145,9 +147,28 @@ std::optional<Overview> build_overview(const geo::AreaModel& model,
   if (!any_budget)
     o.notes.push_back("scharrelbudget: no initiative has an amount in " + fields.budget +
                       "; unknown, not 0");
-  o.notes.push_back(
-      "ondersteuning: organisations registered as active in a gebied without an address in it are "
-      "not in the store yet; only those with an address in the area are listed");
+  // Support organisations registered as active in the area's gebied (actief_in_gebieden),
+  // whatever their address: those not listed by address are added.
+  std::set<std::string> gebieden_of_area;
+  for (const auto& row : o.buurten)
+    if (!row.gebied.empty()) gebieden_of_area.insert(row.gebied);
+  for (const auto& cp : store) {
+    const Collection& c = *cp;
+    if (c.id != fields.support_collection || c.field_index(fields.active_in) < 0) continue;
+    for (const Feature& f : c.features) {
+      const std::string active = text_of(c, f, fields.active_in);
+      if (active.empty()) continue;
+      bool here = false;
+      for (auto id : util::split_trimmed(active, ','))
+        here |= gebieden_of_area.count(std::string(id)) > 0;
+      if (!here || std::any_of(o.support.begin(), o.support.end(),
+                               [&](const RecordSummary& r) { return r.id == f.id; }))
+        continue;
+      o.support.push_back(RecordSummary{c.id, f.id, text_of(c, f, fields.naam),
+                                        text_of(c, f, fields.categorie), text_of(c, f, "buurtcode"),
+                                        true});
+    }
+  }
   return o;
 }
 

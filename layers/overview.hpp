@@ -30,10 +30,13 @@ struct OverviewFields {
   std::string initiative_collection = "initiatieven";
   std::string activity_collection = "activiteiten";
   std::string support_collection = "ondersteuning";
+  // The gebieden a record works in beyond its address (comma-separated gebied ids).
+  std::string active_in = "actief_in_gebieden";
 };
 
 struct RecordSummary {
   std::string collection, id, naam, categorie, buurtcode;
+  bool active_in_gebied = false;  // listed because it is registered as active in the gebied
 };
 
 struct BuurtOverview {

@@ -28,7 +28,8 @@ json summaries(const std::vector<layers::RecordSummary>& v) {
                  {"id", r.id},
                  {"naam", r.naam},
                  {"categorie", r.categorie.empty() ? json(nullptr) : json(r.categorie)},
-                 {"buurtcode", r.buurtcode}});
+                 {"buurtcode", r.buurtcode.empty() ? json(nullptr) : json(r.buurtcode)},
+                 {"via", r.active_in_gebied ? "actief_in_gebieden" : "adres"}});
   return a;
 }
 
@@ -119,7 +120,8 @@ std::string to_html(const layers::Overview& o) {
     h += std::string("<h2>") + title + "</h2><ul>";
     for (const auto& r : v)
       h += "<li>" + html::escape(r.naam.empty() ? r.id : r.naam) + " (" +
-           html::escape(r.buurtcode) + ")</li>";
+           (r.active_in_gebied ? std::string("actief in het gebied") : html::escape(r.buurtcode)) +
+           ")</li>";
     if (v.empty()) h += "<li>geen</li>";
     h += "</ul>";
   };

@@ -10,9 +10,13 @@
 
 #include "layers/boundaries.hpp"
 #include "layers/feature_store.hpp"
+#include "layers/nearby.hpp"
+#include "layers/ogc_filter.hpp"
+#include "layers/overview.hpp"
 #include "layers/schema.hpp"
 #include "test_paths.hpp"
 #include "util/error.hpp"
+#include "util/text.hpp"
 
 using namespace gebieden;
 namespace fs = std::filesystem;
@@ -365,4 +369,93 @@ TEST_CASE("store: readers never see half a write (records and counts together)",
   reader.join();
   CHECK(seen > 0);
   CHECK(bad == 0);
+}
+
+TEST_CASE("store: activities with start and end are found by time; support active in a gebied",
+          "[schema][store][nearby][overview]") {
+  StoreFixture fx("time-store.gpkg");
+  // Three activities at one place: last week, this evening, next month; one without times.
+  const geo::XY at{5.7965, 53.2005};
+  REQUIRE(fx.write(layers::WriteOp::Create, "ACT-1",
+                   {{"naam", "Koffie"},
+                    {"soort", "activiteit"},
+                    {"start", "2026-11-24T10:00:00+01:00"},
+                    {"eind", "2026-11-24T12:00:00+01:00"}},
+                   at)
+              .ok());
+  REQUIRE(fx.write(layers::WriteOp::Create, "ACT-2",
+                   {{"naam", "Kaarten"},
+                    {"soort", "activiteit"},
+                    {"start", "2026-12-02T19:00:00Z"},
+                    {"eind", "2026-12-02T22:00:00Z"}},
+                   at)
+              .ok());
+  REQUIRE(fx.write(layers::WriteOp::Create, "ACT-3",
+                   {{"naam", "Kerstmarkt"}, {"soort", "activiteit"}, {"start", "2027-01-05"}}, at)
+              .ok());
+  const auto c = fx.pub.get("activiteiten");
+  REQUIRE(c->start_field >= 0);
+  REQUIRE(c->end_field >= 0);
+  CHECK(std::get<std::string>(c->find("ACT-1")->values[c->start_field]) == "2026-11-24T09:00:00Z");
+
+  geo::Transformer to_rd(4326, 28992);
+  layers::NearbyQuery q;
+  q.centre_rd = to_rd.forward(at);
+  q.radius_m = 50;
+  q.limit = 100;
+  layers::NearbyIndex index;
+  auto ids = [&](std::optional<std::string> datetime) {
+    q.time.reset();
+    if (datetime) {
+      const auto parts = util::split(*datetime, '/');
+      layers::TimeInterval t;
+      if (parts[0] != "..") t.start = layers::time_of(parts[0])->start;
+      if (parts.size() > 1 && parts[1] != "..") t.end = layers::time_of(parts[1])->end;
+      if (parts.size() == 1) t.end = layers::time_of(parts[0])->end;
+      q.time = t;
+    }
+    std::set<std::string> out;
+    for (const auto& h : index.query({c}, q))
+      if (h.feature->id.rfind("ACT-", 0) == 0) out.insert(h.feature->id);
+    return out;
+  };
+  CHECK(ids(std::nullopt) == std::set<std::string>{"ACT-1", "ACT-2", "ACT-3"});
+  CHECK(ids("2026-12-02") == std::set<std::string>{"ACT-2"});
+  CHECK(ids("2026-12-02T20:00:00Z") == std::set<std::string>{"ACT-2"});
+  CHECK(ids("2026-12-01/2026-12-31") == std::set<std::string>{"ACT-2"});
+  CHECK(ids("2026-11-01/..") == std::set<std::string>{"ACT-1", "ACT-2", "ACT-3"});
+  CHECK(ids("../2026-11-30") == std::set<std::string>{"ACT-1"});
+  CHECK(ids("2027-01-05") == std::set<std::string>{"ACT-3"});
+
+  // A support organisation with its address in Centrum, registered as active in Dorpen too.
+  REQUIRE(fx.write(layers::WriteOp::Create, "OND-1",
+                   {{"naam", "Schuldhulp"},
+                    {"soort", "ondersteuning"},
+                    {"actief_in_gebieden", "dorpen, centrum"}},
+                   at)
+              .ok());
+  CHECK(fx.write(layers::WriteOp::Create, "OND-2",
+                 {{"naam", "X"}, {"soort", "ondersteuning"}, {"actief_in_gebieden", "maan"}}, at)
+            .outcome == layers::WriteOutcome::Invalid);
+  std::vector<layers::CollectionPtr> store;
+  for (const auto& lc : fx.config.store.collections) store.push_back(fx.pub.get(lc.id));
+  const auto here = fx.write(layers::WriteOp::Patch, "OND-1", {}).result.gebied;
+  CHECK(here == "centrum");
+  auto support_of = [&](const std::string& gebied) -> std::optional<layers::RecordSummary> {
+    const auto o = layers::build_overview(*fx.model, store, fx.pub.get("buurten"),
+                                          layers::AreaLevel::Gebied, gebied);
+    REQUIRE(o);
+    for (const auto& r : o->support)
+      if (r.id == "OND-1") return r;
+    return std::nullopt;
+  };
+  store.clear();
+  for (const auto& lc : fx.config.store.collections) store.push_back(fx.pub.get(lc.id));
+  const auto in_centrum = support_of("centrum");
+  REQUIRE(in_centrum);
+  CHECK_FALSE(in_centrum->active_in_gebied);  // by its address
+  const auto in_dorpen = support_of("dorpen");
+  REQUIRE(in_dorpen);
+  CHECK(in_dorpen->active_in_gebied);
+  CHECK_FALSE(support_of("oost"));
 }
