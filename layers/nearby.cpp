@@ -41,7 +41,7 @@ std::optional<geo::XY> anchor_rd(const Feature& f) {
 std::shared_ptr<const NearbyIndex::Indexed> NearbyIndex::indexed(const CollectionPtr& c) const {
   {
     std::lock_guard lock(m_mutex);
-    auto it = m_by_collection.find(c->id);
+    auto it = m_by_collection.find(c.get());
     if (it != m_by_collection.end() && it->second->snapshot.lock() == c) return it->second;
   }
   // Build outside the lock: two readers may build the same index once each, never wait.
@@ -56,8 +56,10 @@ std::shared_ptr<const NearbyIndex::Indexed> NearbyIndex::indexed(const Collectio
   }
   built->index = std::make_shared<const geo::PointIndex>(points);
   std::lock_guard lock(m_mutex);
-  auto& slot = m_by_collection[c->id];
-  // Keep the newer snapshot's index if another reader stored it meanwhile.
+  // Forget the indexes of snapshots nobody holds any more (a write replaced them).
+  for (auto i = m_by_collection.begin(); i != m_by_collection.end();)
+    i = i->second->snapshot.expired() ? m_by_collection.erase(i) : std::next(i);
+  auto& slot = m_by_collection[c.get()];
   if (!slot || slot->snapshot.lock() != c) slot = built;
   return built;
 }

@@ -73,7 +73,9 @@ class NearbyIndex {
   std::shared_ptr<const Indexed> indexed(const CollectionPtr& c) const;
 
   mutable std::mutex m_mutex;
-  mutable std::map<std::string, std::shared_ptr<const Indexed>> m_by_collection;
+  // By snapshot: the public and the full view of a collection are two snapshots, each with its
+  // own index (a reader key and the public do not rebuild each other's).
+  mutable std::map<const Collection*, std::shared_ptr<const Indexed>> m_by_collection;
 };
 
 }  // namespace gebieden::layers
