@@ -16,15 +16,14 @@
 #include "server/esri_edit.hpp"
 #include "server/service.hpp"
 #include "util/ascii.hpp"
-#include "util/calendar.hpp"
 #include "util/error.hpp"
 #include "util/text.hpp"
 
 namespace gebieden::server {
 
 const EsriError& esri_error(ErrorCode code) noexcept {
-  // ArcGIS's codes for the registry's, in ErrorCode order. 498/499 are ArcGIS's "Invalid
-  // token" / "Token required" (for the day the FeatureServer takes tokens).
+  // ArcGIS's codes for the registry's, in ErrorCode order. 499 is ArcGIS's "Token required"
+  // (an edit without a key); its 498 "Invalid token" has no ErrorCode: the edit routes answer it.
   static constexpr EsriError table[] = {
       {400, "Unable to complete operation."},  // InvalidParameter
       {400, "Unable to complete operation."},  // UnknownParameter

@@ -125,6 +125,11 @@ std::optional<geo::XY> point_of(const json& g, esri::SpatialRef default_sr,
   return out;
 }
 
+/// Equal within 1e-7 degrees (about a centimetre).
+bool same_point(const geo::XY& a, const geo::XY& b) {
+  return std::abs(a.x - b.x) <= 1e-7 && std::abs(a.y - b.y) <= 1e-7;
+}
+
 std::vector<std::string> all_soorten(const geo::StoreConfig& store) {
   std::vector<std::string> all;
   for (const auto& c : store.collections)
@@ -162,6 +167,7 @@ ParsedEdit parse_feature(const json& f, EditKind kind, const EditLayer& layer, c
       if (k != "attributes" && k != "geometry") fail(k, "unknown member of a feature");
     if (!attributes.is_object()) fail("attributes", "must be an object");
     std::optional<std::string> given_id;
+    const geo::Geometry* served = nullptr;  // updates: the record's point as served now
     if (kind == EditKind::Update) {
       if (e.object_id < 0) fail(std::string(esri::kObjectIdName), "missing (names the feature)");
       const layers::Feature* target = c.find_objectid(e.object_id);
@@ -169,6 +175,7 @@ ParsedEdit parse_feature(const json& f, EditKind kind, const EditLayer& layer, c
         fail(std::string(esri::kObjectIdName),
              "no feature " + std::to_string(e.object_id) + " in layer " + c.id);
       w.record.id = target->id;
+      served = &target->wgs84;
     }
     for (const auto& [name, v] : attributes.items()) {
       if (util::ascii_iequals(name, esri::kObjectIdName)) continue;
@@ -207,8 +214,14 @@ ParsedEdit parse_feature(const json& f, EditKind kind, const EditLayer& layer, c
         soort = layer.config->soort.front();
       }
     } else if (f.contains("geometry") && !f.at("geometry").is_null()) {
-      w.patch_point = true;
       w.record.point_crs84 = point_of(f.at("geometry"), default_sr, env.transformers);
+      // Clients send the geometry back with an attribute edit: the point as served (within
+      // about a centimetre) changes nothing, so a record placed by its address stays so.
+      w.patch_point =
+          !(w.record.point_crs84 && served && served->type == geo::GeometryType::Point &&
+            !served->parts.empty() && !served->parts[0].empty() && !served->parts[0][0].empty() &&
+            same_point(served->parts[0][0][0], *w.record.point_crs84));
+      if (!w.patch_point) w.record.point_crs84.reset();
     }
     if (auto it = w.record.values.find(env.store.soort_field);
         it != w.record.values.end() && it->second) {

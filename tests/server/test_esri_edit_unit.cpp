@@ -1,7 +1,9 @@
 // Unit tests of GeoServices editing (server/esri_edit.hpp): Esri JSON edits parsed into the
 // store's write requests, in-process on the default service (nothing is written here: the
 // round trip with Esri's client is tests/server/test_esri_edit.cpp).
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -148,6 +150,29 @@ TEST_CASE("esri edits: updates name their record by OBJECTID, deletes by object 
   CHECK(edits[4].error.rfind("id: cannot change", 0) == 0);
   CHECK_FALSE(edits[5].write);
   CHECK(edits[5].error.rfind("geometry:", 0) == 0);
+
+  // The geometry sent back as it is served (Web Mercator, rounded to the millimetre) leaves
+  // the point alone; a point a metre away is a move.
+  const auto placed = std::find_if(
+      l.collection->features.begin(), l.collection->features.end(),
+      [](const layers::Feature& x) { return x.wgs84.type == geo::GeometryType::Point; });
+  REQUIRE(placed != l.collection->features.end());
+  const geo::XY wm = geo::lonlat_to_webmercator(placed->wgs84.parts[0][0][0]);
+  auto sent_back = [&](double dx) {
+    return json{{"attributes", {{"OBJECTID", placed->objectid}, {"naam", "Zelfde plek"}}},
+                {"geometry",
+                 {{"x", std::round((wm.x + dx) * 1000) / 1000},
+                  {"y", std::round(wm.y * 1000) / 1000},
+                  {"spatialReference", {{"wkid", 102100}}}}}};
+  };
+  const auto back = parse(json::array({sent_back(0), sent_back(1.7)}), edit::EditKind::Update);
+  REQUIRE(back.size() == 2);
+  REQUIRE(back[0].write);
+  CHECK_FALSE(back[0].write->patch_point);
+  CHECK_FALSE(back[0].write->record.point_crs84);
+  REQUIRE(back[1].write);
+  CHECK(back[1].write->patch_point);
+  REQUIRE(back[1].write->record.point_crs84);
 
   const auto deletes = edit::deletes_of({f.objectid, 5}, l, env());
   REQUIRE(deletes.size() == 2);
