@@ -354,6 +354,34 @@ TEST_CASE("ArcGIS editing with Esri's client: add, update, delete, rollbackOnFai
   REQUIRE(svc[0]["addResults"].size() == 1);
   CHECK(svc[0]["addResults"][0]["success"] == true);
   CHECK(query(c, layer, "naam = 'Esri Dienst'").size() == 1);
+  // One batch across layers: a failing add in another layer rolls back this layer's add too
+  // (the key as X-Esri-Authorization this time).
+  std::size_t other = 0;
+  for (const auto& l : service["layers"])
+    if (l["name"] == "Initiatieven") other = l["id"].get<std::size_t>();
+  REQUIRE(other != 0);
+  json wrong = add("Esri Over Lagen Fout");
+  wrong["attributes"]["scharrelbudget"] = -5;  // below the schema's minimum
+  post = c.Post((kFs + "/applyEdits").c_str(),
+                {{"X-Esri-Authorization", std::string("Bearer ") + kToken}},
+                "f=json&edits=" +
+                    form_encode(json::array({{{"id", layer}, {"adds", {add("Esri Over Lagen")}}},
+                                             {{"id", other}, {"adds", {wrong}}}})
+                                    .dump()),
+                "application/x-www-form-urlencoded");
+  REQUIRE(post);
+  const json across = json::parse(post->body);
+  INFO(post->body);
+  REQUIRE(across.is_array());
+  REQUIRE(across.size() == 2);
+  CHECK(across[0]["addResults"][0]["success"] == false);
+  CHECK(across[1]["id"] == other);
+  CHECK(across[1]["addResults"][0]["success"] == false);
+  CHECK(across[1]["addResults"][0]["error"]["description"].get<std::string>().find(
+            "scharrelbudget") != std::string::npos);
+  CHECK(query(c, layer, "naam = 'Esri Over Lagen'").empty());
+  CHECK(query(c, other, "naam = 'Esri Over Lagen Fout'").empty());
+
   // Edits are POST only; a GET answers 405 in the envelope.
   const json get = get_json(c, layer_path + "/applyEdits?f=json&token=" + std::string(kToken));
   CHECK(get["error"]["code"] == 405);
