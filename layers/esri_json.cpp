@@ -140,6 +140,12 @@ void append_attribute(std::string& out, const Value& v, ColumnType type) {
 }
 
 void append_column(std::string& out, const Column& column, bool layer_info) {
+  append_column(out, column, layer_info,
+                ColumnEditing{column.type != ColumnType::OID, /*editable=*/false});
+}
+
+void append_column(std::string& out, const Column& column, bool layer_info,
+                   const ColumnEditing& editing) {
   out += R"({"name":)";
   append_json_string(out, column.name);
   out += R"(,"type":")";
@@ -156,8 +162,8 @@ void append_column(std::string& out, const Column& column, bool layer_info) {
     out += R"(,"length":8)";
   }
   if (layer_info) {
-    out += column.type == ColumnType::OID ? R"(,"nullable":false)" : R"(,"nullable":true)";
-    out += R"(,"editable":false)";
+    out += editing.nullable ? R"(,"nullable":true)" : R"(,"nullable":false)";
+    out += editing.editable ? R"(,"editable":true)" : R"(,"editable":false)";
   }
   out += R"(,"domain":null,"defaultValue":null})";
 }

@@ -28,8 +28,17 @@ void append_esri_geometry(std::string& out, const geo::Geometry& g, geo::Geometr
 /// An attribute value for a column of type `type` (dates as epoch milliseconds, booleans 0/1).
 void append_attribute(std::string& out, const Value& v, ColumnType type);
 
-/// A `fields` array entry; `layer_info` adds `nullable` and `editable` (layer JSON).
+/// A `fields` array entry; `layer_info` adds `nullable` and `editable` (layer JSON: not editable,
+/// nullable but the OID).
 void append_column(std::string& out, const Column& column, bool layer_info = false);
+/// Whether a field may be null and can be written (the layer JSON of an editable layer).
+struct ColumnEditing {
+  bool nullable = true;
+  bool editable = false;
+};
+/// The same with `nullable` and `editable` as given (when `layer_info`).
+void append_column(std::string& out, const Column& column, bool layer_info,
+                   const ColumnEditing& editing);
 
 /// One feature `{"attributes":{...},"geometry":{...}}` with the query's out fields, spatial
 /// reference and precision; `columns` are the out fields' columns (Result::columns).

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <chrono>
 #include <cmath>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -12,6 +13,7 @@
 #include "layers/esri_json.hpp"
 #include "layers/filter.hpp"
 #include "layers/json_format.hpp"
+#include "server/esri_edit.hpp"
 #include "server/service.hpp"
 #include "util/ascii.hpp"
 #include "util/error.hpp"
@@ -20,8 +22,8 @@
 namespace gebieden::server {
 
 const EsriError& esri_error(ErrorCode code) noexcept {
-  // ArcGIS's codes for the registry's, in ErrorCode order. 498/499 are ArcGIS's "Invalid
-  // token" / "Token required" (for the day the FeatureServer takes tokens).
+  // ArcGIS's codes for the registry's, in ErrorCode order. 499 is ArcGIS's "Token required"
+  // (an edit without a key); its 498 "Invalid token" has no ErrorCode: the edit routes answer it.
   static constexpr EsriError table[] = {
       {400, "Unable to complete operation."},  // InvalidParameter
       {400, "Unable to complete operation."},  // UnknownParameter
@@ -426,9 +428,14 @@ void append_extent(std::string& out, const geo::Box& b, esri::SpatialRef sr) {
   esri::append_extent_box(out, b, sr, 12);
 }
 
+constexpr const char* kEditCapabilities = "Query,Create,Update,Delete,Editing";
+
+using esri_edit::LayerEditing;
+
 /// The layer JSON (`…/FeatureServer/{id}`, and each entry of `…/layers`).
 void append_layer_json(std::string& out, const layers::Collection& c, std::size_t id,
-                       int max_records, const Styles& styles) {
+                       int max_records, const Styles& styles, const LayerEditing& editing) {
+  const bool store_layer = editing.schema && editing.store;
   const std::string_view gtype = esri::esri_geometry_type(c.geometry_type);
   const bool table = gtype.empty();
   std::string display = c.display_field;
@@ -441,8 +448,13 @@ void append_layer_json(std::string& out, const layers::Collection& c, std::size_
   append_string_member(out, "type", table ? "Table" : "Feature Layer");
   append_string_member(out, "description", c.description);
   append_string_member(out, "copyrightText", c.attribution);
-  out += R"(,"defaultVisibility":true,"editingInfo":{"lastEditDate":null},)"
-         R"("isDataVersioned":false,"supportsRollbackOnFailureParameter":false)";
+  out += R"(,"defaultVisibility":true,"editingInfo":{"lastEditDate":)";
+  const auto last_edit = store_layer ? esri_edit::last_edit_millis(c) : std::nullopt;
+  out += last_edit ? std::to_string(*last_edit) : "null";
+  out += R"(},"isDataVersioned":false,"hasStaticData":false,"supportsRollbackOnFailureParameter":)";
+  out += editing.editable ? "true" : "false";
+  key(out, "capabilities");
+  out += editing.editable ? std::string("\"") + kEditCapabilities + "\"" : R"("Query")";
   if (!table) append_string_member(out, "geometryType", gtype);
   out += R"(,"minScale":0,"maxScale":0)";
   if (!table) {
@@ -451,7 +463,9 @@ void append_layer_json(std::string& out, const layers::Collection& c, std::size_
     key(out, "drawingInfo");
     out += drawing_info(c, styles);
   }
-  out += R"(,"hasZ":false,"hasM":false,"allowGeometryUpdates":false,"hasAttachments":false,)"
+  out += R"(,"hasZ":false,"hasM":false,"allowGeometryUpdates":)";
+  out += editing.editable ? "true" : "false";
+  out += R"(,"supportsApplyEditsWithGlobalIds":false,"hasAttachments":false,)"
          R"("htmlPopupType":"esriServerHTMLPopupTypeNone","objectIdField":"OBJECTID",)"
          R"("uniqueIdField":{"name":"OBJECTID","isSystemMaintained":true},"globalIdField":"")";
   append_string_member(out, "displayField", display);
@@ -461,9 +475,29 @@ void append_layer_json(std::string& out, const layers::Collection& c, std::size_
     if (c.fields[i].is_private || util::ascii_iequals(c.fields[i].name, esri::kObjectIdName))
       continue;
     out.push_back(',');
-    esri::append_column(out, esri::field_column(c, static_cast<int>(i)), true);
+    esri::ColumnEditing ce;
+    if (store_layer) {
+      const auto fe = esri_edit::field_editing(*editing.schema, *editing.store, c.fields[i].name);
+      ce.nullable = fe.nullable;
+      ce.editable = fe.editable && editing.editable;
+    }
+    esri::append_column(out, esri::field_column(c, static_cast<int>(i)), true, ce);
   }
   out += "]";
+  if (store_layer) {
+    // The fields the store keeps: only those the viewer sees (the creator and editor are
+    // private).
+    json info = json::object();
+    for (const auto& [k, name] : {std::pair{"creationDateField", "aangemaakt_op"},
+                                  {"creatorField", "aangemaakt_door"},
+                                  {"editDateField", "gewijzigd_op"},
+                                  {"editorField", "gewijzigd_door"}}) {
+      const int f = c.field_index(name);
+      if (f >= 0 && !c.fields[static_cast<std::size_t>(f)].is_private) info[k] = name;
+    }
+    key(out, "editFieldsInfo");
+    out += dump(info);
+  }
   key(out, "geometryField");
   out += table ? "null" : R"({"name":"Shape","type":"esriFieldTypeGeometry"})";
   out += R"(,"indexes":[],"dateFieldsTimeReference":{"timeZone":"UTC",)"
@@ -478,7 +512,6 @@ void append_layer_json(std::string& out, const layers::Collection& c, std::size_
     json j;
     j["maxRecordCountFactor"] = 1;
     j["supportedQueryFormats"] = "JSON,geojson";
-    j["capabilities"] = "Query";
     j["useStandardizedQueries"] = true;
     j["supportsAdvancedQueries"] = true;
     j["supportsStatistics"] = true;
@@ -891,7 +924,8 @@ std::string EsriApi::info() const {
   json j;
   j["currentVersion"] = kCurrentVersion;
   j["fullVersion"] = kFullVersion;
-  j["authInfo"] = {{"isTokenBasedSecurity", false}};
+  // The key is the token (no generateToken): sent as `token`, or X-Esri-Authorization: Bearer.
+  j["authInfo"] = {{"isTokenBasedSecurity", m_state.keys && !m_state.keys->empty()}};
   return dump(j);
 }
 
@@ -944,13 +978,13 @@ std::string EsriApi::service(const Request& /*req*/) const {
   j["supportedQueryFormats"] = "JSON,geojson";
   j["supportsVCSProjection"] = false;
   j["supportedExportFormats"] = "";
-  j["capabilities"] = "Query";
+  j["capabilities"] = writes_enabled() ? kEditCapabilities : "Query";
   j["description"] = "gebieden: " + m_state.config.gemeentenaam;
   j["copyrightText"] = copyright;
   j["spatialReference"] = spatial_reference_json(esri::SpatialRef::Wgs84);
   j["initialExtent"] = extent_json(full, esri::SpatialRef::Wgs84);
   j["fullExtent"] = extent_json(full, esri::SpatialRef::Wgs84);
-  j["allowGeometryUpdates"] = false;
+  j["allowGeometryUpdates"] = writes_enabled();
   j["units"] = "esriDecimalDegrees";
   j["supportsAppend"] = false;
   j["syncEnabled"] = false;
@@ -977,7 +1011,8 @@ std::string EsriApi::layers(const Request& /*req*/) const {
     std::string& out = table ? tables_out : layers_out;
     if (table ? !tables_out.empty() : !first_layer) out.push_back(',');
     if (!table) first_layer = false;
-    append_layer_json(out, *all[i], i, m_state.config.server.esri_max_record_count, m_state.styles);
+    append_layer_json(out, *all[i], i, m_state.config.server.esri_max_record_count, m_state.styles,
+                      editing_of(*all[i]));
   }
   return layers_out + R"(],"tables":[)" + tables_out + "]}";
 }
@@ -985,8 +1020,9 @@ std::string EsriApi::layers(const Request& /*req*/) const {
 std::string EsriApi::layer(const Request& /*req*/, std::size_t id) const {
   std::string out;
   out.reserve(8192);
-  append_layer_json(out, *collection(id), id, m_state.config.server.esri_max_record_count,
-                    m_state.styles);
+  const auto c = collection(id);
+  append_layer_json(out, *c, id, m_state.config.server.esri_max_record_count, m_state.styles,
+                    editing_of(*c));
   return out;
 }
 
@@ -1025,6 +1061,256 @@ std::string EsriApi::feature(const EsriParams& params, std::size_t id,
   return out;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Editing (server/esri_edit.hpp)
+
+bool EsriApi::writes_enabled() const {
+  return m_state.store && m_state.keys && !m_state.keys->empty();
+}
+
+const geo::LayerConfig* EsriApi::store_config_of(const std::string& collection_id) const {
+  if (!m_state.store) return nullptr;
+  for (const auto& lc : m_state.config.store.collections)
+    if (lc.id == collection_id) return &lc;
+  return nullptr;
+}
+
+esri_edit::LayerEditing EsriApi::editing_of(const layers::Collection& c) const {
+  esri_edit::LayerEditing e;
+  if (!store_config_of(c.id)) return e;
+  e.schema = &m_state.store->schema();
+  e.store = &m_state.config.store;
+  e.editable = writes_enabled();
+  return e;
+}
+
+std::optional<std::string> EsriApi::edit_denied(const EsriParams& params, Role needed,
+                                                std::optional<Principal>& who) const {
+  if (!writes_enabled()) return error_body(499, "Token Required", "");
+  who = m_ctx.viewer.principal;
+  if (!who && !m_ctx.invalid_key)
+    if (const std::string* token = params.get("token")) {
+      // A token in the form body (the query string's was looked at by Service::context).
+      who = m_state.keys->authenticate(util::trim(*token));
+      if (!who) return error_body(498, "Invalid Token", "");
+    }
+  if (!who && m_ctx.invalid_key) return error_body(498, "Invalid Token", "");
+  if (!who) return error_body(499, "Token Required", "");
+  if (!who->can(needed))
+    return error_body(esri_error(ErrorCode::Forbidden).code,
+                      std::string(esri_error(ErrorCode::Forbidden).message),
+                      std::string(needed == Role::Admin ? "deleting" : "editing") +
+                          " needs a key with role " + std::string(role_name(needed)) +
+                          "; the key '" + who->name + "' is " + std::string(role_name(who->role)));
+  return std::nullopt;
+}
+
+esri_edit::EditLayer EsriApi::edit_layer(std::size_t id) const {
+  // The full view: every record (also those in a hidden status) can be edited by OBJECTID.
+  const layers::CatalogueView full = m_state.full.view();
+  const auto& all = full.all();
+  esri_edit::EditLayer layer;
+  layer.id = id;
+  const auto c = collection(id);
+  const geo::LayerConfig* lc = c ? store_config_of(c->id) : nullptr;
+  if (!lc || !writes_enabled())
+    throw input_error(ErrorCode::InvalidParameter, "layer",
+                      !lc ? "layer " + std::to_string(id) +
+                                " is read-only (only the store "
+                                "layers take edits)"
+                          : std::string("writes are disabled: no key is configured"));
+  layer.collection = full.get(c->id);
+  layer.config = lc;
+  if (!layer.collection || (id < all.size() && all[id]->id != c->id))
+    throw std::logic_error("the full view does not hold layer " + c->id);
+  return layer;
+}
+
+namespace {
+/// Does a parameter's JSON hold anything (a non-empty array or text)?
+bool has_edits(const json& j) {
+  return !(j.is_null() || (j.is_array() && j.empty()) ||
+           (j.is_string() && util::trim(j.get<std::string>()).empty()));
+}
+
+json results_json(const esri_edit::LayerResults& r, bool adds, bool updates, bool deletes) {
+  json j = json::object();
+  if (adds) j["addResults"] = r.adds;
+  if (updates) j["updateResults"] = r.updates;
+  if (deletes) j["deleteResults"] = r.deletes;
+  return j;
+}
+
+std::int64_t now_millis() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+void check_edit_options(const EsriParams& params) {
+  if (parse_bool(params, "useGlobalIds", false))
+    invalid("useGlobalIds", "global ids are not supported (the layers have none): use object ids");
+}
+}  // namespace
+
+std::string EsriApi::edit(const Request& req, const EsriParams& params, std::size_t id,
+                          const std::string& op) const {
+  if (req.method != "POST")
+    throw input_error(ErrorCode::MethodNotAllowed, "method",
+                      op + " takes POST only (a form-encoded body)");
+  esri_edit::EditLayer layer = edit_layer(id);
+  // Who asks first: without a valid key nothing else is looked at.
+  std::optional<Principal> who;
+  if (auto denied = edit_denied(params, Role::Editor, who)) return *denied;
+  check_edit_options(params);
+  const bool rollback = parse_bool(params, "rollbackOnFailure", true);
+  const bool edit_moment = parse_bool(params, "returnEditMoment", false);
+  const bool apply = util::ascii_iequals(op, "applyEdits");
+  const bool add = apply || util::ascii_iequals(op, "addFeatures");
+  const bool update = apply || util::ascii_iequals(op, "updateFeatures");
+  const bool del = apply || util::ascii_iequals(op, "deleteFeatures");
+
+  auto param_json = [&](const char* name) -> json {
+    const std::string* v = params.get(util::ascii_lower(name));
+    return v ? parse_json_param(name, *v) : json();
+  };
+  const char* adds_name = apply ? "adds" : "features";
+  const char* updates_name = apply ? "updates" : "features";
+  const json adds = add ? param_json(adds_name) : json();
+  const json updates = update ? param_json(updates_name) : json();
+  const std::string* deletes = del ? params.get(apply ? "deletes" : "objectids") : nullptr;
+  const std::string* where = del && !apply ? params.get("where") : nullptr;
+  if (!apply && !has_edits(add ? adds : updates) && !deletes && !where)
+    throw input_error(ErrorCode::MissingParameter, add || update ? "features" : "objectIds",
+                      std::string(add || update ? "features" : "objectIds") + ": missing" +
+                          (del ? " (or where)" : ""));
+  // A delete needs an admin key.
+  if (deletes || where)
+    if (auto denied = edit_denied(params, Role::Admin, who)) return *denied;
+
+  const esri_edit::EditEnv env{m_state.store->schema(), m_state.config.store, m_state.transformers,
+                               who->name};
+  esri_edit::LayerEdits edits;
+  edits.layer = layer;
+  const auto sr = esri::SpatialRef::Wgs84;
+  if (has_edits(adds))
+    edits.adds =
+        esri_edit::parse_features(adds_name, adds, esri_edit::EditKind::Add, layer, env, sr);
+  if (has_edits(updates))
+    edits.updates = esri_edit::parse_features(updates_name, updates, esri_edit::EditKind::Update,
+                                              layer, env, sr);
+  if (where || (!apply && deletes)) {
+    if (where) {
+      // deleteFeatures by where (and objectIds): the ids the query path finds.
+      EsriParams q;
+      q.set("where", *where);
+      if (deletes) q.set("objectIds", *deletes);
+      esri::Query query = parse_query(q, *layer.collection);
+      query.ids_only = true;
+      const esri::Result r = esri::execute(layer.collection, query);
+      if (r.object_ids.size() > esri_edit::kMaxEdits)
+        invalid("where", "matches more than " + std::to_string(esri_edit::kMaxEdits) + " features");
+      edits.deletes = esri_edit::deletes_of(r.object_ids, layer, env);
+    } else {
+      edits.deletes =
+          esri_edit::deletes_of(esri_edit::parse_object_ids("objectIds", *deletes), layer, env);
+    }
+  } else if (deletes) {
+    edits.deletes =
+        esri_edit::deletes_of(esri_edit::parse_object_ids("deletes", *deletes), layer, env);
+  }
+  if (edits.adds.size() + edits.updates.size() + edits.deletes.size() > esri_edit::kMaxEdits)
+    invalid(apply ? "adds" : "features",
+            "more than " + std::to_string(esri_edit::kMaxEdits) + " edits in one request");
+  const auto results =
+      esri_edit::apply({edits}, rollback, *m_state.store, m_state.full, m_state.config.store);
+  // applyEdits answers all three lists; addFeatures addResults only, and so on.
+  json j = results_json(results.front(), add, update, del);
+  if (edit_moment) j["editMoment"] = now_millis();
+  return dump(j);
+}
+
+std::string EsriApi::service_edits(const Request& req, const EsriParams& params) const {
+  if (req.method != "POST")
+    throw input_error(ErrorCode::MethodNotAllowed, "method",
+                      "applyEdits takes POST only (a form-encoded body)");
+  if (!writes_enabled())
+    throw input_error(ErrorCode::InvalidParameter, "edits",
+                      "writes are disabled: no key is configured");
+  std::optional<Principal> who;
+  if (auto denied = edit_denied(params, Role::Editor, who)) return *denied;
+  check_edit_options(params);
+  const bool rollback = parse_bool(params, "rollbackOnFailure", true);
+  const std::string* text = params.get("edits");
+  if (!text) throw input_error(ErrorCode::MissingParameter, "edits", "edits: missing");
+  const json edits = parse_json_param("edits", *text);
+  if (!edits.is_array()) invalid("edits", "must be a JSON array of {id, adds, updates, deletes}");
+  if (edits.size() > esri_edit::kMaxEdits) invalid("edits", "too many layers");
+  bool any_deletes = false;
+  std::vector<esri_edit::EditLayer> layers_of;
+  std::set<std::size_t> seen;
+  for (const auto& e : edits) {
+    if (!e.is_object() || !e.contains("id") || !e.at("id").is_number_integer() ||
+        e.at("id").get<long long>() < 0)
+      invalid("edits", "each entry needs the layer id (a non-negative integer)");
+    const auto id = static_cast<std::size_t>(e.at("id").get<long long>());
+    if (!collection(id))
+      throw input_error(ErrorCode::NotFound, "layer", "Layer not found: " + std::to_string(id));
+    if (!seen.insert(id).second) invalid("edits", "layer " + std::to_string(id) + " given twice");
+    for (const auto& [k, v] : e.items())
+      if (k != "id" && k != "adds" && k != "updates" && k != "deletes" && k != "attachments")
+        invalid("edits", "unknown member '" + excerpt(k) + "' of an entry");
+    layers_of.push_back(edit_layer(id));
+    if (e.contains("deletes") && has_edits(e.at("deletes"))) any_deletes = true;
+  }
+  if (any_deletes)
+    if (auto denied = edit_denied(params, Role::Admin, who)) return *denied;
+  const esri_edit::EditEnv env{m_state.store->schema(), m_state.config.store, m_state.transformers,
+                               who->name};
+  std::vector<esri_edit::LayerEdits> all;
+  std::size_t total = 0;
+  for (std::size_t i = 0; i < edits.size(); ++i) {
+    const json& e = edits[i];
+    esri_edit::LayerEdits le;
+    le.layer = layers_of[i];
+    const auto sr = esri::SpatialRef::Wgs84;
+    if (e.contains("adds") && has_edits(e.at("adds")))
+      le.adds = esri_edit::parse_features("edits", e.at("adds"), esri_edit::EditKind::Add, le.layer,
+                                          env, sr);
+    if (e.contains("updates") && has_edits(e.at("updates")))
+      le.updates = esri_edit::parse_features("edits", e.at("updates"), esri_edit::EditKind::Update,
+                                             le.layer, env, sr);
+    if (e.contains("deletes") && has_edits(e.at("deletes"))) {
+      const json& d = e.at("deletes");
+      le.deletes = esri_edit::deletes_of(
+          d.is_string() ? esri_edit::parse_object_ids("edits", d.get<std::string>())
+                        : esri_edit::parse_object_ids("edits", d),
+          le.layer, env);
+    }
+    total += le.adds.size() + le.updates.size() + le.deletes.size();
+    if (total > esri_edit::kMaxEdits)
+      invalid("edits", "more than " + std::to_string(esri_edit::kMaxEdits) + " edits");
+    all.push_back(std::move(le));
+  }
+  const auto results =
+      esri_edit::apply(all, rollback, *m_state.store, m_state.full, m_state.config.store);
+  json out = json::array();
+  for (const auto& r : results) {
+    json j;
+    j["id"] = r.layer;
+    j["addResults"] = r.adds;
+    j["updateResults"] = r.updates;
+    j["deleteResults"] = r.deletes;
+    out.push_back(std::move(j));
+  }
+  if (parse_bool(params, "returnEditMoment", false)) {
+    // The service level answers an array; ArcGIS then gives each layer its editMoment.
+    const std::int64_t now = now_millis();
+    for (auto& j : out) j["editMoment"] = now;
+  }
+  return dump(out);
+}
+
 std::string EsriApi::dispatch(const Request& req, const std::vector<std::string>& seg,
                               const EsriParams& params, bool& geojson) const {
   auto not_found = [&]() -> std::string {
@@ -1045,6 +1331,7 @@ std::string EsriApi::dispatch(const Request& req, const std::vector<std::string>
   if (!is(4, "FeatureServer")) return not_found();
   if (seg.size() == 5) return service(req);
   if (seg.size() == 6 && is(5, "layers")) return layers(req);
+  if (seg.size() == 6 && is(5, "applyEdits")) return service_edits(req, params);
   // A layer id: digits only.
   const std::string& lid = seg[5];
   long long id = -1;
@@ -1061,6 +1348,8 @@ std::string EsriApi::dispatch(const Request& req, const std::vector<std::string>
     geojson = features_format && body.rfind(R"({"type":"FeatureCollection")", 0) == 0;
     return body;
   }
+  for (const char* op : {"applyEdits", "addFeatures", "updateFeatures", "deleteFeatures"})
+    if (seg.size() == 7 && is(6, op)) return edit(req, params, layer_id, op);
   if (seg.size() == 7) return feature(params, layer_id, seg[6]);
   return not_found();
 }

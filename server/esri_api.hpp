@@ -6,7 +6,8 @@
 // query string; parameter names are case-insensitive, empty values count as absent). Errors
 // follow ArcGIS: HTTP 200 with {"error":{"code":400|404|500,"message":...,"details":[...]}},
 // the code mapped from the one error registry by esri_error(); only a method other than GET,
-// POST or OPTIONS gets a real HTTP status (405).
+// POST or OPTIONS gets a real HTTP status (405). The store layers are edited with applyEdits,
+// addFeatures, updateFeatures, deleteFeatures (of a layer) and applyEdits (of the service).
 
 #include <map>
 #include <string>
@@ -15,6 +16,8 @@
 
 #include "layers/collection.hpp"
 #include "layers/esri_query.hpp"
+#include "server/access.hpp"
+#include "server/esri_edit.hpp"
 #include "server/http_types.hpp"
 #include "server/service.hpp"
 #include "util/error.hpp"
@@ -71,6 +74,20 @@ class EsriApi {
   std::string query(const EsriParams& params, std::size_t id, bool geojson) const;
   std::string feature(const EsriParams& params, std::size_t id, const std::string& oid) const;
   layers::CollectionPtr collection(std::size_t id) const;
+  // Editing of the store layers (server/esri_edit.hpp): POST only, a key of role editor (admin
+  // to delete) as `token` (query or form), X-Esri-Authorization or Authorization.
+  std::string edit(const Request& req, const EsriParams& params, std::size_t id,
+                   const std::string& op) const;  // applyEdits, addFeatures, ... of a layer
+  std::string service_edits(const Request& req, const EsriParams& params) const;
+  bool writes_enabled() const;
+  const geo::LayerConfig* store_config_of(const std::string& collection_id) const;
+  esri_edit::LayerEditing editing_of(const layers::Collection& c) const;
+  /// The store layer `id` for an edit; throws input_error when it takes none.
+  esri_edit::EditLayer edit_layer(std::size_t id) const;
+  /// The ArcGIS error body when the request may not edit (499 no token, 498 an invalid one,
+  /// 403 a key of too low a role), else nullopt with `who` set.
+  std::optional<std::string> edit_denied(const EsriParams& params, Role needed,
+                                         std::optional<Principal>& who) const;
   std::string base_url(const Request& req) const;
 
   const ServiceState& m_state;

@@ -2,7 +2,7 @@
 # Run by the build (server/ogc.cmake) as: cmake -DNPM=... -DSOURCE_DIR=... -DWEB_DIR=... -P
 # A failure stops the build with a message: the server must never run without its map.
 file(MAKE_DIRECTORY ${WEB_DIR})
-foreach(f package.json package-lock.json validate-openapi.js)
+foreach(f package.json package-lock.json validate-openapi.js esri-applyedits.mjs)
   configure_file(${SOURCE_DIR}/${f} ${WEB_DIR}/${f} COPYONLY)
 endforeach()
 execute_process(

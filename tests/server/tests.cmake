@@ -1,5 +1,6 @@
 # Tests of server/: every route in-process (unit), and against the real server (integration:
-# cpp-httplib, GDAL's OAPIF and ESRIJSON drivers, PROJ, the npm OpenAPI validator).
+# cpp-httplib, GDAL's OAPIF and ESRIJSON drivers, PROJ, the npm OpenAPI validator, Esri's own
+# npm client for editing).
 target_sources(unit_tests PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/test_service.cpp
   ${CMAKE_CURRENT_LIST_DIR}/test_geocode_api.cpp
@@ -8,12 +9,14 @@ target_sources(unit_tests PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/test_esri.cpp
   ${CMAKE_CURRENT_LIST_DIR}/test_nearby.cpp
   ${CMAKE_CURRENT_LIST_DIR}/test_access.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/test_esri_edit_unit.cpp
 )
 target_sources(integration_tests PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/test_http.cpp
   ${CMAKE_CURRENT_LIST_DIR}/test_ogc_http.cpp
   ${CMAKE_CURRENT_LIST_DIR}/test_esri_http.cpp
   ${CMAKE_CURRENT_LIST_DIR}/test_store_writes.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/test_esri_edit.cpp
 )
 target_compile_definitions(integration_tests PRIVATE GEBIEDEN_WEB_DIR="${CMAKE_BINARY_DIR}/web")
 add_dependencies(integration_tests gebieden_web_assets)
