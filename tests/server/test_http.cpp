@@ -321,7 +321,7 @@ TEST_CASE("HTTP: items in GeoJSON with paging and CRS", "[http][integration]") {
 
 TEST_CASE("a malformed configuration names the member and exits non-zero",
           "[config][integration]") {
-  const std::string path = "/tmp/gebieden-bad-config.json";
+  const std::string path = test::temp_path("bad-config.json").string();  // per test process
   {
     std::ofstream f(path);
     f << R"({"boundaries": {"buurten": {"sources": ["x.geojson"]}}, "scheme": {"gebieden": []}, "server": {"port": "80"}})";
