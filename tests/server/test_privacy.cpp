@@ -146,7 +146,7 @@ std::string esc(const std::string& s) {
 }
 }  // namespace
 
-TEST_CASE("privacy scan: no private value in any public answer; a reader key sees them",
+TEST_CASE("privacy scan: no private value in any public answer, and a reader key sees them",
           "[privacy][http][integration]") {
   const PrivateValues secrets = private_values();
   REQUIRE(secrets.emails.size() == 400);
