@@ -9,7 +9,9 @@
 #include <iomanip>
 #include <iostream>
 
+#include "app/export_command.hpp"
 #include "app/geocode_command.hpp"
+#include "app/import_command.hpp"
 #include "app/keys_command.hpp"
 #include "app/reassign_command.hpp"
 #include "geo/area_model.hpp"
@@ -156,6 +158,20 @@ int main(int argc, char** argv) {
   app::KeysCliOptions keys_options;
   app::add_keys_options(*keys, keys_options, config_path);
 
+  auto* import = app.add_subcommand(
+      "import",
+      "import records from a CSV, GeoJSON or GeoPackage file into the store, by their id "
+      "(--dry-run: report only)");
+  import->add_option("-c,--config", config_path, "configuration file");
+  app::ImportCliOptions import_options;
+  app::add_import_options(*import, import_options);
+
+  auto* export_ = app.add_subcommand(
+      "export", "export the store's records (public, or --private) to GeoPackage, CSV or GeoJSON");
+  export_->add_option("-c,--config", config_path, "configuration file");
+  app::ExportCliOptions export_options;
+  app::add_export_options(*export_, export_options);
+
   auto* help = app.add_subcommand("help", "show this help and exit");
   app.set_version_flag("--version", std::string("gebieden ") + GEBIEDEN_VERSION,
                        "print the version and exit");
@@ -205,6 +221,8 @@ int main(int argc, char** argv) {
     if (*geocode) return app::run_geocode(config, geocode_options);
     if (*reassign) return app::run_reassign(config, reassign_options);
     if (*keys) return app::run_keys(config, keys_options, std::cout, std::cerr);
+    if (*import) return app::run_import(config, import_options, std::cout, std::cerr);
+    if (*export_) return app::run_export(config, export_options, std::cout, std::cerr);
   } catch (const config_error& e) {
     std::cerr << "configuration error: " << e.what() << std::endl;
     return 2;

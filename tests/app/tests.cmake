@@ -11,3 +11,6 @@ target_compile_definitions(integration_tests PRIVATE
 # `gebieden keys add|revoke|list`: the built binary with a configuration in a temporary folder
 # (integration).
 target_sources(integration_tests PRIVATE ${CMAKE_CURRENT_LIST_DIR}/test_keys.cpp)
+# `gebieden import` and `gebieden export`: the built binary on a store in a temporary folder
+# (integration).
+target_sources(integration_tests PRIVATE ${CMAKE_CURRENT_LIST_DIR}/test_import_export.cpp)
