@@ -367,6 +367,16 @@ TEST_CASE("part 4: the QGIS editing sequence passes, and the history records it"
   for (std::size_t i = 0; (i = r->body.find("," + id + ",", i)) != std::string::npos; ++i) ++rows;
   CHECK(rows == 4);
   CHECK(r->body.find(",delete,test-admin,") != std::string::npos);
+  // The history is only read.
+  r = c->Options("/history", with_key(kAdminKey));
+  REQUIRE(r);
+  CHECK(r->status == 204);
+  CHECK(r->get_header_value("Allow") == "GET, HEAD, OPTIONS");
+  r = c->Post("/history", with_key(kAdminKey), "{}", "application/json");
+  REQUIRE(r);
+  CHECK(r->status == 405);
+  CHECK(r->get_header_value("Allow") == "GET, HEAD, OPTIONS");
+  check_error(c->Get("/history?seq=1", with_key(kAdminKey)), 400, "seq");
 }
 
 TEST_CASE("part 4: strong ETags, If-None-Match and If-Match", "[part4][store][http]") {
@@ -386,6 +396,9 @@ TEST_CASE("part 4: strong ETags, If-None-Match and If-Match", "[part4][store][ht
   r = c->Get(path + "?f=json", with_key(kEditorKey, {{"If-None-Match", etag}}));
   REQUIRE(r);
   CHECK(r->status == 304);
+  r = c->Head((path + "?f=json").c_str(), with_key(kEditorKey));
+  REQUIRE(r);
+  CHECK(r->get_header_value("ETag") == etag);
 
   // A stale If-Match: 412 naming If-Match with the current ETag; nothing written.
   const std::string patch = json{{"properties", {{"omschrijving", "Nieuw"}}}}.dump();
