@@ -104,7 +104,7 @@ json responses(json ok200, bool not_found) {
 }
 
 json options_op(const std::string& id) {
-  return json{{"summary", "CORS preflight"},
+  return json{{"summary", "The methods allowed now (Allow), and the CORS preflight"},
               {"operationId", "options" + id},
               {"responses", {{"204", ref("responses", "Preflight")}}}};
 }
@@ -185,6 +185,28 @@ json components(const ServiceState& state) {
                     {"description", "The id of a feature."},
                     {"required", true},
                     {"schema", {{"type", "string"}}}};
+  p["If-Match"] = {{"name", "If-Match"},
+                   {"in", "header"},
+                   {"description",
+                    "Optimistic locking: the strong ETag of the feature as last read (GET of the "
+                    "item, or the answer of a write), or *. When it does not match the feature "
+                    "now (or the feature does not exist), nothing is written: 412 with the current "
+                    "ETag. Without it the write is not checked."},
+                   {"required", false},
+                   {"schema", {{"type", "string"}}}};
+  p["Content-Crs"] = {
+      {"name", "Content-Crs"},
+      {"in", "header"},
+      {"description",
+       "The CRS of the body's coordinates, as <URI> (brackets optional): CRS84 (lon, lat; the "
+       "default), EPSG:4326 (lat, lon) or EPSG:28992 (RD x, y in metres). Any other is a 400."},
+      {"required", false},
+      {"schema",
+       {{"type", "string"},
+        {"enum",
+         {"<" + geo::crs_uri(geo::Crs::CRS84) + ">", "<" + geo::crs_uri(geo::Crs::EPSG4326) + ">",
+          "<" + geo::crs_uri(geo::Crs::EPSG28992) + ">", geo::crs_uri(geo::Crs::CRS84),
+          geo::crs_uri(geo::Crs::EPSG4326), geo::crs_uri(geo::Crs::EPSG28992)}}}}};
 
   json& s = c["schemas"];
   s["Exception"] = {{"type", "object"},
@@ -236,6 +258,28 @@ json components(const ServiceState& state) {
                     {"geometry", {{"type", "object"}, {"nullable", true}}},
                     {"properties", {{"type", "object"}, {"nullable", true}}},
                     {"links", links}}}};
+  s["FeaturePatch"] = {
+      {"type", "object"},
+      {"description",
+       "A JSON merge patch (RFC 7396) of the GeoJSON Feature: the properties to change (null "
+       "unsets one) and/or the geometry (null removes the record's own point: it is placed again "
+       "from its address). The id cannot change."},
+      {"properties",
+       {{"type", {{"type", "string"}, {"enum", {"Feature"}}}},
+        {"id", {{"oneOf", {{{"type", "string"}}, {{"type", "integer"}}}}}},
+        {"geometry", {{"type", "object"}, {"nullable", true}}},
+        {"properties", {{"type", "object"}}}}}};
+  s["HistoryEntry"] = {
+      {"type", "object"},
+      {"required", {"seq", "op", "actor", "at", "before", "after"}},
+      {"properties",
+       {{"seq", {{"type", "integer"}}},
+        {"record_id", {{"type", "string"}}},
+        {"op", {{"type", "string"}, {"enum", {"create", "replace", "patch", "delete"}}}},
+        {"actor", {{"type", "string"}}},
+        {"at", {{"type", "string"}, {"format", "date-time"}}},
+        {"before", {{"type", "object"}, {"nullable", true}}},
+        {"after", {{"type", "object"}, {"nullable", true}}}}}};
   s["FeatureCollection"] = {
       {"type", "object"},
       {"required", {"type", "features"}},
@@ -261,45 +305,96 @@ json components(const ServiceState& state) {
   r["ServerError"] = {{"description", "An unexpected error; details are in the server log."},
                       {"content", err}};
   r["NotModified"] = {{"description", "The representation matches If-None-Match (ETag); no body."}};
-  r["Preflight"] = {{"description", "CORS preflight: Allow and Access-Control-* headers."}};
+  r["Preflight"] = {
+      {"description",
+       "Allow: the methods the presented key may use here now (on the store collections: POST "
+       "on items, PUT and PATCH on an item for an editor key, DELETE also for an admin key; GET, "
+       "HEAD and OPTIONS for anyone). The CORS headers list every method the path takes."},
+      {"headers",
+       {{"Allow", {{"description", "The methods allowed now"}, {"schema", {{"type", "string"}}}}},
+        {"Access-Control-Allow-Methods",
+         {{"description", "Every method of the path"}, {"schema", {{"type", "string"}}}}}}}};
   r["Unauthorized"] = {{"description", "A write without a valid bearer token (WWW-Authenticate)."},
                        {"content", err}};
-  r["Forbidden"] = {{"description", "Writes are disabled: no write token is configured."},
-                    {"content", err}};
+  r["Forbidden"] = {
+      {"description", "Writes are disabled (no key is configured), or the key's role is too low."},
+      {"content", err}};
+  r["PreconditionFailed"] = {
+      {"description",
+       "If-Match does not match the feature's current ETag (or the feature does not exist): "
+       "nothing was written."},
+      {"headers",
+       {{"ETag",
+         {{"description", "The feature's current ETag"}, {"schema", {{"type", "string"}}}}}}},
+      {"content", err}};
+  r["UnsupportedMediaType"] = {
+      {"description",
+       "The body's Content-Type is not one this operation takes (the message lists them)."},
+      {"content", err}};
   r["Conflict"] = {{"description", "A feature with this id exists already."}, {"content", err}};
   r["TooLarge"] = {{"description", "The body is larger than the server accepts."},
                    {"content", err}};
   c["securitySchemes"]["bearer"] = {
       {"type", "http"},
       {"scheme", "bearer"},
-      {"description", "A write token of the store (config store.write_token_env)."}};
+      {"description",
+       "An API key (`gebieden keys add NAME --role ROLE`) or a token of store.write_token_env "
+       "(an editor): a reader sees private fields, an editor also creates, replaces and patches, "
+       "an admin also deletes and reads the history. Also as X-Esri-Authorization or the token "
+       "query parameter."}};
   return c;
 }
 
+/// The media types of a write's body.
+enum class Body { None, Feature, Patch };
+
 /// The write operations of a store collection (OGC API - Features Part 4).
-json write_op(const std::string& summary, const std::string& op_id, bool with_body, bool with_id,
+json write_op(const std::string& summary, const std::string& op_id, Body body, bool with_id,
               json ok_responses) {
   json op = {{"summary", summary},
              {"operationId", op_id},
              {"tags", {"Data"}},
              {"security", json::array({{{"bearer", json::array()}}})}};
-  if (with_id) op["parameters"] = json::array({ref("parameters", "featureId")});
-  if (with_body)
+  json params = json::array();
+  if (with_id) params.push_back(ref("parameters", "featureId"));
+  if (with_id) params.push_back(ref("parameters", "If-Match"));
+  if (body != Body::None) params.push_back(ref("parameters", "Content-Crs"));
+  op["parameters"] = std::move(params);
+  if (body == Body::Feature)
     op["requestBody"] = {{"required", true},
                          {"description",
                           "A GeoJSON Feature: the address fields or a point place it; private "
-                          "fields are stored but never returned."},
-                         {"content", content("application/geo+json", ref("schemas", "Feature"))}};
+                          "fields are stored but never returned to the public."},
+                         {"content",
+                          {{"application/geo+json", {{"schema", ref("schemas", "Feature")}}},
+                           {"application/json", {{"schema", ref("schemas", "Feature")}}}}}};
+  if (body == Body::Patch)
+    op["requestBody"] = {
+        {"required", true},
+        {"description", "A JSON merge patch (RFC 7396) of the GeoJSON Feature."},
+        {"content",
+         {{"application/merge-patch+json", {{"schema", ref("schemas", "FeaturePatch")}}},
+          {"application/json", {{"schema", ref("schemas", "FeaturePatch")}}}}}};
   json& r = ok_responses;
   r["400"] = ref("responses", "BadRequest");
   r["401"] = ref("responses", "Unauthorized");
   r["403"] = ref("responses", "Forbidden");
   if (with_id) r["404"] = ref("responses", "NotFound");
   if (!with_id) r["409"] = ref("responses", "Conflict");
-  r["413"] = ref("responses", "TooLarge");
+  if (with_id) r["412"] = ref("responses", "PreconditionFailed");
+  if (body != Body::None) {
+    r["413"] = ref("responses", "TooLarge");
+    r["415"] = ref("responses", "UnsupportedMediaType");
+  }
   r["500"] = ref("responses", "ServerError");
   op["responses"] = std::move(r);
   return op;
+}
+
+/// The ETag header of an answer that carries a feature.
+json etag_header() {
+  return json{{"description", "The strong ETag of the feature (for If-Match)"},
+              {"schema", {{"type", "string"}}}};
 }
 }  // namespace
 
@@ -320,9 +415,14 @@ json build_openapi(const ServiceState& state, const std::string& base) {
       {"description",
        "Buurten, wijken, gebieden and the social base of gemeente " + state.config.gemeentenaam +
            " as OGC API - Features (Part 1 core, GeoJSON, HTML, OpenAPI 3.0; Part 2 CRS; Part 3 "
-           "queryables and CQL2 text and JSON filters). Every response carries CORS headers, a "
-           "strong ETag and Cache-Control, and is gzip-compressed when the client accepts it. "
-           "Methods other than GET, HEAD and OPTIONS are answered with 405 and an Allow header."},
+           "queryables and CQL2 text and JSON filters; Part 4 (a draft) create, replace, update "
+           "and delete on the social-base collections, with optimistic locking by ETag). Every "
+           "response carries CORS headers, a strong ETag and Cache-Control, and is "
+           "gzip-compressed when the client accepts it. Reading is public; the store "
+           "collections also take POST (items), PUT, PATCH (JSON merge patch) and DELETE (an "
+           "item) with a bearer key of a high enough role, and OPTIONS lists in Allow what the "
+           "presented key may do there. Every other method, and a write on any other path, is "
+           "answered with 405 and an Allow header."},
       {"license",
        {{"name", "CC BY 4.0 (CBS, Kadaster)"},
         {"url", "https://creativecommons.org/licenses/by/4.0/"}}}};
@@ -494,6 +594,7 @@ json build_openapi(const ServiceState& state, const std::string& base) {
     json item_ok = ok("The feature (GeoJSON Feature), with a Content-Crs header",
                       "application/geo+json", ref("schemas", "Feature"));
     item_ok["headers"] = items_ok["headers"];
+    item_ok["headers"]["ETag"] = etag_header();
     paths[root + "/items/{featureId}"] =
         path_item(get_op("One feature of " + c->title, "Item" + id, {"Data"}, item_params,
                          responses(item_ok, true)),
@@ -503,23 +604,65 @@ json build_openapi(const ServiceState& state, const std::string& base) {
         store.enabled && std::any_of(store.collections.begin(), store.collections.end(),
                                      [&](const auto& l) { return l.id == c->id; });
     if (writable) {
+      const json feature = content("application/geo+json", ref("schemas", "Feature"));
       json created = {{"201",
                        {{"description", "Created: the stored feature, placed by the geocoder"},
                         {"headers",
                          {{"Location",
                            {{"description", "The URL of the new feature"},
-                            {"schema", {{"type", "string"}, {"format", "uri"}}}}}}},
-                        {"content", content("application/geo+json", ref("schemas", "Feature"))}}}};
-      paths[root + "/items"]["post"] =
-          write_op("Add a feature to " + c->title, "create" + id, true, false, std::move(created));
+                            {"schema", {{"type", "string"}, {"format", "uri"}}}}},
+                          {"ETag", etag_header()}}},
+                        {"content", feature}}}};
+      paths[root + "/items"]["post"] = write_op("Add a feature to " + c->title, "create" + id,
+                                                Body::Feature, false, std::move(created));
       json replaced = {{"200",
                         {{"description", "Replaced: the stored feature, placed by the geocoder"},
-                         {"content", content("application/geo+json", ref("schemas", "Feature"))}}}};
-      paths[root + "/items/{featureId}"]["put"] = write_op(
-          "Replace a feature of " + c->title, "replace" + id, true, true, std::move(replaced));
-      json deleted = {{"204", {{"description", "Deleted"}}}};
+                         {"headers", {{"ETag", etag_header()}}},
+                         {"content", feature}}}};
+      paths[root + "/items/{featureId}"]["put"] =
+          write_op("Replace a feature of " + c->title, "replace" + id, Body::Feature, true,
+                   std::move(replaced));
+      json patched = {{"200",
+                       {{"description",
+                         "Updated: the stored feature, placed again when its "
+                         "address or point changed"},
+                        {"headers", {{"ETag", etag_header()}}},
+                        {"content", feature}}}};
+      paths[root + "/items/{featureId}"]["patch"] =
+          write_op("Update properties or the point of a feature of " + c->title, "update" + id,
+                   Body::Patch, true, std::move(patched));
+      json deleted = {{"204", {{"description", "Deleted (its history is kept)"}}}};
       paths[root + "/items/{featureId}"]["delete"] = write_op(
-          "Delete a feature of " + c->title, "delete" + id, false, true, std::move(deleted));
+          "Delete a feature of " + c->title, "delete" + id, Body::None, true, std::move(deleted));
+
+      // The history of a record (admin).
+      json history_ok = {
+          {"200",
+           {{"description",
+             "Every write of the record, oldest first: who (the key's name), "
+             "when, the operation and the record before and after"},
+            {"content",
+             content("application/json",
+                     {{"type", "object"},
+                      {"properties",
+                       {{"id", {{"type", "string"}}},
+                        {"collection", {{"type", "string"}}},
+                        {"history",
+                         {{"type", "array"}, {"items", ref("schemas", "HistoryEntry")}}}}}})}}},
+          {"304", ref("responses", "NotModified")},
+          {"400", ref("responses", "BadRequest")},
+          {"401", ref("responses", "Unauthorized")},
+          {"403", ref("responses", "Forbidden")},
+          {"404", ref("responses", "NotFound")},
+          {"500", ref("responses", "ServerError")}};
+      json history_get = {{"summary", "The history of a feature of " + c->title},
+                          {"operationId", "history" + id},
+                          {"tags", {"Data"}},
+                          {"security", json::array({{{"bearer", json::array()}}})},
+                          {"parameters", json::array({ref("parameters", "featureId")})},
+                          {"responses", std::move(history_ok)}};
+      paths[root + "/items/{featureId}/history"] = {{"get", std::move(history_get)},
+                                                    {"options", options_op("History" + id)}};
     }
     paths[root + "/queryables"] = path_item(
         get_op(
@@ -528,6 +671,35 @@ json build_openapi(const ServiceState& state, const std::string& base) {
             responses(ok("The queryables", "application/schema+json", ref("schemas", "Queryables")),
                       true)),
         "Queryables" + id);
+  }
+  if (state.config.store.enabled) {
+    json ok_export = {
+        {"200",
+         {{"description",
+           "Every write of the store, oldest first (JSON, or CSV with the columns seq, record_id, "
+           "op, actor, at, before, after)"},
+          {"content",
+           {{"application/json",
+             {{"schema",
+               {{"type", "object"},
+                {"properties",
+                 {{"history", {{"type", "array"}, {"items", ref("schemas", "HistoryEntry")}}}}}}}}},
+            {"text/csv", {{"schema", {{"type", "string"}}}}}}}}},
+        {"304", ref("responses", "NotModified")},
+        {"400", ref("responses", "BadRequest")},
+        {"401", ref("responses", "Unauthorized")},
+        {"403", ref("responses", "Forbidden")},
+        {"404", ref("responses", "NotFound")},
+        {"500", ref("responses", "ServerError")}};
+    json fmt = query_param("f", "The representation: json (default) or csv.",
+                           {{"type", "string"}, {"enum", {"json", "csv"}}, {"default", "json"}});
+    json get = {{"summary", "The history of the store (export)"},
+                {"operationId", "getHistory"},
+                {"tags", {"Data"}},
+                {"security", json::array({{{"bearer", json::array()}}})},
+                {"parameters", json::array({fmt})},
+                {"responses", std::move(ok_export)}};
+    paths["/history"] = {{"get", std::move(get)}, {"options", options_op("History")}};
   }
   p["paths"] = paths;
   p["components"] = components(state);
