@@ -1120,7 +1120,7 @@ TEST_CASE("filter: the tree is typed", "[filter]") {
   CHECK_FALSE(filter::matches(inj, filter::map_access(kRow)));
 }
 
-TEST_CASE("filter: a double-quoted value is a name; the message says strings take single quotes",
+TEST_CASE("filter: a double-quoted value is a name, the message says strings take single quotes",
           "[filter]") {
   const filter::Schema schema{{"gebied", FieldType::String}, {"aantal", FieldType::Integer}};
   auto message = [&](std::string_view text, bool through_bind) -> std::string {

@@ -129,7 +129,7 @@ TEST_CASE("schema: text converts to each type, or says why not", "[schema]") {
   CHECK_FALSE(layers::convert_text("gisteren", Type::DateTime, e));
 }
 
-TEST_CASE("schema: one problem per field; the status workflow and who decided", "[schema]") {
+TEST_CASE("schema: one problem per field, the status workflow and who decided", "[schema]") {
   const auto s = default_schema();
   const std::set<std::string> gebieden = {"centrum", "oost"};
   layers::RecordValues ok = {{"id", "X"}, {"naam", "N"}, {"soort", "initiatief"}};
@@ -371,7 +371,7 @@ TEST_CASE("store: readers never see half a write (records and counts together)",
   CHECK(bad == 0);
 }
 
-TEST_CASE("store: activities with start and end are found by time; support active in a gebied",
+TEST_CASE("store: activities with start and end are found by time, support active in a gebied",
           "[schema][store][nearby][overview]") {
   StoreFixture fx("time-store.gpkg");
   // Three activities at one place: last week, this evening, next month; one without times.

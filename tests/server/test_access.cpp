@@ -83,7 +83,7 @@ TEST_CASE("sha256_hex is SHA-256", "[access][unit]") {
   CHECK(sha256_hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
-TEST_CASE("the key file: add, list, revoke; hashes only, mode 0600, its folder created",
+TEST_CASE("the key file: add, list, revoke, hashes only, mode 0600, its folder created",
           "[access][unit]") {
   const fs::path file = test::temp_path("access") / "var" / "keys.json";
   CHECK(list_keys(file).empty());
@@ -205,7 +205,7 @@ TEST_CASE("the key ring: every role, wrong keys, the environment's editor tokens
   CHECK_FALSE(ring.authenticate(editor.substr(0, editor.size() - 1)));
 }
 
-TEST_CASE("the key ring: empty without keys; the env principal's name is configurable",
+TEST_CASE("the key ring: empty without keys, the env principal's name is configurable",
           "[access][unit]") {
   const fs::path absent = test::temp_path("none") / "keys.json";
   const KeyRing none(absent, {});
@@ -265,7 +265,7 @@ TEST_CASE("the key ring looks at the file at most once per interval", "[access][
   CHECK(ring.authenticate(kees));
 }
 
-TEST_CASE("a broken key file keeps the last good set; at start it is an error", "[access][unit]") {
+TEST_CASE("a broken key file keeps the last good set, at start it is an error", "[access][unit]") {
   const fs::path file = test::temp_path("broken.json");
   const std::string anna = add_key(file, "anna", Role::Editor);
   const KeyRing ring = ring_of(file);

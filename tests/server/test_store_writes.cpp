@@ -137,7 +137,7 @@ constexpr const char* kBuurt1 = "BU00805103";
 constexpr const char* kBuurt2 = "BU00806001";
 }  // namespace
 
-TEST_CASE("store writes need a bearer token; none configured disables them", "[store][http]") {
+TEST_CASE("store writes need a bearer token, none configured disables them", "[store][http]") {
   const fs::path gpkg = test::temp_path("auth.gpkg");
   const std::string config = store_config(gpkg);
   const std::string body = kFirst.dump();
