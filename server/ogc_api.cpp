@@ -696,7 +696,8 @@ Response OgcApi::item(const Request& req, const std::string& id,
     Response r = make(std::move(body), kGeoJson);
     r.headers.emplace_back("Content-Crs", "<" + geo::crs_uri(crs) + ">");
     // The strong ETag of the feature itself (Part 4 optimistic locking: what If-Match compares;
-    // If-None-Match is answered by finish_response with it).
+    // If-None-Match is answered by finish_response with it). It names the feature's version, so
+    // it is the same in every crs (a client editing in RD locks what it read in RD).
     r.headers.emplace_back("ETag", layers::feature_etag(*c, *f));
     return r;
   }
