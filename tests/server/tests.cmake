@@ -8,6 +8,7 @@ target_sources(unit_tests PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/test_esri.cpp
   ${CMAKE_CURRENT_LIST_DIR}/test_nearby.cpp
   ${CMAKE_CURRENT_LIST_DIR}/test_access.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/test_rate_limit.cpp
 )
 target_sources(integration_tests PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/test_http.cpp
