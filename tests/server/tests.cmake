@@ -15,6 +15,7 @@ target_sources(integration_tests PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/test_ogc_http.cpp
   ${CMAKE_CURRENT_LIST_DIR}/test_esri_http.cpp
   ${CMAKE_CURRENT_LIST_DIR}/test_store_writes.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/test_submissions.cpp
 )
 target_compile_definitions(integration_tests PRIVATE GEBIEDEN_WEB_DIR="${CMAKE_BINARY_DIR}/web")
 add_dependencies(integration_tests gebieden_web_assets)
