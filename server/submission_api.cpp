@@ -155,6 +155,11 @@ std::string csv_cell(const layers::Value& v) {
     s = json(std::get<double>(v)).dump();
   else if (std::holds_alternative<std::string>(v))
     s = std::get<std::string>(v);
+  // Residents typed this text and editors open the file in a spreadsheet: a cell that would be
+  // read as a formula (=, +, -, @, a tab or CR first) is kept as text with a leading quote.
+  if (std::holds_alternative<std::string>(v) && !s.empty() &&
+      std::string_view("=+-@\t\r").find(s.front()) != std::string_view::npos)
+    s.insert(s.begin(), '\'');
   if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
   std::string q = "\"";
   for (char c : s) {

@@ -266,6 +266,12 @@ TEST_CASE("submissions: invisible in every public answer until accepted, then wi
   CHECK(std::regex_search(page->body, std::regex("<strong>INI-20[0-9]{2}-[0-9A-Z]{6}</strong>")));
   CHECK(contains(page->body, "werkdagen"));
 
+  // Text that a spreadsheet would take for a formula stays text in the queue's CSV.
+  json formula = json_submission("=HYPERLINK(\"http://evil.example\")");
+  auto fr = c->Post("/submissions", formula.dump(), "application/json");
+  REQUIRE(fr);
+  CHECK(fr->status == 202);
+
   // The editors' queue: only with an editor key; it has every field.
   auto q = c->Get("/submissions");
   REQUIRE(q);
@@ -297,6 +303,8 @@ TEST_CASE("submissions: invisible in every public answer until accepted, then wi
   CHECK(contains(csv->get_header_value("Content-Type"), "text/csv"));
   CHECK(contains(csv->body, ref));
   CHECK(contains(csv->body, kEmail));
+  CHECK(contains(csv->body, "\"'=HYPERLINK(\"\"http://evil.example\"\")\""));
+  CHECK_FALSE(contains(csv->body, ",\"=HYPERLINK"));
 
   // In no public answer: not listed, not found by id, not counted.
   const PublicView waiting = public_view(*c, id, lon, lat, layer, &status);
