@@ -300,11 +300,12 @@ Config parse_config(const json& j, const std::filesystem::path& file) {
     const json& sv = object_at(j, "", "server");
     only_members(sv, "server",
                  {"host", "port", "threads", "base_url", "default_limit", "max_limit",
-                  "max_request_bytes", "esri_max_record_count"});
+                  "max_request_bytes", "esri_max_record_count", "trust_forwarded_for"});
     get_string(sv, "server", "host", c.server.host);
     get_number(sv, "server", "port", c.server.port, 0, 65535);
     get_number(sv, "server", "threads", c.server.threads, 1, 256);
     get_string(sv, "server", "base_url", c.server.base_url);
+    get_bool(sv, "server", "trust_forwarded_for", c.server.trust_forwarded_for);
     get_number(sv, "server", "default_limit", c.server.default_limit, 1, 1e6);
     get_number(sv, "server", "max_limit", c.server.max_limit, 1, 1e6);
     get_number(sv, "server", "max_request_bytes", c.server.max_request_bytes, 1024, 1e9);

@@ -53,6 +53,9 @@ struct ServerConfig {
   int max_limit = 10000;
   std::size_t max_request_bytes = 1 << 20;
   int esri_max_record_count = 100;  // GeoServices maxRecordCount: clients page above it
+  // Behind a reverse proxy: the client of a request is the last address of X-Forwarded-For
+  // (the one the proxy added) instead of the connection's peer. Off: the header is ignored.
+  bool trust_forwarded_for = false;
 };
 
 /// Files the server reads at start-up besides the data (`assets` in the configuration).

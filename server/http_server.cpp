@@ -352,6 +352,7 @@ class Handler : public Http::Handler {
     for (const auto& [name, raw] : req.headers().rawList())
       r.headers[util::ascii_lower(name)] = raw.value();
     r.body = req.body();
+    if (peer) r.client = peer->address().host();
     return r;
   }
 

@@ -18,6 +18,7 @@ struct Request {
   std::vector<std::pair<std::string, std::string>> query;  // decoded, in order
   std::map<std::string, std::string> headers;              // lower-case names
   std::string body;
+  std::string client;  // the peer's address (host only): the per-client rate limits key on it
 
   std::optional<std::string> param(const std::string& name) const;
   std::string header(const std::string& lower_name) const;

@@ -17,6 +17,7 @@
 #include "server/ogc_cache.hpp"
 #include "server/overview_api.hpp"
 #include "server/store_api.hpp"
+#include "server/submission_api.hpp"
 #include "util/ascii.hpp"
 #include "util/error.hpp"
 
@@ -287,6 +288,7 @@ Response Service::route(const Request& req) const {
     return r;
   }
   if (StoreApi::handles(req, seg)) return StoreApi(*m_state, std::move(ctx)).route(req, seg);
+  if (SubmissionApi::handles(seg)) return SubmissionApi(*m_state, std::move(ctx)).route(req, seg);
   if (esri) return EsriApi(*m_state, std::move(ctx)).route(req, seg);
   if (NearbyApi::handles(seg)) return NearbyApi(*m_state, std::move(ctx)).route(req, seg);
   if (OverviewApi::handles(seg)) return OverviewApi(*m_state, std::move(ctx)).route(req, seg);

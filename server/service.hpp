@@ -16,6 +16,7 @@
 #include "layers/nearby.hpp"
 #include "server/access.hpp"
 #include "server/http_types.hpp"
+#include "server/rate_limit.hpp"
 #include "util/error.hpp"
 
 namespace gebieden::server {
@@ -34,6 +35,8 @@ struct ServiceState {
   std::shared_ptr<layers::FeatureStore> store;  // the writable social base (null: no store)
   // Proximity indexes of the collections, per snapshot (for /nearby and /locate).
   std::shared_ptr<layers::NearbyIndex> nearby = std::make_shared<layers::NearbyIndex>();
+  // Accepted submissions per client address in the last hour (POST /submissions).
+  std::shared_ptr<RateLimiter> submission_limits = std::make_shared<RateLimiter>();
   // The keys beyond public reading (the key file, and the editor tokens of the environment
   // variable named by store.write_token_env; set by the command line). Null or empty: writes
   // are disabled and nobody sees private fields. Never logged.

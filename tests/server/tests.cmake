@@ -10,6 +10,7 @@ target_sources(unit_tests PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/test_nearby.cpp
   ${CMAKE_CURRENT_LIST_DIR}/test_access.cpp
   ${CMAKE_CURRENT_LIST_DIR}/test_esri_edit_unit.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/test_rate_limit.cpp
 )
 target_sources(integration_tests PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/test_http.cpp
@@ -19,6 +20,7 @@ target_sources(integration_tests PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/test_esri_edit.cpp
   ${CMAKE_CURRENT_LIST_DIR}/test_privacy.cpp
   ${CMAKE_CURRENT_LIST_DIR}/test_part4.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/test_submissions.cpp
 )
 target_compile_definitions(integration_tests PRIVATE GEBIEDEN_WEB_DIR="${CMAKE_BINARY_DIR}/web")
 add_dependencies(integration_tests gebieden_web_assets)
