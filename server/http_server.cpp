@@ -446,7 +446,10 @@ void HttpServer::start() {
   auto opts = Http::Endpoint::options()
                   .threads(m_impl->threads)
                   .flags(Tcp::Options::ReuseAddr)
-                  .maxRequestSize(m_impl->max_request * 8)
+                  // What the transport buffers before it gives up with its own plain-text
+                  // 413: far above server.max_request_bytes, so that a body of up to 16 times
+                  // the limit (at least 16 MiB) still reaches our JSON 413 naming `body`.
+                  .maxRequestSize(std::max<std::size_t>(m_impl->max_request * 16, 16u << 20))
                   .maxResponseSize(512u * 1024u * 1024u);
   m_impl->endpoint->init(opts);
   m_impl->endpoint->setHandler(Http::make_handler<Handler>(m_impl->service));

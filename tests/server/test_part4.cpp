@@ -544,12 +544,11 @@ TEST_CASE("part 4: bad input is a 4xx naming the field, and nothing is stored",
   // A required field unset.
   check_error(patch(item, json{{"properties", {{"naam", nullptr}}}}.dump()), 400,
               "properties.naam");
-  // A 10 MB description: 413.
-  r = patch(item, json{{"properties", {{"omschrijving", std::string(10 << 20, 'x')}}}}.dump());
-  REQUIRE(r);
-  CHECK(r->status == 413);
-  // Above server.max_request_bytes (1 MiB) but within what the transport reads: 413 JSON naming
-  // the body. (Above 8 MiB Pistache itself answers 413, in plain text.)
+  // A 10 MB description: 413, JSON naming the body (above server.max_request_bytes, 1 MiB).
+  check_error(
+      patch(item, json{{"properties", {{"omschrijving", std::string(10 << 20, 'x')}}}}.dump()), 413,
+      "body");
+  // Just above the limit: the same.
   check_error(
       patch(item, json{{"properties", {{"omschrijving", std::string(2 << 20, 'x')}}}}.dump()), 413,
       "body");
