@@ -12,10 +12,13 @@
 #include <string>
 #include <vector>
 
+#include "geo/crs.hpp"
 #include "geo/csv.hpp"
+#include "layers/feature_store.hpp"
 #include "server/in_process.hpp"
 #include "server/service.hpp"
 #include "test_paths.hpp"
+#include "util/calendar.hpp"
 
 using namespace gebieden;
 using nlohmann::json;
@@ -467,4 +470,95 @@ TEST_CASE("overviews: the population comes from the boundary data when it has it
   req.path = "/collections/buurten/items/BU00808201";
   CHECK(json::parse(s.handle(req).body)["properties"]["aantal_inwoners"] ==
         population.at("BU00808201"));
+}
+
+TEST_CASE("nearby: datetime selects activities by their start and end, as a brute force does",
+          "[nearby][store]") {
+  // A service of its own on a temporary store, with 24 activities of known times and places.
+  geo::Config config = test::load_default_config();
+  config.store.path = test::temp_path("nearby-time.gpkg").string();
+  auto state = server::load_state(config);
+  const server::Service service(state);
+  geo::Transformer to_rd(4326, 28992);
+  struct Act {
+    std::string id;
+    double x, y;
+    std::optional<std::int64_t> start, end;
+  };
+  std::vector<Act> acts;
+  const std::int64_t day = 86400000, base = util::parse_iso_datetime("2026-12-01")->millis;
+  for (int i = 0; i < 24; ++i) {
+    const geo::XY p{5.7965 + 0.0004 * (i % 6), 53.2005 + 0.0003 * (i / 6)};
+    Act a{"TIJD-" + std::to_string(100 + i), 0, 0, {}, {}};
+    const geo::XY rd = to_rd.forward(p);
+    a.x = rd.x, a.y = rd.y;
+    layers::WriteRequest w;
+    w.op = layers::WriteOp::Create;
+    w.record.id = a.id;
+    w.record.values = {{"naam", "Activiteit " + std::to_string(i)}, {"soort", "activiteit"}};
+    w.record.point_crs84 = p;
+    w.actor = "test";
+    if (i % 4 != 3) {  // every fourth has no times: it always takes place
+      a.start = base + (i - 8) * day / 2;
+      w.record.values["start"] = util::format_iso_datetime(*a.start, false);
+      if (i % 4 != 2) {  // and some have a start only
+        a.end = *a.start + (i % 3 + 1) * day / 3;
+        w.record.values["eind"] = util::format_iso_datetime(*a.end, false);
+      }
+    }
+    REQUIRE(state->store->write(w).ok());
+    acts.push_back(a);
+  }
+  const double cx = acts[0].x, cy = acts[0].y;
+  auto ask = [&](const std::string& datetime) {
+    server::Request r;
+    r.method = "GET";
+    r.path = "/nearby";
+    char coords[96];
+    std::snprintf(coords, sizeof coords, "POINT(%.3f %.3f)", cx, cy);
+    r.query = {{"coords", coords},
+               {"crs", "http://www.opengis.net/def/crs/EPSG/0/28992"},
+               {"within", "500"},
+               {"limit", "100"},
+               {"collections", "activiteiten"},
+               {"datetime", datetime}};
+    r.headers["host"] = "gebieden.test";
+    const auto resp = service.handle(r);
+    REQUIRE(resp.status == 200);
+    const json answer = json::parse(resp.body);
+    std::vector<std::string> ids;
+    for (const auto& f : answer["features"])
+      if (f["id"].get<std::string>().rfind("TIJD-", 0) == 0) ids.push_back(f["id"]);
+    return ids;
+  };
+  // The brute force: an activity takes place in [a, b] when its [start, end] meets it (no end:
+  // open, from its start on, as an OGC temporal extent "start/.."; no times: always), nearest
+  // first, ties by id.
+  auto brute = [&](std::optional<std::int64_t> a, std::optional<std::int64_t> b) {
+    std::vector<std::pair<double, std::string>> hits;
+    for (const auto& act : acts) {
+      const double d = std::hypot(act.x - cx, act.y - cy);
+      if (d > 500) continue;
+      bool meets = true;
+      if (act.start) {
+        const std::int64_t s = *act.start;
+        meets = (!b || s <= *b) && (!a || !act.end || *act.end >= *a);
+      }
+      if (meets) hits.push_back({std::round(d * 1000) / 1000, act.id});
+    }
+    std::sort(hits.begin(), hits.end());
+    std::vector<std::string> ids;
+    for (const auto& h : hits) ids.push_back(h.second);
+    return ids;
+  };
+  const auto t = [&](const char* s) { return util::parse_iso_datetime(s)->millis; };
+  CHECK(ask("2026-11-29T00:00:00Z/2026-11-30T00:00:00Z") ==
+        brute(t("2026-11-29T00:00:00Z"), t("2026-11-30T00:00:00Z")));
+  CHECK(ask("2026-12-01T12:00:00Z") == brute(t("2026-12-01T12:00:00Z"), t("2026-12-01T12:00:00Z")));
+  CHECK(ask("2026-12-03/..") == brute(t("2026-12-03"), std::nullopt));
+  CHECK(ask("../2026-11-28T00:00:00Z") == brute(std::nullopt, t("2026-11-28T00:00:00Z")));
+  // A whole day: 2026-12-02 from midnight to the last millisecond.
+  CHECK(ask("2026-12-02") == brute(t("2026-12-02"), t("2026-12-03") - 1));
+  // Some answers differ, so the test can tell a wrong selection.
+  CHECK(ask("2026-11-29T00:00:00Z/2026-11-30T00:00:00Z") != ask("2026-12-03/.."));
 }
