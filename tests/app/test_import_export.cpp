@@ -14,6 +14,7 @@
 
 #include "geo/csv.hpp"
 #include "server/process.hpp"
+#include "test_config_copy.hpp"
 #include "test_paths.hpp"
 
 using namespace gebieden;
@@ -36,26 +37,7 @@ std::string read_all(const fs::path& p) {
 /// A copy of data/leeuwarden.json in a temporary folder, every relative path made absolute,
 /// the store in `gpkg`; `seed`: another store.source (empty: the development fixture).
 fs::path import_config(const fs::path& gpkg, const std::string& seed = "") {
-  const fs::path data = fs::path(test::source_dir()) / "data";
-  json j;
-  std::ifstream(data / "leeuwarden.json") >> j;
-  auto absolute = [&](json& v) {
-    if (v.is_string() && fs::path(v.get<std::string>()).is_relative())
-      v = (data / v.get<std::string>()).lexically_normal().string();
-  };
-  std::function<void(json&)> walk = [&](json& v) {
-    if (!v.is_object()) return;
-    for (auto& [k, m] : v.items()) {
-      if (k == "sources" && m.is_array()) {
-        for (auto& s : m) absolute(s);
-      } else if (k == "place_aliases" || k == "scheme" || k == "schema") {
-        absolute(m);
-      } else {
-        walk(m);
-      }
-    }
-  };
-  walk(j);
+  json j = test::relocated_default_config();
   j["store"]["path"] = gpkg.string();
   if (!seed.empty()) j["store"]["source"]["sources"] = {seed};
   j["access"] = {{"keys_file", test::temp_path("keys.json").string()}};

@@ -16,6 +16,7 @@
 #include "geo/crs.hpp"
 #include "process.hpp"
 #include "server/access.hpp"
+#include "test_config_copy.hpp"
 #include "test_paths.hpp"
 
 using namespace gebieden;
@@ -32,26 +33,7 @@ const std::string kFs = "/arcgis/rest/services/gebieden/FeatureServer";
 /// makes it): every relative path made absolute, the store in `gpkg`, an admin key in the key
 /// file, the editor tokens in kTokenEnv.
 std::string store_config(const fs::path& gpkg) {
-  const fs::path data = fs::path(test::source_dir()) / "data";
-  json j;
-  std::ifstream(data / "leeuwarden.json") >> j;
-  auto absolute = [&](json& v) {
-    if (v.is_string() && fs::path(v.get<std::string>()).is_relative())
-      v = (data / v.get<std::string>()).lexically_normal().string();
-  };
-  std::function<void(json&)> walk = [&](json& v) {
-    if (!v.is_object()) return;
-    for (auto& [k, m] : v.items()) {
-      if (k == "sources" && m.is_array()) {
-        for (auto& s : m) absolute(s);
-      } else if (k == "place_aliases" || k == "scheme" || k == "schema") {
-        absolute(m);
-      } else {
-        walk(m);
-      }
-    }
-  };
-  walk(j);
+  json j = test::relocated_default_config();
   j["store"]["path"] = gpkg.string();
   j["store"]["write_token_env"] = kTokenEnv;
   const fs::path keys = test::temp_path("esri-keys.json");

@@ -20,6 +20,7 @@
 #include "geo/csv.hpp"
 #include "process.hpp"
 #include "server/access.hpp"
+#include "test_config_copy.hpp"
 #include "test_paths.hpp"
 
 using namespace gebieden;
@@ -32,26 +33,7 @@ constexpr const char* kReaderKey = "reader-key-for-privacy-scan";  // in the key
 /// A copy of data/leeuwarden.json in a temporary folder: every relative path made absolute, the
 /// store in `gpkg` (created from the development fixture), a reader key in the key file.
 std::string privacy_config(const fs::path& gpkg) {
-  const fs::path data = fs::path(test::source_dir()) / "data";
-  json j;
-  std::ifstream(data / "leeuwarden.json") >> j;
-  auto absolute = [&](json& v) {
-    if (v.is_string() && fs::path(v.get<std::string>()).is_relative())
-      v = (data / v.get<std::string>()).lexically_normal().string();
-  };
-  std::function<void(json&)> walk = [&](json& v) {
-    if (!v.is_object()) return;
-    for (auto& [k, m] : v.items()) {
-      if (k == "sources" && m.is_array()) {
-        for (auto& s : m) absolute(s);
-      } else if (k == "place_aliases" || k == "scheme" || k == "schema") {
-        absolute(m);
-      } else {
-        walk(m);
-      }
-    }
-  };
-  walk(j);
+  json j = test::relocated_default_config();
   j["store"]["path"] = gpkg.string();
   j["store"]["write_token_env"] = "GEBIEDEN_PRIVACY_TEST_NO_TOKENS";
   // An empty store (seeded from the fixture's header only): the records come by `gebieden

@@ -15,6 +15,7 @@
 
 #include "process.hpp"
 #include "server/access.hpp"
+#include "test_config_copy.hpp"
 #include "test_paths.hpp"
 
 using namespace gebieden;
@@ -38,26 +39,7 @@ constexpr const char* kBuurt = "BU00805103";  // Sweelincksingel 11, 8927CX Leeu
 /// relative path made absolute, the store in `gpkg`, the write tokens in kTokenEnv, an admin and
 /// a reader key in the key file, and `max_pending` waiting submissions at most.
 std::string store_config(const fs::path& gpkg, int max_pending = 1000) {
-  const fs::path data = fs::path(test::source_dir()) / "data";
-  json j;
-  std::ifstream(data / "leeuwarden.json") >> j;
-  auto absolute = [&](json& v) {
-    if (v.is_string() && fs::path(v.get<std::string>()).is_relative())
-      v = (data / v.get<std::string>()).lexically_normal().string();
-  };
-  std::function<void(json&)> walk = [&](json& v) {
-    if (!v.is_object()) return;
-    for (auto& [k, m] : v.items()) {
-      if (k == "sources" && m.is_array()) {
-        for (auto& s : m) absolute(s);
-      } else if (k == "place_aliases" || k == "scheme" || k == "schema") {
-        absolute(m);
-      } else {
-        walk(m);
-      }
-    }
-  };
-  walk(j);
+  json j = test::relocated_default_config();
   j["store"]["path"] = gpkg.string();
   j["store"]["write_token_env"] = kTokenEnv;
   j["store"]["submissions"]["max_pending"] = max_pending;
