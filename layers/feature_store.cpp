@@ -392,8 +392,14 @@ std::shared_ptr<FeatureStore> FeatureStore::open(const geo::Config& config,
   s->m_to_wgs = std::make_unique<geo::Transformer>(4326, 28992);
   namespace fs = std::filesystem;
   std::optional<StoreSchemaDef> def;
-  if (!config.store.schema.empty())
+  if (!config.store.schema.empty()) {
     def = StoreSchemaDef::load(config.store.schema, all_soorten(config.store));
+    for (const auto& c : config.store.collections)
+      if (!c.start_field.empty() && !c.end_field.empty() &&
+          std::find(def->intervals.begin(), def->intervals.end(),
+                    std::pair(c.start_field, c.end_field)) == def->intervals.end())
+        def->intervals.emplace_back(c.start_field, c.end_field);
+  }
 
   if (!fs::exists(s->m_path)) {
     // Seed a new GeoPackage from store.source, in the schema's columns.

@@ -328,12 +328,15 @@ std::vector<FieldProblem> StoreSchemaDef::check_record(
       out.push_back({status->decided_by_field,
                      "is required when " + status->field + " is '" + *st + "' (who decided)"});
   }
-  // An activity ends after it starts.
-  {
-    const auto a = value(record, "start"), b = value(record, "eind");
+  // What has a start and an end (an activity) ends after it starts.
+  for (const auto& [start, end] : intervals) {
+    const auto a = value(record, start), b = value(record, end);
     if (a && b) {
       const auto ta = util::parse_iso_datetime(*a), tb = util::parse_iso_datetime(*b);
-      if (ta && tb && tb->millis < ta->millis) out.push_back({"eind", "is before start"});
+      if (ta && tb && tb->millis < ta->millis &&
+          std::none_of(out.begin(), out.end(),
+                       [&](const FieldProblem& p) { return p.field == end; }))
+        out.push_back({end, "is before " + start});
     }
   }
   return out;

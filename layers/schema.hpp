@@ -50,6 +50,9 @@ struct StoreSchemaDef {
   std::vector<SchemaField> fields;
   std::vector<std::string> categorieen;
   std::optional<StatusWorkflow> status;
+  /// Pairs of (start, end) fields whose end may not be before their start: the temporal extent
+  /// of the store collections (their start_field and end_field), set by the store.
+  std::vector<std::pair<std::string, std::string>> intervals;
 
   /// Read a schema file. `soorten`: the soort values of store.collections (for "values":
   /// "soorten"). Throws config_error naming the member that is wrong.

@@ -701,6 +701,73 @@ json build_openapi(const ServiceState& state, const std::string& base) {
                 {"responses", std::move(ok_export)}};
     paths["/history"] = {{"get", std::move(get)}, {"options", options_op("History")}};
   }
+  if (state.config.store.enabled && !state.config.store.submissions.collection.empty()) {
+    // Residents submit initiatives (docs/submissions.md): no key; editors read the queue.
+    json props = json::object();
+    for (const char* name :
+         {"naam", "omschrijving", "categorie", "adres", "straat", "huisnummer", "postcode",
+          "plaats", "website", "aanmelder_naam", "aanmelder_email", "aanmelder_telefoon"})
+      props[name] = {{"type", "string"}};
+    for (const char* name : {"lat", "lon", "scharrelbudget"}) props[name] = {{"type", "number"}};
+    const json schema = {
+        {"type", "object"},
+        {"required", {"naam", "omschrijving", "aanmelder_naam", "aanmelder_email"}},
+        {"properties", props}};
+    json accepted = {
+        {"202",
+         {{"description",
+           "Accepted: the reference number and what happens next. The initiative waits in status "
+           "ingediend, in no public answer, until an editor moves it on."},
+          {"content",
+           content("application/json", {{"type", "object"},
+                                        {"properties",
+                                         {{"referentie", {{"type", "string"}}},
+                                          {"status", {{"type", "string"}}},
+                                          {"volgende_stappen", {{"type", "string"}}}}}})}}},
+        {"400", ref("responses", "BadRequest")},
+        {"413", ref("responses", "TooLarge")},
+        {"415", ref("responses", "UnsupportedMediaType")},
+        {"429",
+         {{"description", "Too many submissions from this client in the last hour (Retry-After)."},
+          {"content", content("application/json", ref("schemas", "Exception"))}}},
+        {"503",
+         {{"description", "Too many submissions wait for an editor; try later (Retry-After)."},
+          {"content", content("application/json", ref("schemas", "Exception"))}}},
+        {"500", ref("responses", "ServerError")}};
+    json post = {{"summary", "Submit a citizen initiative (no key needed)"},
+                 {"operationId", "submitInitiative"},
+                 {"tags", {"Data"}},
+                 {"requestBody",
+                  {{"required", true},
+                   {"content",
+                    {{"application/json", {{"schema", schema}}},
+                     {"application/x-www-form-urlencoded", {{"schema", schema}}}}}}},
+                 {"responses", std::move(accepted)}};
+    json queue_ok = {
+        {"200",
+         {{"description",
+           "The submissions waiting, oldest first, with every field (GeoJSON, or "
+           "CSV with f=csv)"},
+          {"content",
+           {{"application/geo+json", {{"schema", ref("schemas", "FeatureCollection")}}},
+            {"text/csv", {{"schema", {{"type", "string"}}}}}}}}},
+        {"304", ref("responses", "NotModified")},
+        {"400", ref("responses", "BadRequest")},
+        {"401", ref("responses", "Unauthorized")},
+        {"403", ref("responses", "Forbidden")},
+        {"500", ref("responses", "ServerError")}};
+    json fmt = query_param("f", "The representation: json (default) or csv.",
+                           {{"type", "string"}, {"enum", {"json", "csv"}}, {"default", "json"}});
+    json queue = {{"summary", "The submissions waiting for an editor (editor key)"},
+                  {"operationId", "getSubmissions"},
+                  {"tags", {"Data"}},
+                  {"security", json::array({{{"bearer", json::array()}}})},
+                  {"parameters", json::array({fmt})},
+                  {"responses", std::move(queue_ok)}};
+    paths["/submissions"] = {{"post", std::move(post)},
+                             {"get", std::move(queue)},
+                             {"options", options_op("Submissions")}};
+  }
   p["paths"] = paths;
   p["components"] = components(state);
   return p;

@@ -28,7 +28,9 @@ layers::StoreSchemaDef default_schema() {
   std::vector<std::string> soorten;
   for (const auto& c : config.store.collections)
     for (const auto& s : c.soort) soorten.push_back(s);
-  return layers::StoreSchemaDef::load(config.store.schema, soorten);
+  auto s = layers::StoreSchemaDef::load(config.store.schema, soorten);
+  s.intervals = {{"start", "eind"}};  // as the store sets it from the activities' collection
+  return s;
 }
 
 std::vector<std::string> fields_of(const std::vector<layers::FieldProblem>& ps) {
@@ -393,6 +395,15 @@ TEST_CASE("store: activities with start and end are found by time, support activ
   REQUIRE(fx.write(layers::WriteOp::Create, "ACT-3",
                    {{"naam", "Kerstmarkt"}, {"soort", "activiteit"}, {"start", "2027-01-05"}}, at)
               .ok());
+  // An end before the start is refused naming the end (the collection's end_field).
+  const auto backwards = fx.write(layers::WriteOp::Create, "ACT-X",
+                                  {{"naam", "Terug"},
+                                   {"soort", "activiteit"},
+                                   {"start", "2026-12-02T10:00:00Z"},
+                                   {"eind", "2026-12-01"}},
+                                  at);
+  CHECK(backwards.outcome == layers::WriteOutcome::Invalid);
+  CHECK(fields_of(backwards.problems) == std::vector<std::string>{"eind"});
   const auto c = fx.pub.get("activiteiten");
   REQUIRE(c->start_field >= 0);
   REQUIRE(c->end_field >= 0);
