@@ -460,6 +460,9 @@ std::shared_ptr<FeatureStore> FeatureStore::open(const geo::Config& config,
     if (!table) throw config_error("store.path", "cannot read the migrated store " + s->m_path);
   }
   s->m_schema = StoreSchema::make(table->fields, config.store, def);
+  // ETags are of the full representation (no field private), as the full view serves it.
+  s->m_etag_fields.fields = s->m_schema.fields;
+  for (auto& f : s->m_etag_fields.fields) f.is_private = false;
   if (s->m_schema.c_id < 0)
     throw config_error("store.id_field", "the store '" + s->m_path + "' has no column '" +
                                              config.store.id_field + "'");
@@ -486,10 +489,7 @@ FeatureStore::Entry FeatureStore::place(geo::TableRow row) const {
   Entry e;
   e.placed = place_record(m_schema, row, *m_model, m_geocoder.get(), *m_to_wgs);
   e.row = std::move(row);
-  Collection proto;
-  proto.fields = m_schema.fields;
-  for (auto& f : proto.fields) f.is_private = false;
-  e.etag = feature_etag(proto, e.placed.feature);
+  e.etag = feature_etag(m_etag_fields, e.placed.feature);
   return e;
 }
 

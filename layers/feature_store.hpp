@@ -159,6 +159,7 @@ class FeatureStore {
   std::shared_ptr<const geo::Geocoder> m_geocoder;
   std::string m_path;
   StoreSchema m_schema;
+  Collection m_etag_fields;  // the fields of the full view (for feature_etag), made once
   std::vector<Entry> m_entries;
   std::unique_ptr<StoreFile> m_file;
   Catalogue* m_public = nullptr;

@@ -256,23 +256,42 @@ geo::Crs parse_content_crs(const std::string& header) {
                         geo::crs_uri(geo::Crs::EPSG28992) + "> (RD x, y)");
 }
 
-ItemWrite parse_item_write(const std::string& body, const layers::StoreSchema& schema,
-                           const geo::StoreConfig& store, const geo::LayerConfig& collection,
-                           const BodyCrs& crs) {
-  if (body.find_first_not_of(" \t\r\n") == std::string::npos)
-    bad("body", "empty; send a GeoJSON Feature");
+namespace {
+/// The body of a write as a JSON object with only the members of a GeoJSON Feature; `empty` and
+/// `not_object` say what to send instead.
+json feature_object(const std::string& body, const char* empty, const char* not_object) {
+  if (body.find_first_not_of(" \t\r\n") == std::string::npos) bad("body", empty);
   json j;
   try {
     j = json::parse(body);
   } catch (const json::parse_error& e) {
     bad("body", "not valid JSON (at byte " + std::to_string(e.byte) + ")");
   }
-  if (!j.is_object())
-    bad("body", std::string("must be a GeoJSON Feature, not a JSON ") + type_name(j));
+  if (!j.is_object()) bad("body", not_object + std::string(type_name(j)));
   for (const auto& [k, v] : j.items())
     if (k != "type" && k != "id" && k != "geometry" && k != "properties" && k != "bbox" &&
         k != "links")
       bad(k, "unknown member of a Feature");
+  return j;
+}
+
+/// The stored column a property names; null for a property the placement computes (buurtcode,
+/// geocode_status...: a client may send it back, it is ignored); an unknown one is a 400.
+const geo::TableField* stored_column(const layers::StoreSchema& schema, const std::string& name,
+                                     const std::string& member) {
+  const int served = schema.index_of(name);
+  if (served >= 0 && static_cast<std::size_t>(served) >= schema.n_source) return nullptr;
+  for (const auto& f : schema.source)
+    if (f.name == name) return &f;
+  bad(member, "unknown field");
+}
+}  // namespace
+
+ItemWrite parse_item_write(const std::string& body, const layers::StoreSchema& schema,
+                           const geo::StoreConfig& store, const geo::LayerConfig& collection,
+                           const BodyCrs& crs) {
+  const json j = feature_object(body, "empty; send a GeoJSON Feature",
+                                "must be a GeoJSON Feature, not a JSON ");
   if (!j.contains("type")) bad("type", "missing (must be \"Feature\")");
   if (!j.at("type").is_string() || j.at("type") != "Feature") bad("type", "must be \"Feature\"");
 
@@ -290,12 +309,8 @@ ItemWrite parse_item_write(const std::string& body, const layers::StoreSchema& s
     bad("properties", std::string("must be an object or null, not ") + type_name(props));
   for (const auto& [name, v] : props.items()) {
     const std::string member = "properties." + name.substr(0, 40);
-    const int served = schema.index_of(name);
-    if (served >= 0 && static_cast<std::size_t>(served) >= schema.n_source)
-      continue;  // computed by the geocoder (buurtcode, geocode_status...): sent back, ignored
-    auto it = std::find_if(schema.source.begin(), schema.source.end(),
-                           [&](const geo::TableField& f) { return f.name == name; });
-    if (it == schema.source.end()) bad(member, "unknown field");
+    const geo::TableField* it = stored_column(schema, name, member);
+    if (!it) continue;  // computed by the geocoder (buurtcode, geocode_status...): ignored
     if (name == store.id_field) {
       if (v.is_null()) continue;
       const std::string id = parse_id(v, member);
@@ -325,21 +340,9 @@ ItemWrite parse_item_write(const std::string& body, const layers::StoreSchema& s
 ItemWrite parse_item_patch(const std::string& body, const std::string& fid,
                            const layers::StoreSchema& schema, const geo::StoreConfig& store,
                            const BodyCrs& crs) {
-  if (body.find_first_not_of(" \t\r\n") == std::string::npos)
-    bad("body", "empty; send a JSON merge patch of the Feature ({\"properties\": {...}})");
-  json j;
-  try {
-    j = json::parse(body);
-  } catch (const json::parse_error& e) {
-    bad("body", "not valid JSON (at byte " + std::to_string(e.byte) + ")");
-  }
-  if (!j.is_object())
-    bad("body", std::string("must be a JSON merge patch of the Feature (an object), not a JSON ") +
-                    type_name(j));
-  for (const auto& [k, v] : j.items())
-    if (k != "type" && k != "id" && k != "geometry" && k != "properties" && k != "bbox" &&
-        k != "links")
-      bad(k, "unknown member of a Feature");
+  const json j = feature_object(
+      body, "empty; send a JSON merge patch of the Feature ({\"properties\": {...}})",
+      "must be a JSON merge patch of the Feature (an object), not a JSON ");
   if (j.contains("type") && (!j.at("type").is_string() || j.at("type") != "Feature"))
     bad("type", "must be \"Feature\" (or left out)");
   // The id cannot change, nor be removed (a merge patch's null).
@@ -364,12 +367,8 @@ ItemWrite parse_item_patch(const std::string& body, const std::string& fid,
     bad("properties", std::string("must be an object, not ") + type_name(props));
   for (const auto& [name, v] : props.items()) {
     const std::string member = "properties." + name.substr(0, 40);
-    const int served = schema.index_of(name);
-    if (served >= 0 && static_cast<std::size_t>(served) >= schema.n_source)
-      continue;  // computed by the geocoder (buurtcode, geocode_status...): sent back, ignored
-    auto it = std::find_if(schema.source.begin(), schema.source.end(),
-                           [&](const geo::TableField& f) { return f.name == name; });
-    if (it == schema.source.end()) bad(member, "unknown field");
+    const geo::TableField* it = stored_column(schema, name, member);
+    if (!it) continue;  // computed by the geocoder (buurtcode, geocode_status...): ignored
     if (name == store.id_field) {
       same_id(v, member);
       continue;
