@@ -64,9 +64,18 @@ psql_q() {
 }
 
 # Stop whatever runs in a cluster directory and remove it (the symlink and its target too).
+# Only what this script made is ever removed: an empty directory, one with its mark, or a
+# symlink to /tmp/gebieden-pg-*.
 remove_cluster() {
   local d=$1 real=$1
-  if [ -L "$d" ]; then real=$(readlink -f "$d" || true); fi
+  if [ -L "$d" ]; then
+    real=$(readlink -f "$d" || true)
+    [[ "$real" == /tmp/gebieden-pg-* ]] || die "refusing to remove $d: a symlink to $real"
+  fi
+  if [ -n "$real" ] && [ -d "$real" ] && [ ! -f "$real/.gebieden-test-cluster" ] &&
+    [ -n "$(ls -A "$real")" ]; then
+    die "refusing to remove $real: not a cluster of cluster.sh"
+  fi
   if [ -n "$real" ] && [ -f "$real/data/postmaster.pid" ]; then
     as_owner "$bindir/pg_ctl" -D "$real/data" -m immediate -w -t 10 stop >/dev/null 2>&1 || true
     # pg_ctl may fail on a damaged directory: kill the postmaster named in postmaster.pid, but
@@ -127,6 +136,9 @@ make_seed() {
   local seed=$1 key
   key=$(seed_key)
   if [ -f "$seed/key" ] && [ "$(cat "$seed/key")" = "$key" ]; then return 0; fi
+  if [ -d "$seed" ] && [ ! -f "$seed/key" ] && [ -n "$(ls -A "$seed")" ]; then
+    die "refusing to replace $seed: not a seed of cluster.sh"
+  fi
   local tmp="$seed.tmp.$$"
   rm -rf "$tmp"
   mkdir -p "$tmp"
@@ -208,6 +220,7 @@ start() {
     mkdir -p "$(dirname "$dir")"
     ln -s "$home" "$dir"
   fi
+  : >"$home/.gebieden-test-cluster"
   chmod 700 "$home"
   if [ "$(id -u)" = 0 ]; then chown postgres:postgres "$home"; fi
   cp -a "$home.seed/data" "$home/data"
