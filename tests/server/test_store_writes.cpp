@@ -3,12 +3,16 @@
 // variants, on the cluster of CTest's postgis fixture), with a write token in its environment.
 #include <httplib.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <latch>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "process.hpp"
@@ -490,3 +494,107 @@ GEBIEDEN_STORE_TEST_CASE("store writes: malformed bodies are 400 naming the memb
 GEBIEDEN_STORE_TEST_CASE(
     "store writes: a written record is found by the next /nearby, a deleted one not",
     "[store][http][nearby]", nearby_after_writes)
+
+// Only a database can be shared: these run on PostGIS alone.
+
+TEST_CASE("store writes: the database named by store.database_env overrides store.path",
+          "[store][http][postgis]") {
+  const test::TestStore where(test::StoreKind::PostGIS, "writes_env");
+  // The configuration names only the GeoPackage; the database comes from the environment.
+  test::TestStore file = where;
+  file.kind = test::StoreKind::GeoPackage;
+  json j = json::parse(std::ifstream(store_config(file)));
+  j["store"]["database_env"] = "GEBIEDEN_TEST_STORE_DATABASE";
+  const fs::path config = test::temp_path("env-config.json");
+  test::write_file(config, j.dump(2));
+  test::ServerOptions o = options(config.string(), true);
+  o.env.emplace_back("GEBIEDEN_TEST_STORE_DATABASE", where.conninfo);
+  test::ServerProcess s(o);
+  auto c = client(s);
+  where.check_made();
+  CHECK(where.stored("ORG0001") == 1);
+  json record = kFirst;
+  record["id"] = "TEST-OMGEVING";
+  auto r =
+      c->Post("/collections/organisaties/items", auth(), record.dump(), "application/geo+json");
+  REQUIRE(r);
+  REQUIRE(r->status == 201);
+  CHECK(where.stored("TEST-OMGEVING") == 1);
+  CHECK_FALSE(fs::exists(where.gpkg));
+}
+
+TEST_CASE(
+    "store writes: two instances on one database serve each other's writes, and of two "
+    "PATCHes with one If-Match exactly one succeeds",
+    "[store][http][postgis]") {
+  const test::TestStore where(test::StoreKind::PostGIS, "writes_two");
+  const std::string config = store_config(where);
+  test::ServerProcess a(options(config, true));
+  test::ServerProcess b(options(config, true));  // the store is there already: not seeded again
+  auto ca = client(a);
+  auto cb = client(b);
+  const std::string items = "/collections/organisaties/items";
+  const std::int64_t before = count_in(*cb, kBuurt1, "organisaties");
+
+  // Written through A, served by B within a few sync intervals (200 ms), counted there too.
+  json record = kFirst;
+  record["id"] = "TEST-TWEE";
+  auto r = ca->Post(items, auth(), record.dump(), "application/geo+json");
+  REQUIRE(r);
+  REQUIRE(r->status == 201);
+  auto eventually = [](const std::function<bool()>& done) {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!done() && std::chrono::steady_clock::now() < until)
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    return done();
+  };
+  CHECK(eventually([&] {
+    auto g = cb->Get(items + "/TEST-TWEE?f=json");
+    return g && g->status == 200;
+  }));
+  CHECK(eventually([&] { return count_in(*cb, kBuurt1, "organisaties") == before + 1; }));
+
+  // Rounds of two PATCHes of one record with the same (current) If-Match, one through each
+  // instance at the same moment: one is written, the other gets 412, whatever the timing.
+  const std::string path = items + "/TEST-TWEE";
+  for (int round = 0; round < 8; ++round) {
+    INFO("round " << round);
+    auto g = ca->Get(path + "?f=json", auth());
+    REQUIRE(g);
+    REQUIRE(g->status == 200);
+    const std::string etag = g->get_header_value("ETag");
+    REQUIRE(etag.size() > 2);
+    // The value instance i writes in this round: "A3", "B3".
+    auto value = [round](int i) {
+      std::string v(1, i == 0 ? 'A' : 'B');
+      v += std::to_string(round);
+      return v;
+    };
+    int status[2] = {0, 0};
+    std::latch go(2);
+    auto patch = [&](int i) {
+      httplib::Client& c = i == 0 ? *ca : *cb;
+      httplib::Headers h = auth();
+      h.emplace("If-Match", etag);
+      const std::string body = json{{"properties", {{"omschrijving", value(i)}}}}.dump();
+      go.arrive_and_wait();
+      auto res = c.Patch(path.c_str(), h, body, "application/merge-patch+json");
+      status[i] = res ? res->status : -1;
+    };
+    std::thread t0(patch, 0), t1(patch, 1);
+    t0.join();
+    t1.join();
+    std::vector<int> got = {status[0], status[1]};
+    std::sort(got.begin(), got.end());
+    CHECK(got == std::vector<int>{200, 412});
+    // Both instances then serve the winner's value.
+    const std::string winner = value(status[0] == 200 ? 0 : 1);
+    for (httplib::Client* c : {ca.get(), cb.get()}) {
+      CHECK(eventually([&] {
+        auto v = c->Get(path + "?f=json");
+        return v && v->status == 200 &&
+               json::parse(v->body)["properties"]["omschrijving"] == winner;
+      }));
+    }
+  }
+}
