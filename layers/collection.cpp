@@ -20,8 +20,9 @@ void prepare_feature(Feature& e) {
 
 Feature& FeatureList::edit(std::size_t i) {
   // A snapshot under construction is owned by one builder: an unshared Feature is changed in
-  // place (the const is the readers' view), a shared one is copied first.
-  if (m_items[i].use_count() != 1) m_items[i] = std::make_shared<const Feature>(*m_items[i]);
+  // place, a shared one is copied first. Every Feature is made non-const (make_shared<Feature>);
+  // the const is the readers' view, so casting it away here is sound.
+  if (m_items[i].use_count() != 1) m_items[i] = std::make_shared<Feature>(*m_items[i]);
   auto& f = const_cast<Feature&>(*m_items[i]);
   f.prepared = false;
   return f;

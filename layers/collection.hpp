@@ -104,7 +104,8 @@ class FeatureList {
   const_iterator end() const { return const_iterator(m_items.end()); }
   const Ptr& ptr(std::size_t i) const { return m_items[i]; }
   void reserve(std::size_t n) { m_items.reserve(n); }
-  void push_back(Feature f) { m_items.push_back(std::make_shared<const Feature>(std::move(f))); }
+  void push_back(Feature f) { m_items.push_back(std::make_shared<Feature>(std::move(f))); }
+  /// A feature made with std::make_shared<Feature> (never a const object: edit() may change it).
   void push_back(Ptr f) { m_items.push_back(std::move(f)); }
   /// Feature i to change: copied first when another snapshot shares it.
   Feature& edit(std::size_t i);

@@ -281,7 +281,7 @@ FeatureStore::Entry FeatureStore::place(geo::TableRow row) const {
   // One Feature, shared by both views' collections and kept while the record does not change.
   e.placed.feature.objectid = stable_objectid(e.placed.feature.id);
   prepare_feature(e.placed.feature);
-  e.placed.shared = std::make_shared<const Feature>(std::move(e.placed.feature));
+  e.placed.shared = std::make_shared<Feature>(std::move(e.placed.feature));
   e.placed.feature = Feature{};
   return e;
 }

@@ -237,7 +237,7 @@ StoreLoad build_store(const geo::Config& config, const StoreSchema& schema,
     auto& counts = out.counts[lc.id];
     for (const auto* r : records) {
       if (!soorten.count(r->soort)) continue;
-      c->features.push_back(r->shared ? r->shared : std::make_shared<const Feature>(r->feature));
+      c->features.push_back(r->shared ? r->shared : std::make_shared<Feature>(r->feature));
       if (r->result.placed()) {
         ++counts[r->result.buurtcode];
         ++counts[r->result.wijkcode];
