@@ -75,9 +75,9 @@ constexpr int kThreads = 16;
 constexpr int kCrashWritesPerThread = 128;
 constexpr int kCrashKillAt = kThreads * kCrashWritesPerThread / 2;
 static_assert(kCrashKillAt >= 1000);
-// The recovery loop: 20 rounds of 16 x 16 writes planned, SIGKILL at half.
+// The recovery loop: 20 rounds of 16 x 8 writes planned, SIGKILL at half.
 constexpr int kRecoveryRounds = 20;
-constexpr int kRecoveryWritesPerThread = 16;
+constexpr int kRecoveryWritesPerThread = 8;
 constexpr int kRecoveryKillAt = kThreads * kRecoveryWritesPerThread / 2;
 
 /// What the test writes and reads of a record.
