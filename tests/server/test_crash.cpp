@@ -32,32 +32,7 @@
 #include "test_config_copy.hpp"
 #include "test_paths.hpp"
 
-#if __has_include("test_pg.hpp")
 #include "test_pg.hpp"
-#else
-#include <cstdlib>
-namespace gebieden::test {
-/// Stand-in for tests/test_pg.hpp (helper "pg") until it is merged: a fresh database with
-/// PostGIS on the cluster named by GEBIEDEN_TEST_PG_CLUSTER (a libpq connection string of a
-/// superuser, without dbname), made with psql; its connection string.
-inline std::string pg_database(const std::string& name) {
-  const char* cluster = std::getenv("GEBIEDEN_TEST_PG_CLUSTER");
-  if (!cluster || !*cluster)
-    throw std::runtime_error("no PostgreSQL cluster: set GEBIEDEN_TEST_PG_CLUSTER");
-  const std::string conn = cluster;
-  std::string out;
-  const auto psql = [&](const std::string& db, const std::string& sql) {
-    const std::string cmd =
-        "psql -X -q -v ON_ERROR_STOP=1 \"" + conn + " dbname=" + db + "\" -c \"" + sql + "\"";
-    if (run_command(cmd, out) != 0) throw std::runtime_error(cmd + ": " + out);
-  };
-  psql("postgres", "DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
-  psql("postgres", "CREATE DATABASE " + name);
-  psql(name, "CREATE EXTENSION postgis");
-  return conn + " dbname=" + name;
-}
-}  // namespace gebieden::test
-#endif
 
 using namespace gebieden;
 using nlohmann::json;
@@ -437,16 +412,21 @@ std::string sqlite_journal(const fs::path& path) {
          " (not WAL)";
 }
 
-/// The whole test on one store: `configure` sets where the store lives; `check_store` looks at
-/// it after every start.
-void crash_and_recover(const std::string& name, const std::function<void(json&)>& configure,
-                       const std::function<void(const json&)>& check_store) {
+/// The whole test on one store (a GeoPackage, or a fresh PostGIS database).
+void crash_and_recover(test::StoreKind kind) {
+  const std::string name = kind == test::StoreKind::GeoPackage ? "gpkg" : "pg";
+  const test::TestStore store(kind, "crash_" + name);
+  // After every start: the store where it was asked for; a GeoPackage in WAL mode (readers never
+  // wait for the writer, and a crash leaves nothing that needs a writer to be read).
+  const auto check_store = [&] {
+    store.check_made();
+    if (kind == test::StoreKind::GeoPackage) CHECK(sqlite_journal(store.gpkg) == "wal");
+  };
   json j = test::relocated_default_config();
-  j["store"]["path"] = test::temp_path(name + ".gpkg").string();
+  store.configure(j["store"]);
   j["store"]["write_token_env"] = kTokenEnv;
   j["access"] = {{"keys_file", test::temp_path(name + "-keys.json").string()}};
   j["server"]["threads"] = 4;
-  configure(j);
   const fs::path config = test::temp_path(name + "-config.json");
   test::write_file(config, j.dump(2));
   test::ServerOptions o;
@@ -457,7 +437,7 @@ void crash_and_recover(const std::string& name, const std::function<void(json&)>
   const std::string prefix = "crash-" + name;
   const auto t0 = std::chrono::steady_clock::now();
   auto s = start(o, "the first start");
-  check_store(j);
+  check_store();
 
   // The seeded records of the collection, shared out among the connections.
   Slots slots(kThreads);
@@ -508,7 +488,7 @@ void crash_and_recover(const std::string& name, const std::function<void(json&)>
     s = start(o, label + ": the restart after SIGKILL (" + std::to_string(b.acked) +
                      " writes acknowledged)");
     const auto r1 = std::chrono::steady_clock::now();
-    check_store(j);
+    check_store();
     int present_unanswered = 0;
     const auto problems = verify(s->port(), slots, prefix, present_unanswered);
     const auto r2 = std::chrono::steady_clock::now();
@@ -537,25 +517,9 @@ void crash_and_recover(const std::string& name, const std::function<void(json&)>
 }
 }  // namespace
 
-TEST_CASE("crash safety: SIGKILL during concurrent writes loses no acknowledged write - GeoPackage",
-          "[crash][store][http]") {
-  // WAL: readers never wait for the writer, and a crash leaves nothing that needs a writer to
-  // be read.
-  crash_and_recover(
-      "gpkg", [](json&) {},
-      [](const json& j) { CHECK(sqlite_journal(j["store"]["path"].get<std::string>()) == "wal"); });
-}
-
-TEST_CASE("crash safety: SIGKILL during concurrent writes loses no acknowledged write - PostGIS",
-          "[crash][store][http][postgis][.]") {
-  const std::string database = test::pg_database("crash_store");
-  crash_and_recover(
-      "pg", [&](json& j) { j["store"]["database"] = database; },
-      [](const json& j) {
-        // The store is in the database: no GeoPackage made beside it.
-        CHECK_FALSE(fs::exists(j["store"]["path"].get<std::string>()));
-      });
-}
+GEBIEDEN_STORE_TEST_CASE(
+    "crash safety: SIGKILL during concurrent writes loses no acknowledged write",
+    "[crash][store][http]", crash_and_recover)
 
 TEST_CASE("test::ServerProcess: kill_hard ends the server - and a failed start names why",
           "[crash][http]") {
