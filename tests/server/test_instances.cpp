@@ -18,7 +18,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <barrier>
 #include <catch2/catch.hpp>
 #include <chrono>
@@ -52,20 +51,21 @@ namespace {
 constexpr const char* kAdminKey = "instances-admin-key";
 constexpr const char* kEditorKey = "instances-editor-key";
 
+constexpr const char* kTokenEnv = "GEBIEDEN_TEST_INSTANCES_TOKEN";
+constexpr const char* kItems = "/collections/organisaties/items";
+constexpr auto kSyncLimit = milliseconds(1000);  // issue #14: "within a second"
+constexpr auto kPollEvery = milliseconds(20);
+
 /// More editors: nginx sends each key to one instance, so the test of nginx needs one for each.
 std::vector<std::string> editor_keys() {
   std::vector<std::string> keys;
   for (int i = 1; i <= 8; ++i) keys.push_back("instances-editor-key-" + std::to_string(i));
   return keys;
 }
-constexpr const char* kTokenEnv = "GEBIEDEN_TEST_INSTANCES_TOKEN";
-constexpr const char* kItems = "/collections/organisaties/items";
-constexpr auto kSyncLimit = milliseconds(1000);  // issue #14: "within a second"
-constexpr auto kPollEvery = milliseconds(20);
 
 /// The configurations of two instances on one store: the same database (or, with
 /// GEBIEDEN_TEST_INSTANCES_STORE=gpkg, a GeoPackage each: the mode in which they must fail) and
-/// the same key file (an admin and an editor).
+/// the same key file (an admin and nine editors).
 struct TwoConfigs {
   std::string a;
   std::string b;
@@ -135,7 +135,7 @@ json body_of(const httplib::Result& r) {
   return json::parse(r->body);
 }
 
-/// A new organisation at a point in Leeuwarden (CRS84), `n` making its name unique.
+/// A new organisation at a point in Leeuwarden (CRS84), `shift` degrees east.
 json new_feature(const std::string& naam, double shift = 0) {
   return json{{"type", "Feature"},
               {"geometry", {{"type", "Point"}, {"coordinates", {5.7965 + shift, 53.2005}}}},
