@@ -22,6 +22,7 @@ target_sources(integration_tests PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/test_part4.cpp
   ${CMAKE_CURRENT_LIST_DIR}/test_submissions.cpp
   ${CMAKE_CURRENT_LIST_DIR}/test_crash.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/test_instances.cpp
 )
 target_compile_definitions(integration_tests PRIVATE GEBIEDEN_WEB_DIR="${CMAKE_BINARY_DIR}/web")
 add_dependencies(integration_tests gebieden_web_assets)
