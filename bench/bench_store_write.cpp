@@ -10,9 +10,12 @@
 //     PATCH of its own record with the ETag of its POST (a 412 there is an error: nobody else
 //     writes it) and DELETE of a record it created (admin key; left out without one);
 //  3. optionally the write baseline: W threads inserting one row per transaction, committed, for
-//     SECONDS into the same kind of store with its default durability: a GeoPackage in WAL mode
-//     through GDAL (--plain-gpkg FILE, created when missing) or a PostgreSQL table through libpq
-//     (--plain-pg CONNINFO; a table bench_plain_writes is created there when missing).
+//     SECONDS each into the same kind of store with its default durability. --plain-gpkg FILE
+//     (created when missing): a GeoPackage in WAL mode, first through GDAL as the store writes
+//     its own (StartTransaction, CreateFeature, CommitTransaction, FlushCache: "gdal_*"), then
+//     a plain table of the same file through sqlite3 (BEGIN IMMEDIATE, INSERT, COMMIT:
+//     "plain_*", the ratio's denominator). --plain-pg CONNINFO: a PostGIS table through libpq,
+//     one INSERT per transaction ("plain_*"; bench_plain_writes, created when missing).
 //
 //   bench_store_write --port PORT --token EDITOR [--admin-key ADMIN] [--collection organisaties]
 //                     [--writers 8] [--readers 2] [--seconds 10] [--plain-gpkg FILE |
@@ -26,12 +29,14 @@
 #include <httplib.h>
 #include <libpq-fe.h>
 #include <ogrsf_frmts.h>
+#include <sqlite3.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <iostream>
 #include <memory>
 #include <mutex>
@@ -358,7 +363,7 @@ using DatasetPtr = std::unique_ptr<GDALDataset, GdalClose>;
 /// A GeoPackage in WAL mode written through GDAL, as the store writes its own: each thread its
 /// own connection; StartTransaction, CreateFeature (a point and two text fields),
 /// CommitTransaction, FlushCache.
-PlainResult plain_gpkg(const std::string& path, int threads, double seconds) {
+PlainResult gdal_gpkg(const std::string& path, int threads, double seconds) {
   GDALAllRegister();
   CPLSetConfigOption("OGR_SQLITE_JOURNAL", "WAL");
   CPLSetConfigOption("OGR_SQLITE_PRAGMA", "busy_timeout=10000");
@@ -416,6 +421,85 @@ PlainResult plain_gpkg(const std::string& path, int threads, double seconds) {
         CPLPopErrorHandler();
       });
   r.store = "GeoPackage (WAL, GDAL)";
+  return r;
+}
+
+struct SqliteClose {
+  void operator()(sqlite3* db) const { sqlite3_close(db); }
+};
+struct SqliteFinalize {
+  void operator()(sqlite3_stmt* st) const { sqlite3_finalize(st); }
+};
+using SqlitePtr = std::unique_ptr<sqlite3, SqliteClose>;
+using StatementPtr = std::unique_ptr<sqlite3_stmt, SqliteFinalize>;
+
+SqlitePtr sqlite_open(const std::string& path) {
+  sqlite3* raw = nullptr;
+  const int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE, nullptr);
+  SqlitePtr db(raw);
+  if (rc != SQLITE_OK) throw std::runtime_error("cannot open " + path + " with sqlite3");
+  sqlite3_busy_timeout(db.get(), 10000);
+  return db;
+}
+
+bool sqlite_exec(sqlite3* db, const char* sql) {
+  return sqlite3_exec(db, sql, nullptr, nullptr, nullptr) == SQLITE_OK;
+}
+
+/// The same GeoPackage file (made by GDAL first, WAL) written with sqlite3 alone: a plain
+/// table, no R-tree, the point as a GeoPackage blob; BEGIN IMMEDIATE, one INSERT, COMMIT, at
+/// SQLite's default durability (synchronous FULL), as GDAL leaves it. The floor of one row per
+/// durable transaction in this file format.
+PlainResult sqlite_gpkg(const std::string& path, int threads, double seconds) {
+  {
+    SqlitePtr db = sqlite_open(path);
+    if (!sqlite_exec(db.get(), "PRAGMA journal_mode=WAL") ||
+        !sqlite_exec(db.get(),
+                     "CREATE TABLE IF NOT EXISTS plain_rows (id INTEGER PRIMARY KEY, naam TEXT, "
+                     "omschrijving TEXT, geom BLOB)"))
+      throw std::runtime_error("cannot create plain_rows in " + path + ": " +
+                               sqlite3_errmsg(db.get()));
+  }
+  PlainResult r = plain_loop(
+      threads, seconds,
+      [&](int t, const std::atomic<bool>& stop, std::atomic<std::size_t>& committed,
+          std::vector<double>& lat, std::size_t& retry) {
+        SqlitePtr db = sqlite_open(path);
+        sqlite3_stmt* raw = nullptr;
+        sqlite3_prepare_v2(db.get(),
+                           "INSERT INTO plain_rows (naam, omschrijving, geom) VALUES (?, ?, ?)", -1,
+                           &raw, nullptr);
+        StatementPtr insert(raw);
+        if (!insert) return;
+        // A GeoPackage point blob: header GP, version 0, flags 1 (little endian, no envelope),
+        // srs 4326, then WKB point.
+        std::mt19937 rng(static_cast<std::uint32_t>(t));
+        std::uniform_real_distribution<double> lon(5.79, 5.81), lat_d(53.19, 53.21);
+        for (std::size_t n = 0; !stop.load(std::memory_order_relaxed); ++n) {
+          const auto start = Clock::now();
+          unsigned char blob[8 + 21] = {'G', 'P', 0, 1, 0xE6, 0x10, 0, 0, 1, 1, 0, 0, 0};
+          const double xy[2] = {lon(rng), lat_d(rng)};
+          std::memcpy(blob + 13, xy, sizeof(xy));
+          const std::string naam = "Plain " + std::to_string(t) + "-" + std::to_string(n);
+          sqlite3_reset(insert.get());
+          sqlite3_bind_text(insert.get(), 1, naam.c_str(), -1, SQLITE_TRANSIENT);
+          sqlite3_bind_text(insert.get(), 2, "Een rij per transactie.", -1, SQLITE_STATIC);
+          sqlite3_bind_blob(insert.get(), 3, blob, sizeof(blob), SQLITE_STATIC);
+          if (!sqlite_exec(db.get(), "BEGIN IMMEDIATE")) {
+            ++retry;
+            continue;
+          }
+          if (sqlite3_step(insert.get()) != SQLITE_DONE || !sqlite_exec(db.get(), "COMMIT")) {
+            sqlite_exec(db.get(), "ROLLBACK");
+            ++retry;
+            continue;
+          }
+          if (stop.load(std::memory_order_relaxed)) break;
+          ++committed;
+          lat.push_back(ms_since(start));
+        }
+      });
+  r.store = "GeoPackage file (WAL, sqlite3)";
   return r;
 }
 
@@ -480,6 +564,25 @@ PlainResult plain_pg(const std::string& conninfo, int threads, double seconds) {
       });
   r.store = "PostgreSQL table (libpq)";
   return r;
+}
+
+/// The baselines of the write rate, into `out`: for a GeoPackage the plain sqlite3 loop (the
+/// ratio's denominator) and the GDAL loop the store's own writes go through; for PostgreSQL the
+/// libpq loop.
+void baselines(const Options& o, json& out) {
+  auto put = [&](const std::string& prefix, const PlainResult& p) {
+    out[prefix + "_store"] = p.store;
+    out[prefix + "_writes_per_s"] = std::round(p.writes_per_s * 10) / 10;
+    out[prefix + "_p50_ms"] = std::round(p.p50_ms * 100) / 100;
+    out[prefix + "_retries"] = p.retries;
+  };
+  if (!o.plain_pg.empty()) {
+    put("plain", plain_pg(o.plain_pg, o.writers, o.seconds));
+    return;
+  }
+  // GDAL first: it creates the GeoPackage file the sqlite3 loop then writes too.
+  put("gdal", gdal_gpkg(o.plain_gpkg, o.writers, o.seconds));
+  put("plain", sqlite_gpkg(o.plain_gpkg, o.writers, o.seconds));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -558,15 +661,9 @@ int main(int argc, char** argv) {
   }
   try {
     if (o.plain_only) {
-      const PlainResult p = o.plain_gpkg.empty() ? plain_pg(o.plain_pg, o.writers, o.seconds)
-                                                 : plain_gpkg(o.plain_gpkg, o.writers, o.seconds);
-      std::cout << json{{"plain_store", p.store},
-                        {"writers", o.writers},
-                        {"plain_writes_per_s", std::round(p.writes_per_s * 10) / 10},
-                        {"plain_p50_ms", std::round(p.p50_ms * 100) / 100},
-                        {"plain_retries", p.retries}}
-                       .dump()
-                << std::endl;
+      json out = {{"writers", o.writers}};
+      baselines(o, out);
+      std::cout << out.dump() << std::endl;
       return 0;
     }
     FirstError first;
@@ -629,35 +726,32 @@ int main(int argc, char** argv) {
     const std::size_t writes = all.posts + all.patches + all.deletes;
     const double writes_per_s = static_cast<double>(writes) / elapsed;
 
-    json out = {
-        {"collection", o.collection},
-        {"records_in_collection", matched},
-        {"writers", o.writers},
-        {"readers", o.readers},
-        {"seconds", o.seconds},
-        {"writes", writes},
-        {"posts", all.posts},
-        {"patches", all.patches},
-        {"deletes", all.deletes},
-        {"expected_412", all.expected_412},
-        {"write_errors", all.errors},
-        {"read_errors", read_errors},
-        {"writes_per_s", std::round(writes_per_s * 10) / 10},
-        {"write_p50_ms", std::round(percentile(all.latencies_ms, 0.5) * 10) / 10},
-        {"write_p99_ms", std::round(percentile(all.latencies_ms, 0.99) * 10) / 10},
-        {"write_max_ms", std::round(percentile(all.latencies_ms, 1.0) * 10) / 10},
-        {"reads_alone_per_s", std::round(reads_alone * 10) / 10},
-        {"reads_during_per_s", std::round(reads_during * 10) / 10},
-        {"read_ratio", reads_alone > 0 ? std::round(reads_during / reads_alone * 100) / 100 : 0.0}};
+    json out = {{"collection", o.collection},
+                {"records_in_collection", matched},
+                {"writers", o.writers},
+                {"readers", o.readers},
+                {"seconds", o.seconds},
+                {"writes", writes},
+                {"posts", all.posts},
+                {"patches", all.patches},
+                {"deletes", all.deletes},
+                {"expected_412", all.expected_412},
+                {"write_errors", all.errors},
+                {"read_errors", read_errors},
+                {"writes_per_s", std::round(writes_per_s * 10) / 10},
+                {"write_p50_ms", std::round(percentile(all.latencies_ms, 0.5) * 10) / 10},
+                {"write_p99_ms", std::round(percentile(all.latencies_ms, 0.99) * 10) / 10},
+                {"write_max_ms", std::round(percentile(all.latencies_ms, 1.0) * 10) / 10},
+                {"reads_alone_per_s", std::round(reads_alone * 10) / 10},
+                {"reads_during_per_s", std::round(reads_during * 10) / 10},
+                {"read_ratio",
+                 reads_alone > 0 ? std::round(reads_during / reads_alone * 1000) / 1000 : 0.0}};
     if (!o.plain_gpkg.empty() || !o.plain_pg.empty()) {
-      const PlainResult p = o.plain_gpkg.empty() ? plain_pg(o.plain_pg, o.writers, o.seconds)
-                                                 : plain_gpkg(o.plain_gpkg, o.writers, o.seconds);
-      out["plain_store"] = p.store;
-      out["plain_writes_per_s"] = std::round(p.writes_per_s * 10) / 10;
-      out["plain_p50_ms"] = std::round(p.p50_ms * 100) / 100;
-      out["plain_retries"] = p.retries;
-      out["write_ratio"] =
-          p.writes_per_s > 0 ? std::round(writes_per_s / p.writes_per_s * 1000) / 1000 : 0.0;
+      baselines(o, out);
+      for (const char* prefix : {"plain", "gdal"}) {
+        const double p = out.value(std::string(prefix) + "_writes_per_s", 0.0);
+        if (p > 0) out[std::string(prefix) + "_ratio"] = std::round(writes_per_s / p * 1000) / 1000;
+      }
     }
     const std::string e = first.text();
     if (!e.empty()) out["first_error"] = e;
