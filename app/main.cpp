@@ -215,7 +215,13 @@ int main(int argc, char** argv) {
                 << "); name one with --config FILE" << std::endl;
       return 2;
     }
-    const geo::Config config = geo::load_config(config_path);
+    geo::Config config = geo::load_config(config_path);
+    // The store's database may come from the environment (a password stays out of the file).
+    if (const char* db = config.store.database_env.empty()
+                             ? nullptr
+                             : std::getenv(config.store.database_env.c_str());
+        db && *db)
+      config.store.database = db;
     if (*serve) return run_serve(config, host, port, store_path);
     if (*check) return run_check(config);
     if (*geocode) return app::run_geocode(config, geocode_options);

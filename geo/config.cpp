@@ -209,13 +209,17 @@ Config parse_config(const json& j, const std::filesystem::path& file) {
   if (j.contains("store")) {
     const json& st = object_at(j, "", "store");
     only_members(st, "store",
-                 {"source", "path", "write_token_env", "id_field", "soort_field", "private_fields",
-                  "collections", "schema", "submissions", "comment"});
+                 {"source", "path", "database", "database_env", "sync_interval_ms",
+                  "write_token_env", "id_field", "soort_field", "private_fields", "collections",
+                  "schema", "submissions", "comment"});
     c.store.enabled = true;
     if (!st.contains("source")) throw config_error("store.source", "missing");
     c.store.source = parse_source(st.at("source"), "store.source", true);
     get_string(st, "store", "path", c.store.path);
     if (c.store.path.empty()) throw config_error("store.path", "must not be empty");
+    get_string(st, "store", "database", c.store.database);
+    get_string(st, "store", "database_env", c.store.database_env);
+    get_number(st, "store", "sync_interval_ms", c.store.sync_interval_ms, 10, 60000);
     get_string(st, "store", "write_token_env", c.store.write_token_env);
     get_string(st, "store", "id_field", c.store.id_field);
     get_string(st, "store", "soort_field", c.store.soort_field);

@@ -94,6 +94,15 @@ struct StoreConfig {
   // The writable GeoPackage that holds the store (relative to the config file). Created and
   // seeded from `source` when it does not exist; read from at start-up when it does.
   std::string path = "var/store.gpkg";
+  // Several instances share one store in PostgreSQL + PostGIS: a libpq connection string
+  // ("host=... port=... dbname=... user=...", a "PG:" prefix is accepted). When set, the store
+  // lives in that database (tables `store` and `history`) and `path` is not used. The
+  // environment variable named by database_env, when set and not empty, overrides it (read by
+  // the command line).
+  std::string database;
+  std::string database_env = "GEBIEDEN_STORE_DATABASE";
+  // How often an instance looks for the writes of other instances on the same store (ms).
+  int sync_interval_ms = 200;
   // The environment variable holding the write tokens (comma-separated). Read by the
   // command line (never deep in the code); unset or empty: writes are disabled.
   std::string write_token_env = "GEBIEDEN_WRITE_TOKEN";

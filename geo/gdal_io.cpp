@@ -142,17 +142,11 @@ SourceData read_path(const std::string& path, const SourceConfig& source, int ta
   return out;
 }
 
-namespace {
-bool is_remote(const std::string& path) {
-  return path.find("://") != std::string::npos || path.rfind("OAPIF:", 0) == 0 ||
-         path.rfind("PG:", 0) == 0 || path.rfind("WFS:", 0) == 0 || path.rfind("/vsi", 0) == 0;
-}
-
-Table read_table_path(const std::string& path, const SourceConfig& source, int target_epsg) {
-  OGRLayer* layer = nullptr;
-  GDALDatasetUniquePtr ds = open_layer(path, source, layer);
+Table read_layer(OGRLayer& layer_ref, const std::string& source_name, int target_epsg) {
+  OGRLayer* layer = &layer_ref;
+  const std::string& path = source_name;
   Table t;
-  t.source = path;
+  t.source = source_name;
   t.layer = layer->GetName();
   OGRFeatureDefn* defn = layer->GetLayerDefn();
   for (int i = 0; i < defn->GetFieldCount(); ++i) {
@@ -227,6 +221,18 @@ Table read_table_path(const std::string& path, const SourceConfig& source, int t
     t.rows.push_back(std::move(row));
   }
   return t;
+}
+
+namespace {
+bool is_remote(const std::string& path) {
+  return path.find("://") != std::string::npos || path.rfind("OAPIF:", 0) == 0 ||
+         path.rfind("PG:", 0) == 0 || path.rfind("WFS:", 0) == 0 || path.rfind("/vsi", 0) == 0;
+}
+
+Table read_table_path(const std::string& path, const SourceConfig& source, int target_epsg) {
+  OGRLayer* layer = nullptr;
+  GDALDatasetUniquePtr ds = open_layer(path, source, layer);
+  return read_layer(*layer, path, target_epsg);
 }
 
 /// `read(path)` of the first source that opens, in order; nullopt when none does. `tried` gets

@@ -12,6 +12,7 @@
 #include "geo/config.hpp"
 
 class OGRCoordinateTransformation;
+class OGRLayer;
 
 namespace gebieden::geo {
 
@@ -53,6 +54,11 @@ struct Table {
   std::vector<TableField> fields;
   std::vector<TableRow> rows;
 };
+
+/// Every field and feature of an open layer (from its current reading position and attribute
+/// filter; the caller resets it), geometries reprojected to `target_epsg`. `source_name` names
+/// it in the Table and in errors.
+Table read_layer(OGRLayer& layer, const std::string& source_name, int target_epsg);
 
 /// Read every field and feature of the first source that opens (CSV columns stay text).
 std::optional<Table> read_table(const Config& config, const SourceConfig& source, int target_epsg,

@@ -143,4 +143,28 @@ std::vector<CollectionPtr> boundary_collections(const geo::AreaModel& m, const A
   return out;
 }
 
+std::vector<CollectionPtr> with_counts(const std::vector<CollectionPtr>& boundaries,
+                                       const AreaCounts& counts) {
+  std::vector<CollectionPtr> out;
+  for (const auto& c : boundaries) {
+    if (!c) continue;
+    std::shared_ptr<Collection> copy;
+    for (const auto& [collection, per_area] : counts) {
+      const int fi = c->field_index("aantal_" + collection);
+      if (fi < 0) continue;
+      for (std::size_t i = 0; i < c->features.size(); ++i) {
+        auto it = per_area.find(c->features[i].id);
+        const Value v = static_cast<std::int64_t>(it == per_area.end() ? 0 : it->second);
+        if (c->features[i].values[static_cast<std::size_t>(fi)] == v) continue;
+        if (!copy) copy = std::make_shared<Collection>(*c);
+        copy->features[i].values[static_cast<std::size_t>(fi)] = v;
+      }
+    }
+    if (!copy) continue;
+    copy->finalize();
+    out.push_back(copy);
+  }
+  return out;
+}
+
 }  // namespace gebieden::layers

@@ -14,4 +14,10 @@ namespace gebieden::layers {
 std::vector<CollectionPtr> boundary_collections(const geo::AreaModel& model,
                                                 const AreaCounts& counts = {});
 
+/// The boundary collections of `boundaries` whose `aantal_<id>` fields differ from `counts` (only
+/// the collection ids in `counts` are looked at), as new snapshots with those counts; the others
+/// are left out (they are unchanged).
+std::vector<CollectionPtr> with_counts(const std::vector<CollectionPtr>& boundaries,
+                                       const AreaCounts& counts);
+
 }  // namespace gebieden::layers

@@ -21,238 +21,6 @@
 namespace gebieden::layers {
 
 namespace {
-constexpr const char* kLayer = "store";
-constexpr const char* kHistory = "history";
-
-OGRFieldType ogr_type(geo::TableField::Type t, OGRFieldSubType& sub) {
-  sub = OFSTNone;
-  switch (t) {
-    case geo::TableField::Type::Integer:
-      return OFTInteger64;
-    case geo::TableField::Type::Real:
-      return OFTReal;
-    case geo::TableField::Type::Boolean:
-      sub = OFSTBoolean;
-      return OFTInteger;
-    case geo::TableField::Type::Date:
-      return OFTDate;
-    case geo::TableField::Type::DateTime:
-      return OFTDateTime;
-    case geo::TableField::Type::String:
-      return OFTString;
-  }
-  return OFTString;
-}
-
-OGRSpatialReference rd_new() {
-  OGRSpatialReference srs;
-  srs.importFromEPSG(28992);
-  srs.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
-  return srs;
-}
-
-std::string last_gdal_error() {
-  const char* m = CPLGetLastErrorMsg();
-  return m && *m ? std::string(": ") + m : std::string();
-}
-}  // namespace
-
-/// The GeoPackage of the store, open for update (RAII: the dataset closes with it). Not
-/// thread-safe: the FeatureStore calls it under its mutex.
-class StoreFile {
- public:
-  /// One change to the file, with its history row.
-  struct Op {
-    enum class Kind { Insert, Set, Delete } kind = Kind::Insert;
-    std::string id;
-    geo::TableRow row;  // Insert/Set: the row (Set: row.fid); Delete: row.fid
-    HistoryEntry history;
-  };
-
-  explicit StoreFile(const std::string& path) : m_path(path) {
-    m_ds.reset(GDALDataset::Open(path.c_str(), GDAL_OF_VECTOR | GDAL_OF_UPDATE));
-    if (!m_ds)
-      throw gdal_error("cannot open the store '" + path + "' for writing" + last_gdal_error());
-    m_layer = m_ds->GetLayerByName(kLayer);
-    if (!m_layer) throw gdal_error("the store '" + path + "' has no layer '" + kLayer + "'");
-    m_history = m_ds->GetLayerByName(kHistory);
-    if (!m_history) m_history = create_history(*m_ds, path);
-  }
-
-  /// Create a new GeoPackage at `path` with `fields` and `rows` (and an empty history, or
-  /// `history`), in one transaction.
-  static void create(const std::string& path, const std::vector<geo::TableField>& fields,
-                     const std::vector<geo::TableRow>& rows,
-                     const std::vector<HistoryEntry>& history = {}) {
-    GDALDriver* driver = GetGDALDriverManager()->GetDriverByName("GPKG");
-    if (!driver) throw gdal_error("GDAL has no GPKG driver");
-    GDALDatasetUniquePtr ds(driver->Create(path.c_str(), 0, 0, 0, GDT_Unknown, nullptr));
-    if (!ds) throw gdal_error("cannot create the store '" + path + "'" + last_gdal_error());
-    OGRSpatialReference srs = rd_new();
-    OGRLayer* layer = ds->CreateLayer(kLayer, &srs, wkbPoint, nullptr);
-    if (!layer)
-      throw gdal_error("cannot create the store layer in '" + path + "'" + last_gdal_error());
-    for (const auto& f : fields) {
-      OGRFieldSubType sub;
-      OGRFieldDefn defn(f.name.c_str(), ogr_type(f.type, sub));
-      defn.SetSubType(sub);
-      if (layer->CreateField(&defn) != OGRERR_NONE)
-        throw gdal_error("cannot create the field '" + f.name + "' in '" + path + "'" +
-                         last_gdal_error());
-    }
-    OGRLayer* hist = create_history(*ds, path);
-    StoreFile file(std::move(ds), layer, hist, path);
-    file.transaction([&] {
-      for (const auto& row : rows) file.write(row, false);
-      for (const auto& h : history) file.write_history(h);
-    });
-  }
-
-  /// Apply `ops` in one transaction, each with its history row; returns the FIDs of the rows
-  /// inserted, by id. Throws gdal_error (then nothing changed).
-  std::map<std::string, long long> apply(const std::vector<Op>& ops) {
-    std::map<std::string, long long> inserted;
-    transaction([&] {
-      for (const auto& op : ops) {
-        switch (op.kind) {
-          case Op::Kind::Insert:
-            inserted[op.id] = write(op.row, false);
-            break;
-          case Op::Kind::Set: {
-            geo::TableRow row = op.row;
-            if (row.fid < 0 && inserted.count(op.id)) row.fid = inserted[op.id];
-            write(row, true);
-            break;
-          }
-          case Op::Kind::Delete: {
-            long long fid = op.row.fid;
-            if (fid < 0 && inserted.count(op.id)) fid = inserted[op.id];
-            if (m_layer->DeleteFeature(fid) != OGRERR_NONE)
-              throw gdal_error("cannot delete feature " + std::to_string(fid) + " from '" + m_path +
-                               "'" + last_gdal_error());
-            break;
-          }
-        }
-        write_history(op.history);
-      }
-    });
-    return inserted;
-  }
-
-  /// The history rows of one record (or all when `id` is empty), oldest first.
-  std::vector<HistoryEntry> history(const std::string& id) {
-    std::vector<HistoryEntry> out;
-    if (id.empty()) {
-      m_history->SetAttributeFilter(nullptr);
-    } else {
-      std::string quoted = "'";
-      for (char c : id) quoted += c == '\'' ? std::string("''") : std::string(1, c);
-      quoted += "'";
-      m_history->SetAttributeFilter(("record_id = " + quoted).c_str());
-    }
-    m_history->ResetReading();
-    for (OGRFeatureUniquePtr f(m_history->GetNextFeature()); f;
-         f.reset(m_history->GetNextFeature())) {
-      HistoryEntry h;
-      h.seq = f->GetFID();
-      h.record_id = f->GetFieldAsString("record_id");
-      h.op = f->GetFieldAsString("op");
-      h.actor = f->GetFieldAsString("actor");
-      h.at = f->GetFieldAsString("at");
-      h.before = f->GetFieldAsString("before");
-      h.after = f->GetFieldAsString("after");
-      out.push_back(std::move(h));
-    }
-    m_history->SetAttributeFilter(nullptr);
-    std::sort(out.begin(), out.end(),
-              [](const HistoryEntry& a, const HistoryEntry& b) { return a.seq < b.seq; });
-    return out;
-  }
-
- private:
-  StoreFile(GDALDatasetUniquePtr ds, OGRLayer* layer, OGRLayer* history, std::string path)
-      : m_ds(std::move(ds)), m_layer(layer), m_history(history), m_path(std::move(path)) {}
-
-  static OGRLayer* create_history(GDALDataset& ds, const std::string& path) {
-    OGRLayer* h = ds.CreateLayer(kHistory, nullptr, wkbNone, nullptr);
-    if (!h)
-      throw gdal_error("cannot create the history table in '" + path + "'" + last_gdal_error());
-    for (const char* name : {"record_id", "op", "actor", "at", "before", "after"}) {
-      OGRFieldDefn defn(name, OFTString);
-      if (h->CreateField(&defn) != OGRERR_NONE)
-        throw gdal_error("cannot create the history field '" + std::string(name) + "' in '" + path +
-                         "'" + last_gdal_error());
-    }
-    return h;
-  }
-
-  /// Run `f` in one transaction: committed and flushed, or rolled back (and rethrown).
-  template <typename F>
-  void transaction(F f) {
-    if (m_ds->StartTransaction() != OGRERR_NONE)
-      throw gdal_error("cannot start a transaction on '" + m_path + "'" + last_gdal_error());
-    try {
-      f();
-    } catch (...) {
-      m_ds->RollbackTransaction();
-      throw;
-    }
-    if (m_ds->CommitTransaction() != OGRERR_NONE) {
-      m_ds->RollbackTransaction();
-      throw gdal_error("cannot commit to '" + m_path + "'" + last_gdal_error());
-    }
-    m_ds->FlushCache(false);
-  }
-
-  void write_history(const HistoryEntry& h) {
-    OGRFeatureUniquePtr f(OGRFeature::CreateFeature(m_history->GetLayerDefn()));
-    f->SetField("record_id", h.record_id.c_str());
-    f->SetField("op", h.op.c_str());
-    f->SetField("actor", h.actor.c_str());
-    f->SetField("at", h.at.c_str());
-    f->SetField("before", h.before.c_str());
-    f->SetField("after", h.after.c_str());
-    if (m_history->CreateFeature(f.get()) != OGRERR_NONE)
-      throw gdal_error("cannot write the history of '" + h.record_id + "' to '" + m_path + "'" +
-                       last_gdal_error());
-  }
-
-  long long write(const geo::TableRow& row, bool replace) {
-    OGRFeatureDefn* defn = m_layer->GetLayerDefn();
-    OGRFeatureUniquePtr f(OGRFeature::CreateFeature(defn));
-    for (int i = 0; i < defn->GetFieldCount() && i < static_cast<int>(row.values.size()); ++i) {
-      if (row.values[i]) {
-        f->SetField(i, row.values[i]->c_str());
-      } else {
-        f->SetFieldNull(i);
-      }
-    }
-    if (!row.wkb.empty()) {
-      OGRGeometry* g = nullptr;
-      if (OGRGeometryFactory::createFromWkb(row.wkb.data(), nullptr, &g, row.wkb.size()) !=
-              OGRERR_NONE ||
-          !g)
-        throw gdal_error("cannot decode a record's geometry");
-      f->SetGeometryDirectly(g);
-    }
-    if (replace) {
-      f->SetFID(row.fid);
-      if (m_layer->SetFeature(f.get()) != OGRERR_NONE)
-        throw gdal_error("cannot replace feature " + std::to_string(row.fid) + " in '" + m_path +
-                         "'" + last_gdal_error());
-    } else if (m_layer->CreateFeature(f.get()) != OGRERR_NONE) {
-      throw gdal_error("cannot add a feature to '" + m_path + "'" + last_gdal_error());
-    }
-    return f->GetFID();
-  }
-
-  GDALDatasetUniquePtr m_ds;
-  OGRLayer* m_layer = nullptr;    // owned by m_ds
-  OGRLayer* m_history = nullptr;  // owned by m_ds
-  std::string m_path;
-};
-
-namespace {
 std::string now_utc() {
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                       std::chrono::system_clock::now().time_since_epoch())
@@ -309,66 +77,6 @@ bool same_columns(const std::vector<geo::TableField>& a, const std::vector<geo::
   return true;
 }
 
-/// Write a new store file at `path` atomically: beside it, then linked into place (a hard link
-/// never replaces a store another server has just created). Returns false when another process
-/// created it first.
-bool create_store_file(const std::string& path, const std::vector<geo::TableField>& fields,
-                       const std::vector<geo::TableRow>& rows,
-                       const std::vector<HistoryEntry>& history, bool replace_existing) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  if (fs::path(path).has_parent_path()) fs::create_directories(fs::path(path).parent_path(), ec);
-  const std::string tmp = path + ".new-" + std::to_string(::getpid()) + ".gpkg";
-  fs::remove(tmp, ec);
-  try {
-    StoreFile::create(tmp, fields, rows, history);
-  } catch (...) {
-    fs::remove(tmp, ec);
-    throw;
-  }
-  if (replace_existing) {
-    fs::rename(tmp, path, ec);
-    if (ec) {
-      fs::remove(tmp, ec);
-      throw gdal_error("cannot replace the store '" + path + "'");
-    }
-    return true;
-  }
-  fs::create_hard_link(tmp, path, ec);
-  bool linked = !ec;
-  if (!linked && ec != std::errc::file_exists && !fs::exists(path)) {
-    fs::rename(tmp, path, ec);
-    linked = !ec;
-  }
-  fs::remove(tmp, ec);
-  if (!linked && !fs::exists(path)) throw gdal_error("cannot create the store '" + path + "'");
-  return linked;
-}
-
-std::vector<HistoryEntry> read_history(const geo::Config& config, const std::string& path) {
-  std::vector<HistoryEntry> out;
-  geo::SourceConfig source;
-  source.sources = {path};
-  source.layer = kHistory;
-  std::vector<std::string> tried;
-  auto t = geo::read_table(config, source, 28992, tried);
-  if (!t) return out;
-  auto col = [&](const char* n) {
-    for (std::size_t i = 0; i < t->fields.size(); ++i)
-      if (t->fields[i].name == n) return static_cast<int>(i);
-    return -1;
-  };
-  const int ci = col("record_id"), co = col("op"), ca = col("actor"), ct = col("at"),
-            cb = col("before"), cf = col("after");
-  auto get = [](const geo::TableRow& r, int c) {
-    return c >= 0 && r.values[static_cast<std::size_t>(c)] ? *r.values[static_cast<std::size_t>(c)]
-                                                           : std::string();
-  };
-  for (const auto& r : t->rows)
-    out.push_back(HistoryEntry{r.fid, get(r, ci), get(r, co), get(r, ca), get(r, ct), get(r, cb),
-                               get(r, cf)});
-  return out;
-}
 }  // namespace
 
 bool if_match_matches(const std::string& header, const std::string& etag) {
@@ -388,7 +96,7 @@ std::shared_ptr<FeatureStore> FeatureStore::open(const geo::Config& config,
   s->m_config = config;
   s->m_model = std::move(model);
   s->m_geocoder = std::move(geocoder);
-  s->m_path = config.resolve(config.store.path);
+  s->m_where = StoreLocation::of(config);
   s->m_to_wgs = std::make_unique<geo::Transformer>(4326, 28992);
   namespace fs = std::filesystem;
   std::optional<StoreSchemaDef> def;
@@ -401,12 +109,12 @@ std::shared_ptr<FeatureStore> FeatureStore::open(const geo::Config& config,
         def->intervals.emplace_back(c.start_field, c.end_field);
   }
 
-  if (!fs::exists(s->m_path)) {
-    // Seed a new GeoPackage from store.source, in the schema's columns.
+  if (!StoreFile::exists(s->m_where)) {
+    // Seed a new store from store.source, in the schema's columns.
     std::vector<std::string> tried;
     auto table = geo::read_table(config, config.store.source, 28992, tried);
     if (!table) {
-      std::string msg = "no store source could be opened (to seed " + s->m_path + "):";
+      std::string msg = "no store source could be opened (to seed " + s->m_where.display + "):";
       for (const auto& t : tried) msg += "\n  " + t;
       throw config_error("store.source.sources", msg);
     }
@@ -421,68 +129,135 @@ std::shared_ptr<FeatureStore> FeatureStore::open(const geo::Config& config,
     }
     const StoreSchema seed = StoreSchema::make(table->fields, config.store);
     auto rows = convert_rows(*table, fields, seed.c_id, messages);
-    if (create_store_file(s->m_path, fields, rows, {}, false))
-      messages.push_back("store: created " + s->m_path + " from " + table->source + " (" +
+    if (StoreFile::create(s->m_where, fields, rows, {}))
+      messages.push_back("store: created " + s->m_where.display + " from " + table->source + " (" +
                          std::to_string(rows.size()) + " records)");
   }
 
-  geo::SourceConfig source;
-  source.sources = {s->m_path};
-  source.layer = kLayer;
-  std::vector<std::string> tried;
-  auto table = geo::read_table(config, source, 28992, tried);
-  if (!table) {
-    std::string msg = "cannot read the store:";
-    for (const auto& t : tried) msg += "\n  " + t;
-    throw config_error("store.path", msg);
-  }
+  // Opened for update at once: a hot journal or WAL that a crash left is recovered here.
+  s->m_file = std::make_unique<StoreFile>(s->m_where);
+  s->m_seen = s->m_file->last_seq();  // before the table: a write in between is caught up
+  auto table = std::optional<geo::Table>(s->m_file->table());
   if (def && !same_columns(table->fields, def->columns(table->fields))) {
     // Migrate to the schema: a new file with its columns (values converted; history kept), the
     // old file kept beside it.
     const auto fields = def->columns(table->fields);
     const StoreSchema old = StoreSchema::make(table->fields, config.store);
     auto rows = convert_rows(*table, fields, old.c_id, messages);
-    const auto history = read_history(config, s->m_path);
+    const auto history = s->m_file->history("");
+    if (s->m_where.postgis)
+      StoreFile::create(s->m_where, fields, rows, history, true);  // throws: not automatic
+    s->m_file.reset();  // closed: the WAL is checkpointed into the file that is copied
     const std::string backup =
-        s->m_path + ".before-schema-" +
+        s->m_where.name + ".before-schema-" +
         std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
                            std::chrono::system_clock::now().time_since_epoch())
                            .count()) +
         ".gpkg";
     std::error_code ec;
-    fs::copy_file(s->m_path, backup, ec);
+    fs::copy_file(s->m_where.name, backup, ec);
     if (ec) throw gdal_error("cannot keep a copy of the store before migrating it: " + backup);
-    create_store_file(s->m_path, fields, rows, history, true);
-    messages.push_back("store: migrated " + s->m_path + " to the schema " + config.store.schema +
-                       " (the previous file is " + backup + ")");
-    tried.clear();
-    table = geo::read_table(config, source, 28992, tried);
-    if (!table) throw config_error("store.path", "cannot read the migrated store " + s->m_path);
+    StoreFile::create(s->m_where, fields, rows, history, true);
+    messages.push_back("store: migrated " + s->m_where.display + " to the schema " +
+                       config.store.schema + " (the previous file is " + backup + ")");
+    s->m_file = std::make_unique<StoreFile>(s->m_where);
+    s->m_seen = s->m_file->last_seq();
+    table = s->m_file->table();
   }
   s->m_schema = StoreSchema::make(table->fields, config.store, def);
   // ETags are of the full representation (no field private), as the full view serves it.
   s->m_etag_fields.fields = s->m_schema.fields;
   for (auto& f : s->m_etag_fields.fields) f.is_private = false;
   if (s->m_schema.c_id < 0)
-    throw config_error("store.id_field", "the store '" + s->m_path + "' has no column '" +
+    throw config_error("store.id_field", "the store " + s->m_where.display + " has no column '" +
                                              config.store.id_field + "'");
   messages.push_back("store: " + std::to_string(table->rows.size()) + " records from " +
                      table->source);
   for (auto& row : table->rows) {
-    s->m_entries.push_back(s->place(std::move(row)));
-    if (!s->m_entries.back().placed.result.placed())
-      messages.push_back(not_placed_message(s->m_entries.back().placed));
+    Entry e = s->place(std::move(row));
+    if (!e.placed.result.placed()) messages.push_back(not_placed_message(e.placed));
+    s->put(std::move(e));
   }
-  // The GeoPackage is opened for update at the first write: servers that only read (the
-  // tests start many at once on the same file) never take SQLite's write lock.
+  // Other instances' writes (and `gebieden import` beside a running server) are looked for
+  // every store.sync_interval_ms.
+  s->m_sync = std::thread([p = s.get()] { p->sync_loop(); });
   return s;
 }
 
-FeatureStore::~FeatureStore() = default;
+FeatureStore::~FeatureStore() {
+  {
+    std::lock_guard lock(m_stop_mutex);
+    m_stop = true;
+  }
+  m_stop_cv.notify_all();
+  if (m_sync.joinable()) m_sync.join();
+}
 
-StoreFile& FeatureStore::file() {
-  if (!m_file) m_file = std::make_unique<StoreFile>(m_path);
-  return *m_file;
+void FeatureStore::sync_loop() {
+  const auto interval = std::chrono::milliseconds(std::max(10, m_config.store.sync_interval_ms));
+  std::unique_lock stop(m_stop_mutex);
+  while (!m_stop_cv.wait_for(stop, interval, [&] { return m_stop; })) {
+    stop.unlock();
+    try {
+      std::lock_guard lock(m_mutex);
+      const auto soorten = catch_up();
+      if (!soorten.empty()) publish(&soorten);
+    } catch (const std::exception&) {
+      // The store cannot be read now (a database restart): the next round tries again, and a
+      // write says what is wrong.
+    }
+    stop.lock();
+  }
+}
+
+std::set<std::string> FeatureStore::catch_up() {
+  std::set<std::string> soorten;
+  const auto since = m_file->history_since(m_seen);
+  if (since.empty()) return soorten;
+  std::vector<std::string> ids;
+  for (const auto& h : since) {
+    m_seen = std::max(m_seen, h.seq);
+    if (std::find(ids.begin(), ids.end(), h.record_id) == ids.end()) ids.push_back(h.record_id);
+  }
+  std::set<std::string> present;
+  for (auto& row : m_file->rows_with_ids(m_config.store.id_field, ids)) {
+    Entry e = place(std::move(row));
+    present.insert(e.placed.feature.id);
+    if (const std::size_t i = find(e.placed.feature.id); i != std::string::npos)
+      soorten.insert(m_entries[i].placed.soort);
+    soorten.insert(e.placed.soort);
+    put(std::move(e));
+  }
+  for (const auto& id : ids) {
+    if (present.count(id)) continue;
+    if (const std::size_t i = find(id); i != std::string::npos) {
+      soorten.insert(m_entries[i].placed.soort);
+      erase(id);
+    }
+  }
+  return soorten;
+}
+
+void FeatureStore::put(Entry e) {
+  const std::string id = e.placed.feature.id;
+  if (auto it = m_index.find(id); it != m_index.end()) {
+    m_entries[it->second] = std::move(e);
+    return;
+  }
+  m_index[id] = m_entries.size();
+  m_entries.push_back(std::move(e));
+}
+
+void FeatureStore::erase(const std::string& id) {
+  auto it = m_index.find(id);
+  if (it == m_index.end()) return;
+  const std::size_t i = it->second;
+  m_index.erase(it);
+  if (i + 1 != m_entries.size()) {
+    m_entries[i] = std::move(m_entries.back());
+    m_index[m_entries[i].placed.feature.id] = i;
+  }
+  m_entries.pop_back();
 }
 
 FeatureStore::Entry FeatureStore::place(geo::TableRow row) const {
@@ -526,12 +301,11 @@ std::string FeatureStore::history_json(const Entry* e) const {
 }
 
 std::size_t FeatureStore::find(const std::string& id) const {
-  for (std::size_t i = 0; i < m_entries.size(); ++i)
-    if (m_entries[i].placed.feature.id == id) return i;
-  return std::string::npos;
+  auto it = m_index.find(id);
+  return it == m_index.end() ? std::string::npos : it->second;
 }
 
-StoreLoad FeatureStore::build(bool full) const {
+StoreLoad FeatureStore::build(bool full, const std::set<std::string>* only) const {
   std::vector<const PlacedRecord*> records;
   records.reserve(m_entries.size());
   const int c_status =
@@ -544,7 +318,7 @@ StoreLoad FeatureStore::build(bool full) const {
     }
     records.push_back(&e.placed);
   }
-  return build_store(m_config, m_schema, records, *m_model, full);
+  return build_store(m_config, m_schema, records, *m_model, full, only);
 }
 
 StoreLoad FeatureStore::snapshot(bool full) const {
@@ -558,14 +332,24 @@ void FeatureStore::publish_to(Catalogue* public_catalogue, Catalogue* full_catal
   m_full = full_catalogue;
 }
 
-void FeatureStore::publish() const {
-  // The store collections and the boundaries with their new counts, swapped in together.
+void FeatureStore::publish(const std::set<std::string>* soorten) const {
+  std::set<std::string> ids;  // the store collections to make anew
+  for (const auto& lc : m_config.store.collections)
+    if (!soorten || std::any_of(lc.soort.begin(), lc.soort.end(),
+                                [&](const std::string& x) { return soorten->count(x) > 0; }))
+      ids.insert(lc.id);
+  if (ids.empty()) return;
   for (const bool full : {false, true}) {
     Catalogue* target = full ? m_full : m_public;
     if (!target) continue;
-    StoreLoad s = build(full);
+    // The collections of the soorten written, and the boundaries whose counts changed, swapped
+    // in together.
+    StoreLoad s = build(full, &ids);
     std::vector<CollectionPtr> all = s.collections;
-    for (auto& c : boundary_collections(*m_model, s.counts)) all.push_back(c);
+    std::vector<CollectionPtr> boundaries;
+    for (const char* b : {"buurten", "wijken", "gebieden", "gemeente"})
+      boundaries.push_back(target->get(b));
+    for (auto& c : with_counts(boundaries, s.counts)) all.push_back(c);
     target->replace_all(all);
   }
 }
@@ -600,7 +384,7 @@ std::optional<StoredRecord> FeatureStore::get(const std::string& id) const {
 
 std::vector<HistoryEntry> FeatureStore::history(const std::string& id) const {
   std::lock_guard lock(m_mutex);
-  return const_cast<FeatureStore*>(this)->file().history(id);
+  return m_file->history(id);
 }
 
 std::size_t FeatureStore::waiting() const {
@@ -617,8 +401,27 @@ std::size_t FeatureStore::waiting() const {
 }
 
 struct FeatureStore::Pending {
+  const Pending* parent = nullptr;  // the batch that this job's writes join
   std::vector<StoreFile::Op> ops;
   std::map<std::string, std::optional<Entry>> overlay;  // id -> its new state (nullopt: gone)
+  /// The pending state of `id` here or in a parent (null: nothing pending).
+  const std::optional<Entry>* lookup(const std::string& id) const {
+    for (const Pending* p = this; p; p = p->parent)
+      if (auto it = p->overlay.find(id); it != p->overlay.end()) return &it->second;
+    return nullptr;
+  }
+  void merge(Pending&& other) {
+    for (auto& op : other.ops) ops.push_back(std::move(op));
+    for (auto& [id, state] : other.overlay) overlay[id] = std::move(state);
+  }
+};
+
+struct FeatureStore::Job {
+  const std::vector<WriteRequest>* requests = nullptr;
+  bool atomic = true;
+  std::vector<WriteResult> out;
+  std::exception_ptr error;
+  bool done = false;
 };
 
 WriteResult FeatureStore::prepare(const WriteRequest& w, Pending& pending,
@@ -626,8 +429,8 @@ WriteResult FeatureStore::prepare(const WriteRequest& w, Pending& pending,
   WriteResult out;
   out.id = w.record.id;
   const Entry* cur = nullptr;
-  if (auto it = pending.overlay.find(w.record.id); it != pending.overlay.end()) {
-    cur = it->second ? &*it->second : nullptr;
+  if (const auto* state = pending.lookup(w.record.id)) {
+    cur = *state ? &**state : nullptr;
   } else if (const std::size_t i = find(w.record.id); i != std::string::npos) {
     cur = &m_entries[i];
   }
@@ -804,39 +607,88 @@ WriteResult FeatureStore::write(const WriteRequest& request) {
 
 std::vector<WriteResult> FeatureStore::write_batch(const std::vector<WriteRequest>& requests,
                                                    bool atomic) {
+  // Group commit: the job joins the queue; the first writer that finds no leader runs every
+  // queued job in one transaction, then hands over.
+  Job job;
+  job.requests = &requests;
+  job.atomic = atomic;
+  std::unique_lock queue(m_queue_mutex);
+  m_queue.push_back(&job);
+  while (!job.done) {
+    if (m_leader) {
+      m_queue_cv.wait(queue);
+      continue;
+    }
+    m_leader = true;
+    std::vector<Job*> jobs;
+    jobs.swap(m_queue);
+    queue.unlock();
+    try {
+      run_batch(jobs);
+    } catch (...) {
+      for (Job* j : jobs)
+        if (!j->error) j->error = std::current_exception();
+    }
+    queue.lock();
+    for (Job* j : jobs) j->done = true;
+    m_leader = false;
+    m_queue_cv.notify_all();
+  }
+  queue.unlock();
+  if (job.error) std::rethrow_exception(job.error);
+  return std::move(job.out);
+}
+
+void FeatureStore::run_batch(std::vector<Job*>& jobs) {
   std::lock_guard lock(m_mutex);
   const std::string now = now_utc();
-  Pending pending;
-  std::vector<WriteResult> out;
-  bool failed = false;
-  for (const auto& r : requests) {
-    // A failed request adds nothing to `pending`.
-    out.push_back(prepare(r, pending, now));
-    if (!out.back().ok()) failed = true;
+  std::set<std::string> soorten;  // what to publish
+  Pending batch;
+  std::map<std::string, long long> inserted;
+  std::int64_t last = 0;
+  try {
+    m_file->transaction([&] {
+      // Under the store's write lock: first what other instances wrote, then ours.
+      soorten = catch_up();
+      for (Job* j : jobs) {
+        Pending mine;
+        mine.parent = &batch;
+        bool failed = false;
+        for (const auto& r : *j->requests) {
+          // A failed request adds nothing to `mine`.
+          j->out.push_back(prepare(r, mine, now));
+          if (!j->out.back().ok()) failed = true;
+        }
+        if (j->atomic && failed) {
+          for (auto& r : j->out)
+            if (r.ok()) r.outcome = WriteOutcome::RolledBack;
+          continue;
+        }
+        batch.merge(std::move(mine));
+      }
+      if (!batch.ops.empty()) inserted = m_file->apply(batch.ops, last);
+    });
+  } catch (...) {
+    // Nothing of this batch was written; what other instances wrote is applied.
+    const auto error = std::current_exception();
+    for (Job* j : jobs) j->error = error;
+    if (!soorten.empty()) publish(&soorten);
+    return;
   }
-  if (atomic && failed) {
-    for (auto& r : out)
-      if (r.ok()) r.outcome = WriteOutcome::RolledBack;
-    return out;
-  }
-  if (pending.ops.empty()) return out;
-  const auto inserted = file().apply(pending.ops);  // throws: nothing changed
-  for (auto& [id, state] : pending.overlay) {
-    const std::size_t i = find(id);
+  m_seen = std::max(m_seen, last);
+  for (auto& [id, state] : batch.overlay) {
+    if (const std::size_t i = find(id); i != std::string::npos)
+      soorten.insert(m_entries[i].placed.soort);
     if (!state) {
-      if (i != std::string::npos)
-        m_entries.erase(m_entries.begin() + static_cast<std::ptrdiff_t>(i));
+      erase(id);
       continue;
     }
     if (auto it = inserted.find(id); it != inserted.end() && state->row.fid < 0)
       state->row.fid = it->second;
-    if (i == std::string::npos)
-      m_entries.push_back(std::move(*state));
-    else
-      m_entries[i] = std::move(*state);
+    soorten.insert(state->placed.soort);
+    put(std::move(*state));
   }
-  publish();
-  return out;
+  if (!soorten.empty()) publish(&soorten);
 }
 
 }  // namespace gebieden::layers

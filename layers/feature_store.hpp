@@ -1,22 +1,34 @@
 #pragma once
-// The social base as a writable feature store: a GeoPackage (store.path) that is read at
-// start-up, created and seeded from store.source when it does not exist yet, migrated to the
-// typed schema (store.schema) when its columns differ, and written one request or one batch at a
-// time. Every write is checked against the schema, placed by the same path as at start-up
-// (layers::place_record), and stored in one GDAL transaction together with its history row
-// (who, when, the operation, the values before and after), committed and flushed before it
-// returns. Then the store collections and the boundary counts are rebuilt and swapped into the
-// catalogues together (Catalogue::replace_all): a reader sees a write whole or not at all.
-// Two views are published: the public one (private fields marked private, records in a hidden
-// status left out) and the full one (for keys that may read private fields).
-// Writers are serialised by a mutex; readers never wait (they keep the snapshot they hold).
+// The social base as a writable feature store: a GeoPackage (store.path; one instance) or a
+// PostgreSQL + PostGIS database (store.database; several instances), layers/store_file.hpp. It
+// is read at start-up, created and seeded from store.source when it does not exist yet, migrated
+// to the typed schema (store.schema) when its columns differ (GeoPackage), and written one
+// request or one batch at a time. Every write is checked against the schema, placed by the same
+// path as at start-up (layers::place_record), and stored in one transaction together with its
+// history row (who, when, the operation, the values before and after), committed before it
+// returns.
+// Concurrent writes are committed together (group commit: one transaction, one flush to disk for
+// all writes waiting), each with its own outcome. The transaction holds the store's write lock
+// (all instances), first applies what other instances wrote since (their history rows), and
+// checks If-Match against that current state: no update is lost between instances. Every
+// sync_interval_ms the store also looks for other instances' writes on its own.
+// Then only what changed is published: the store collections of the soorten written, and the
+// boundary collections when their counts changed, swapped into the catalogues together
+// (Catalogue::replace_all): a reader sees a write whole or not at all. Two views are published:
+// the public one (private fields marked private, records in a hidden status left out) and the
+// full one (for keys that may read private fields). Readers never wait (they keep the snapshot
+// they hold).
 
+#include <condition_variable>
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
+#include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "geo/area_model.hpp"
@@ -26,6 +38,7 @@
 #include "layers/collection.hpp"
 #include "layers/schema.hpp"
 #include "layers/store.hpp"
+#include "layers/store_file.hpp"
 
 namespace gebieden::layers {
 
@@ -89,16 +102,6 @@ struct StoredRecord {
   bool is_public = true;               // in public answers (not in a hidden status)
 };
 
-/// One row of the history: a write, with the record before and after as JSON text
-/// ({"properties":{...},"geometry":{"type":"Point","coordinates":[lon,lat]}|null}, or "null").
-struct HistoryEntry {
-  std::int64_t seq = 0;
-  std::string record_id, op, actor, at;  // op: create, replace, patch, delete
-  std::string before, after;
-};
-
-class StoreFile;
-
 class FeatureStore {
  public:
   /// Open store.path, or create it from store.source; migrate it to store.schema when its
@@ -113,7 +116,9 @@ class FeatureStore {
   FeatureStore& operator=(const FeatureStore&) = delete;
 
   const StoreSchema& schema() const { return m_schema; }
-  const std::string& path() const { return m_path; }
+  /// Where the store is (the GeoPackage's path, or the database without its password).
+  const std::string& path() const { return m_where.display; }
+  bool shared() const { return m_where.postgis; }
 
   /// The collections and counts of the current records: public (private fields marked, hidden
   /// records left out), or full (every field and record: for keys that may read private fields).
@@ -139,17 +144,25 @@ class FeatureStore {
 
  private:
   struct Entry {
-    geo::TableRow row;  // as stored (row.fid is the GeoPackage FID)
+    geo::TableRow row;  // as stored (row.fid is the store's FID)
     PlacedRecord placed;
     std::string etag;
   };
   struct Pending;
+  struct Job;
   FeatureStore() = default;
   Entry place(geo::TableRow row) const;
-  StoreLoad build(bool full) const;
-  void publish() const;
+  StoreLoad build(bool full, const std::set<std::string>* only = nullptr) const;
+  /// Publish the store collections holding these soorten (all when null) and the boundaries
+  /// whose counts changed.
+  void publish(const std::set<std::string>* soorten) const;
   std::size_t find(const std::string& id) const;  // index in m_entries, or npos
-  StoreFile& file();                              // opened for update at the first write
+  void put(Entry e);                              // add or replace (by id)
+  void erase(const std::string& id);
+  /// Apply the writes of other instances since m_seen (under m_mutex); returns their soorten.
+  std::set<std::string> catch_up();
+  void run_batch(std::vector<Job*>& jobs);  // one transaction for all, under m_mutex
+  void sync_loop();
   RecordValues values_of(const geo::TableRow& row) const;
   std::string history_json(const Entry* e) const;
   WriteResult prepare(const WriteRequest& request, Pending& pending, const std::string& now) const;
@@ -157,16 +170,28 @@ class FeatureStore {
   geo::Config m_config;
   std::shared_ptr<const geo::AreaModel> m_model;
   std::shared_ptr<const geo::Geocoder> m_geocoder;
-  std::string m_path;
+  StoreLocation m_where;
   StoreSchema m_schema;
   Collection m_etag_fields;  // the fields of the full view (for feature_etag), made once
   std::vector<Entry> m_entries;
+  std::unordered_map<std::string, std::size_t> m_index;  // id -> index in m_entries
+  std::int64_t m_seen = 0;  // the last history row applied (ours or another instance's)
   std::unique_ptr<StoreFile> m_file;
   Catalogue* m_public = nullptr;
   Catalogue* m_full = nullptr;
   // WGS84 <-> RD (PROJ, not thread-safe): used at open and under m_mutex only.
   std::unique_ptr<geo::Transformer> m_to_wgs;
-  mutable std::mutex m_mutex;  // one writer at a time (and guards m_entries)
+  mutable std::mutex m_mutex;  // one batch at a time (and guards m_entries, m_file)
+  // Group commit: writers queue their job; one of them (the leader) runs all queued jobs.
+  std::mutex m_queue_mutex;
+  std::condition_variable m_queue_cv;
+  std::vector<Job*> m_queue;
+  bool m_leader = false;
+  // The look for other instances' writes (stopped by the destructor).
+  std::mutex m_stop_mutex;
+  std::condition_variable m_stop_cv;
+  bool m_stop = false;
+  std::thread m_sync;
 };
 
 /// Does an If-Match header value match `etag`? ("*" matches any existing record; a list of
