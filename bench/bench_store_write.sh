@@ -9,7 +9,8 @@
 #   bench/bench_store_write.sh [BUILD_DIR=build] [SECONDS=10] [WRITERS=8] [READERS=2]
 #
 # Environment: CASES (default "gpkg:400 gpkg:50000 pg:400 pg:50000"), COLLECTION (default
-# organisaties). PostGIS runs on a throwaway cluster (tests/pg/cluster.sh when present, else one
+# organisaties), SERVER_THREADS (server.threads of the server's configuration; default: as in
+# data/leeuwarden.json). PostGIS runs on a throwaway cluster (tests/pg/cluster.sh when present, else one
 # started here the same way: initdb as postgres, 127.0.0.1 only, fsync on); it needs the
 # Debian packages postgresql-15 and postgresql-15-postgis-3. Everything runs on 127.0.0.1 and
 # stops by itself; temporary files go to a mktemp directory that is removed at the end.
@@ -21,6 +22,7 @@ WRITERS=${3:-8}
 READERS=${4:-2}
 CASES=${CASES:-gpkg:400 gpkg:50000 pg:400 pg:50000}
 COLLECTION=${COLLECTION:-organisaties}
+SERVER_THREADS=${SERVER_THREADS:-}
 GEBIEDEN=$BUILD/app/gebieden
 CLIENT=$BUILD/bench/bench_store_write
 DEV_SEED=../shared/data/synthetic/organisaties_dev.csv
@@ -120,9 +122,9 @@ TOKEN=bench-editor-$RANDOM$RANDOM
 # the store in its own file (and database), seeded from $2, the admin key in a key file.
 make_config() {
   local out=$1 seed=$2 gpkg=$3 database=${4:-}
-  python3 - "$PWD/data/leeuwarden.json" "$out" "$seed" "$gpkg" "$database" "$TMP/keys.json" "$ADMIN_KEY" <<'PY'
+  python3 - "$PWD/data/leeuwarden.json" "$out" "$seed" "$gpkg" "$database" "$TMP/keys.json" "$ADMIN_KEY" "$SERVER_THREADS" <<'PY'
 import hashlib, json, os, sys
-src, out, seed, gpkg, database, keys, admin = sys.argv[1:8]
+src, out, seed, gpkg, database, keys, admin, threads = sys.argv[1:9]
 base = os.path.dirname(src)
 j = json.load(open(src))
 def absolute(p):
@@ -138,6 +140,7 @@ j["store"]["path"] = gpkg
 j["store"]["source"] = {"sources": [seed]}
 j["store"]["write_token_env"] = "GEBIEDEN_WRITE_TOKEN"
 if database: j["store"]["database"] = database
+if threads: j["server"]["threads"] = int(threads)
 j["access"] = {"keys_file": keys}
 json.dump({"keys": [{"name": "bench-admin", "role": "admin",
                      "sha256": hashlib.sha256(admin.encode()).hexdigest(),
@@ -168,7 +171,7 @@ stop_server() {
 # A member of the client's JSON line, or - when it has none.
 field() { python3 -c "import json,sys; v=json.loads(sys.argv[1]).get('$2', ''); print('-' if v == '' else v)" "$1"; }
 
-echo "store writes: $WRITERS writers, $READERS readers, ${SECONDS_PER_RUN}s per phase, collection $COLLECTION, $(nproc) cores, $(git log -1 --format='%h %s' | cut -c1-70)"
+echo "store writes: $WRITERS writers, $READERS readers, ${SECONDS_PER_RUN}s per phase, collection $COLLECTION, server threads ${SERVER_THREADS:-$(python3 -c "import json; print(json.load(open('data/leeuwarden.json'))['server']['threads'])")}, $(nproc) cores, $(git log -1 --format='%h %s' | cut -c1-60)"
 FMT='%-5s %6s %6s | %8s %7s %7s %7s %5s %4s | %8s %6s %7s %6s | %8s %8s %5s'
 HEADER=$(printf "$FMT" store records start "writes/s" "p50 ms" "p99 ms" "max ms" 412s errs \
   "plain/s" ratio "gdal/s" ratio "reads/s" "during" ratio)
