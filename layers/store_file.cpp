@@ -142,6 +142,7 @@ std::string without_password(const std::string& conninfo) {
 
 StoreLocation StoreLocation::of(const geo::Config& config) {
   StoreLocation l;
+  l.id_column = config.store.id_field;
   if (!config.store.database.empty()) {
     l.postgis = true;
     const std::string ci = conninfo_of(config.store.database);
@@ -253,6 +254,17 @@ StoreFile::StoreFile(const StoreLocation& where) : m_h(std::make_unique<Handles>
     throw gdal_error("the store " + where.display + " has no table '" + kLayer + "'");
   m_h->history = m_h->ds->GetLayerByName(kHistory);
   if (!m_h->history) m_h->history = create_history(*m_h->ds, where.display);
+  // Records are looked up by id (writes of other instances) and history by record.
+  if (!where.id_column.empty() &&
+      m_h->layer->GetLayerDefn()->GetFieldIndex(where.id_column.c_str()) >= 0)
+    execute(*m_h->ds,
+            std::string("CREATE INDEX IF NOT EXISTS store_id_idx ON ") + kLayer + " (\"" +
+                where.id_column + "\")",
+            where.display);
+  execute(
+      *m_h->ds,
+      std::string("CREATE INDEX IF NOT EXISTS history_record_idx ON ") + kHistory + " (record_id)",
+      where.display);
 }
 
 StoreFile::~StoreFile() = default;

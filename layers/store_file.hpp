@@ -31,8 +31,9 @@ struct HistoryEntry {
 /// Which store a configuration names.
 struct StoreLocation {
   bool postgis = false;
-  std::string name;     // what GDAL opens: the GeoPackage's path, or "PG:<conninfo>"
-  std::string display;  // for messages: the path, or the conninfo without its password
+  std::string name;       // what GDAL opens: the GeoPackage's path, or "PG:<conninfo>"
+  std::string display;    // for messages: the path, or the conninfo without its password
+  std::string id_column;  // store.id_field (indexed)
   static StoreLocation of(const geo::Config& config);
 };
 
