@@ -10,7 +10,8 @@
 //     PATCH of its own record with the ETag of its POST (a 412 there is an error: nobody else
 //     writes it) and DELETE of a record it created (admin key; left out without one);
 //  3. optionally the write baseline: W threads inserting one row per transaction, committed, for
-//     SECONDS each into the same kind of store with its default durability. --plain-gpkg FILE
+//     SECONDS each (half before 1., half after 2.: the disk's speed drifts; the mean of the
+//     two rates) into the same kind of store with its default durability. --plain-gpkg FILE
 //     (created when missing): a GeoPackage in WAL mode, first through GDAL as the store writes
 //     its own (StartTransaction, CreateFeature, CommitTransaction, FlushCache: "gdal_*"), then
 //     a plain table of the same file through sqlite3 (BEGIN IMMEDIATE, INSERT, COMMIT:
@@ -566,23 +567,46 @@ PlainResult plain_pg(const std::string& conninfo, int threads, double seconds) {
   return r;
 }
 
-/// The baselines of the write rate, into `out`: for a GeoPackage the plain sqlite3 loop (the
-/// ratio's denominator) and the GDAL loop the store's own writes go through; for PostgreSQL the
-/// libpq loop.
-void baselines(const Options& o, json& out) {
+/// The baselines of the write rate: for a GeoPackage the plain sqlite3 loop (the ratio's
+/// denominator) and the GDAL loop the store's own writes go through; for PostgreSQL the libpq
+/// loop.
+struct Baselines {
+  PlainResult plain;
+  PlainResult gdal;  // GeoPackage only (store empty otherwise)
+};
+
+Baselines measure_baselines(const Options& o, double seconds) {
+  Baselines b;
+  if (!o.plain_pg.empty()) {
+    b.plain = plain_pg(o.plain_pg, o.writers, seconds);
+  } else {
+    // GDAL first: it creates the GeoPackage file the sqlite3 loop then writes too.
+    b.gdal = gdal_gpkg(o.plain_gpkg, o.writers, seconds);
+    b.plain = sqlite_gpkg(o.plain_gpkg, o.writers, seconds);
+  }
+  return b;
+}
+
+/// Two halves of a baseline (one before the server's phases, one after: the disk's speed
+/// drifts) as one: the mean of their rates.
+PlainResult mean(const PlainResult& a, const PlainResult& b) {
+  PlainResult m = a;
+  m.writes_per_s = (a.writes_per_s + b.writes_per_s) / 2;
+  m.p50_ms = (a.p50_ms + b.p50_ms) / 2;
+  m.retries = a.retries + b.retries;
+  return m;
+}
+
+void put_baselines(const Baselines& b, json& out) {
   auto put = [&](const std::string& prefix, const PlainResult& p) {
+    if (p.store.empty()) return;
     out[prefix + "_store"] = p.store;
     out[prefix + "_writes_per_s"] = std::round(p.writes_per_s * 10) / 10;
     out[prefix + "_p50_ms"] = std::round(p.p50_ms * 100) / 100;
     out[prefix + "_retries"] = p.retries;
   };
-  if (!o.plain_pg.empty()) {
-    put("plain", plain_pg(o.plain_pg, o.writers, o.seconds));
-    return;
-  }
-  // GDAL first: it creates the GeoPackage file the sqlite3 loop then writes too.
-  put("gdal", gdal_gpkg(o.plain_gpkg, o.writers, o.seconds));
-  put("plain", sqlite_gpkg(o.plain_gpkg, o.writers, o.seconds));
+  put("plain", b.plain);
+  put("gdal", b.gdal);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -662,7 +686,7 @@ int main(int argc, char** argv) {
   try {
     if (o.plain_only) {
       json out = {{"writers", o.writers}};
-      baselines(o, out);
+      put_baselines(measure_baselines(o, o.seconds), out);
       std::cout << out.dump() << std::endl;
       return 0;
     }
@@ -695,6 +719,11 @@ int main(int argc, char** argv) {
                         "&geometry=5.78%2C53.19%2C5.82%2C53.21&geometryType=esriGeometryEnvelope"
                         "&inSR=4326&spatialRel=esriSpatialRelIntersects");
     }
+    // The first half of the write baseline, while the server is idle.
+    const bool with_baseline = !o.plain_gpkg.empty() || !o.plain_pg.empty();
+    Baselines before;
+    if (with_baseline) before = measure_baselines(o, o.seconds / 2);
+
     Readers readers(o, paths, first);
     std::size_t read_errors = 0;
     readers.run(std::min(1.0, o.seconds / 5), read_errors);  // warm up: pages encoded, cached
@@ -746,8 +775,12 @@ int main(int argc, char** argv) {
                 {"reads_during_per_s", std::round(reads_during * 10) / 10},
                 {"read_ratio",
                  reads_alone > 0 ? std::round(reads_during / reads_alone * 1000) / 1000 : 0.0}};
-    if (!o.plain_gpkg.empty() || !o.plain_pg.empty()) {
-      baselines(o, out);
+    if (with_baseline) {
+      // The second half, after the writes.
+      const Baselines after = measure_baselines(o, o.seconds / 2);
+      put_baselines({mean(before.plain, after.plain),
+                     before.gdal.store.empty() ? before.gdal : mean(before.gdal, after.gdal)},
+                    out);
       for (const char* prefix : {"plain", "gdal"}) {
         const double p = out.value(std::string(prefix) + "_writes_per_s", 0.0);
         if (p > 0) out[std::string(prefix) + "_ratio"] = std::round(writes_per_s / p * 1000) / 1000;
