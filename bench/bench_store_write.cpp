@@ -24,7 +24,8 @@
 //   bench_store_write --plain-only [--writers 8] [--seconds 10] --plain-gpkg FILE | --plain-pg CI
 //
 // Prints one JSON line (the script makes the table of it). Loopback only; exit status 1 when a
-// request failed unexpectedly (any non-2xx but the expected 412s, or no answer).
+// request failed unexpectedly (any non-2xx but the expected 412s, or no answer) or when the
+// collection did not end with its records plus those created less those deleted.
 
 #include <gdal_priv.h>
 #include <httplib.h>
@@ -775,6 +776,26 @@ int main(int argc, char** argv) {
                 {"reads_during_per_s", std::round(reads_during * 10) / 10},
                 {"read_ratio",
                  reads_alone > 0 ? std::round(reads_during / reads_alone * 1000) / 1000 : 0.0}};
+    // Every write answered 201 or 204 is there: the collection has grown by the POSTs less the
+    // DELETEs (a reader's view; the store publishes before it answers, allow it a moment).
+    const long long expected =
+        matched + static_cast<long long>(all.posts) - static_cast<long long>(all.deletes);
+    long long seen = -1;
+    for (int attempt = 0; attempt < 20 && seen != expected; ++attempt) {
+      if (attempt) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      auto after = c->Get((items + "?f=json&limit=1").c_str(), bearer(o.token));
+      if (after && after->status == 200)
+        seen = json::parse(after->body).value("numberMatched", -1LL);
+    }
+    out["records_after"] = seen;
+    if (seen != expected) {
+      ++all.errors;
+      first.note("after the writes the collection has " + std::to_string(seen) +
+                 " records, expected " + std::to_string(expected) + " (" + std::to_string(matched) +
+                 " + " + std::to_string(all.posts) + " created - " + std::to_string(all.deletes) +
+                 " deleted)");
+      out["write_errors"] = all.errors;
+    }
     if (with_baseline) {
       // The second half, after the writes.
       const Baselines after = measure_baselines(o, o.seconds / 2);
