@@ -329,8 +329,8 @@ int run_import(const geo::Config& config, const ImportCliOptions& o, std::ostrea
   }
   out << "imported '" << o.input << "' into " << store.path() << ": " << counts << "\n";
   if (!requests.empty())
-    out << "note: a server running on this store keeps its copy in memory and does not see "
-           "these changes until it is restarted\n";
+    out << "note: a server running on this store serves these changes within "
+        << config.store.sync_interval_ms << " ms (store.sync_interval_ms)\n";
   return 0;
 }
 

@@ -47,7 +47,10 @@ struct AreaSchemeConfig {
 struct ServerConfig {
   std::string host = "127.0.0.1";
   int port = 8080;
-  int threads = 2;
+  // Pistache reactor threads. A request holds its thread until it is answered, and a write until
+  // it is committed: with more threads than cores, reads go on while writes wait for the disk,
+  // and concurrent writes share one commit (the store's group commit).
+  int threads = 16;
   std::string base_url;  // public URL prefix for links; empty: from the Host header
   int default_limit = 10;
   int max_limit = 10000;

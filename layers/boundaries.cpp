@@ -132,9 +132,10 @@ std::vector<CollectionPtr> boundary_collections(const geo::AreaModel& m, const A
     for (const auto& [collection, per_area] : counts) {
       const std::string name = "aantal_" + collection;
       c->fields.push_back(Field{name, FieldType::Integer, "Aantal " + collection, false});
-      for (auto& f : c->features) {
-        auto it = per_area.find(f.id);
-        f.values.emplace_back(static_cast<std::int64_t>(it == per_area.end() ? 0 : it->second));
+      for (std::size_t i = 0; i < c->features.size(); ++i) {
+        auto it = per_area.find(c->features[i].id);
+        c->features.edit(i).values.emplace_back(
+            static_cast<std::int64_t>(it == per_area.end() ? 0 : it->second));
       }
     }
     c->finalize();
@@ -157,7 +158,7 @@ std::vector<CollectionPtr> with_counts(const std::vector<CollectionPtr>& boundar
         const Value v = static_cast<std::int64_t>(it == per_area.end() ? 0 : it->second);
         if (c->features[i].values[static_cast<std::size_t>(fi)] == v) continue;
         if (!copy) copy = std::make_shared<Collection>(*c);
-        copy->features[i].values[static_cast<std::size_t>(fi)] = v;
+        copy->features.edit(i).values[static_cast<std::size_t>(fi)] = v;
       }
     }
     if (!copy) continue;

@@ -10,6 +10,76 @@
 
 namespace gebieden::layers {
 
+void prepare_feature(Feature& e) {
+  if (geo::has_degenerate_rings(e.wgs84)) e.wgs84 = geo::without_degenerate_rings(e.wgs84);
+  if (geo::has_degenerate_rings(e.rd)) e.rd = geo::without_degenerate_rings(e.rd);
+  e.bbox = e.wgs84.bbox();
+  e.bbox_rd = e.rd.bbox();
+  e.prepared = true;
+}
+
+Feature& FeatureList::edit(std::size_t i) {
+  // A snapshot under construction is owned by one builder: an unshared Feature is changed in
+  // place (the const is the readers' view), a shared one is copied first.
+  if (m_items[i].use_count() != 1) m_items[i] = std::make_shared<const Feature>(*m_items[i]);
+  auto& f = const_cast<Feature&>(*m_items[i]);
+  f.prepared = false;
+  return f;
+}
+
+void FeatureList::sort_by_id() {
+  std::sort(m_items.begin(), m_items.end(),
+            [](const Ptr& a, const Ptr& b) { return a->id < b->id; });
+}
+
+void FeatureList::upsert_sorted(Ptr f) {
+  auto it = std::lower_bound(m_items.begin(), m_items.end(), f->id,
+                             [](const Ptr& a, const std::string& id) { return a->id < id; });
+  if (it != m_items.end() && (*it)->id == f->id)
+    *it = std::move(f);
+  else
+    m_items.insert(it, std::move(f));
+}
+
+bool FeatureList::erase_sorted(const std::string& id) {
+  auto it = std::lower_bound(m_items.begin(), m_items.end(), id,
+                             [](const Ptr& a, const std::string& x) { return a->id < x; });
+  if (it == m_items.end() || (*it)->id != id) return false;
+  m_items.erase(it);
+  return true;
+}
+
+std::size_t Collection::find_index(const std::string& feature_id) const {
+  if (m_sorted) {
+    auto it = std::lower_bound(features.begin(), features.end(), feature_id,
+                               [](const Feature& a, const std::string& id) { return a.id < id; });
+    return it != features.end() && it->id == feature_id
+               ? static_cast<std::size_t>(it - features.begin())
+               : features.size();
+  }
+  auto it = m_by_id.find(feature_id);
+  return it == m_by_id.end() ? features.size() : it->second;
+}
+
+std::size_t Collection::index_of(const Feature& f) const {
+  return find_index(f.id);
+}
+
+std::shared_ptr<Collection> Collection::derive() const {
+  auto c = std::make_shared<Collection>();
+  c->id = id;
+  c->title = title;
+  c->description = description;
+  c->fields = fields;
+  c->features = features;
+  c->geometry_type = geometry_type;
+  c->display_field = display_field;
+  c->attribution = attribution;
+  c->start_field = start_field;
+  c->end_field = end_field;
+  return c;
+}
+
 void Collection::finalize() {
   m_by_id.clear();
   m_by_objectid.clear();
@@ -19,15 +89,17 @@ void Collection::finalize() {
   for (std::size_t i = 0; i < fields.size(); ++i)
     m_field_index[fields[i].name] = static_cast<int>(i);
   for (std::size_t i = 0; i < features.size(); ++i) {
-    Feature& f = features[i];
-    if (geo::has_degenerate_rings(f.wgs84)) f.wgs84 = geo::without_degenerate_rings(f.wgs84);
-    if (geo::has_degenerate_rings(f.rd)) f.rd = geo::without_degenerate_rings(f.rd);
-    f.bbox = f.wgs84.bbox();
+    if (!features[i].prepared) prepare_feature(features.edit(i));
+    const Feature& f = features[i];
     m_extent.expand(f.bbox);
-    m_extent_rd.expand(f.rd.bbox());
-    m_by_id[f.id] = i;
-    m_by_objectid[f.objectid] = i;
+    m_extent_rd.expand(f.bbox_rd);
+    m_by_objectid.emplace_back(f.objectid, static_cast<std::uint32_t>(i));
   }
+  std::sort(m_by_objectid.begin(), m_by_objectid.end());
+  m_sorted = std::is_sorted(features.begin(), features.end(),
+                            [](const Feature& a, const Feature& b) { return a.id < b.id; });
+  if (!m_sorted)
+    for (std::size_t i = 0; i < features.size(); ++i) m_by_id[features[i].id] = i;
   m_grid.clear();
   if (!m_extent.valid || features.empty()) return;
   // About 4 features per cell, at most 512 x 512 cells.
@@ -58,13 +130,14 @@ void Collection::finalize() {
 }
 
 const Feature* Collection::find(const std::string& feature_id) const {
-  auto it = m_by_id.find(feature_id);
-  return it == m_by_id.end() ? nullptr : &features[it->second];
+  const std::size_t i = find_index(feature_id);
+  return i < features.size() ? &features[i] : nullptr;
 }
 
 const Feature* Collection::find_objectid(std::int64_t objectid) const {
-  auto it = m_by_objectid.find(objectid);
-  return it == m_by_objectid.end() ? nullptr : &features[it->second];
+  auto it = std::lower_bound(m_by_objectid.begin(), m_by_objectid.end(),
+                             std::pair<std::int64_t, std::uint32_t>(objectid, 0));
+  return it != m_by_objectid.end() && it->first == objectid ? &features[it->second] : nullptr;
 }
 
 int Collection::field_index(const std::string& name) const {

@@ -200,8 +200,8 @@ void FeatureStore::sync_loop() {
     stop.unlock();
     try {
       std::lock_guard lock(m_mutex);
-      const auto soorten = catch_up();
-      if (!soorten.empty()) publish(&soorten);
+      const auto changes = catch_up();
+      if (!changes.empty()) publish(changes);
     } catch (const std::exception&) {
       // The store cannot be read now (a database restart): the next round tries again, and a
       // write says what is wrong.
@@ -210,10 +210,10 @@ void FeatureStore::sync_loop() {
   }
 }
 
-std::set<std::string> FeatureStore::catch_up() {
-  std::set<std::string> soorten;
+std::vector<FeatureStore::Change> FeatureStore::catch_up() {
+  std::vector<Change> changes;
   const auto since = m_file->history_since(m_seen);
-  if (since.empty()) return soorten;
+  if (since.empty()) return changes;
   std::vector<std::string> ids;
   for (const auto& h : since) {
     m_seen = std::max(m_seen, h.seq);
@@ -222,24 +222,37 @@ std::set<std::string> FeatureStore::catch_up() {
   std::set<std::string> present;
   for (auto& row : m_file->rows_with_ids(m_config.store.id_field, ids)) {
     Entry e = place(std::move(row));
-    present.insert(e.placed.feature.id);
-    if (const std::size_t i = find(e.placed.feature.id); i != std::string::npos)
-      soorten.insert(m_entries[i].placed.soort);
-    soorten.insert(e.placed.soort);
+    const std::string id = e.feature().id;
+    if (!present.insert(id).second) continue;
+    Change c{id, snap(id), std::nullopt};
     put(std::move(e));
+    c.after = snap(id);
+    changes.push_back(std::move(c));
   }
   for (const auto& id : ids) {
-    if (present.count(id)) continue;
-    if (const std::size_t i = find(id); i != std::string::npos) {
-      soorten.insert(m_entries[i].placed.soort);
-      erase(id);
-    }
+    if (present.count(id) || find(id) == std::string::npos) continue;
+    changes.push_back(Change{id, snap(id), std::nullopt});
+    erase(id);
   }
-  return soorten;
+  return changes;
+}
+
+bool FeatureStore::is_public(const Entry& e) const {
+  if (!m_schema.def || !m_schema.def->status) return true;
+  const int c = m_schema.index_of(m_schema.def->status->field);
+  if (c < 0 || static_cast<std::size_t>(c) >= m_schema.n_source) return true;
+  return m_schema.def->is_public(e.placed.soort, e.row.values[static_cast<std::size_t>(c)]);
+}
+
+std::optional<FeatureStore::Snap> FeatureStore::snap(const std::string& id) const {
+  const std::size_t i = find(id);
+  if (i == std::string::npos) return std::nullopt;
+  const Entry& e = m_entries[i];
+  return Snap{e.placed.shared, e.placed.soort, e.placed.result, is_public(e)};
 }
 
 void FeatureStore::put(Entry e) {
-  const std::string id = e.placed.feature.id;
+  const std::string id = e.feature().id;
   if (auto it = m_index.find(id); it != m_index.end()) {
     m_entries[it->second] = std::move(e);
     return;
@@ -255,7 +268,7 @@ void FeatureStore::erase(const std::string& id) {
   m_index.erase(it);
   if (i + 1 != m_entries.size()) {
     m_entries[i] = std::move(m_entries.back());
-    m_index[m_entries[i].placed.feature.id] = i;
+    m_index[m_entries[i].feature().id] = i;
   }
   m_entries.pop_back();
 }
@@ -265,6 +278,11 @@ FeatureStore::Entry FeatureStore::place(geo::TableRow row) const {
   e.placed = place_record(m_schema, row, *m_model, m_geocoder.get(), *m_to_wgs);
   e.row = std::move(row);
   e.etag = feature_etag(m_etag_fields, e.placed.feature);
+  // One Feature, shared by both views' collections and kept while the record does not change.
+  e.placed.feature.objectid = stable_objectid(e.placed.feature.id);
+  prepare_feature(e.placed.feature);
+  e.placed.shared = std::make_shared<const Feature>(std::move(e.placed.feature));
+  e.placed.feature = Feature{};
   return e;
 }
 
@@ -280,7 +298,7 @@ std::string FeatureStore::history_json(const Entry* e) const {
   if (!e) return "null";
   json props = json::object();
   for (std::size_t i = 0; i < m_schema.n_source; ++i) {
-    const Value& v = e->placed.feature.values[i];
+    const Value& v = e->feature().values[i];
     const std::string& name = m_schema.fields[i].name;
     std::visit(
         [&](const auto& x) {
@@ -293,8 +311,8 @@ std::string FeatureStore::history_json(const Entry* e) const {
         v);
   }
   json geometry = nullptr;
-  if (e->placed.feature.wgs84.type == geo::GeometryType::Point && !e->row.wkb.empty()) {
-    const auto& p = e->placed.feature.wgs84.parts[0][0][0];
+  if (e->feature().wgs84.type == geo::GeometryType::Point && !e->row.wkb.empty()) {
+    const auto& p = e->feature().wgs84.parts[0][0][0];
     geometry = {{"type", "Point"}, {"coordinates", {p.x, p.y}}};
   }
   return json{{"properties", props}, {"geometry", geometry}}.dump();
@@ -330,26 +348,68 @@ void FeatureStore::publish_to(Catalogue* public_catalogue, Catalogue* full_catal
   std::lock_guard lock(m_mutex);
   m_public = public_catalogue;
   m_full = full_catalogue;
+  m_counts[0] = build(false).counts;
+  m_counts[1] = build(true).counts;
 }
 
-void FeatureStore::publish(const std::set<std::string>* soorten) const {
-  std::set<std::string> ids;  // the store collections to make anew
-  for (const auto& lc : m_config.store.collections)
-    if (!soorten || std::any_of(lc.soort.begin(), lc.soort.end(),
-                                [&](const std::string& x) { return soorten->count(x) > 0; }))
-      ids.insert(lc.id);
-  if (ids.empty()) return;
-  for (const bool full : {false, true}) {
-    Catalogue* target = full ? m_full : m_public;
+void FeatureStore::publish(const std::vector<Change>& changes) {
+  const std::string& gemeente = m_model->gemeente().code;
+  for (const int v : {0, 1}) {
+    Catalogue* target = v ? m_full : m_public;
     if (!target) continue;
-    // The collections of the soorten written, and the boundaries whose counts changed, swapped
-    // in together.
-    StoreLoad s = build(full, &ids);
-    std::vector<CollectionPtr> all = s.collections;
+    const bool full = v == 1;
+    std::map<std::string, std::shared_ptr<Collection>> next;  // the collections changed
+    std::set<std::string> reassign;  // collections where a new objectid collides
+    AreaCounts& counts = m_counts[v];
+    const auto collection = [&](const std::string& id) -> Collection* {
+      auto it = next.find(id);
+      if (it != next.end()) return it->second.get();
+      auto prev = target->get(id);
+      if (!prev) return nullptr;
+      return (next[id] = prev->derive()).get();
+    };
+    const auto count = [&](const std::string& cid, const geo::GeocodeResult& r, int d) {
+      if (!r.placed()) return;
+      auto& per_area = counts[cid];
+      for (const std::string* code : {&r.buurtcode, &r.wijkcode, &r.gebied, &gemeente})
+        per_area[*code] += d;
+    };
+    for (const auto& ch : changes) {
+      for (const auto& lc : m_config.store.collections) {
+        const auto has = [&](const std::optional<Snap>& s) {
+          return s && (full || s->is_public) &&
+                 std::find(lc.soort.begin(), lc.soort.end(), s->soort) != lc.soort.end();
+        };
+        const bool was = has(ch.before), is = has(ch.after);
+        if (!was && !is) continue;
+        Collection* c = collection(lc.id);
+        if (!c) continue;
+        if (was) {
+          c->features.erase_sorted(ch.id);
+          count(lc.id, ch.before->result, -1);
+        }
+        if (is) {
+          const auto& f = ch.after->feature;
+          const Feature* other = target->get(lc.id)->find_objectid(f->objectid);
+          if (other && other->id != f->id) reassign.insert(lc.id);
+          c->features.upsert_sorted(f);
+          count(lc.id, ch.after->result, +1);
+        }
+      }
+    }
+    if (next.empty()) continue;
+    std::vector<CollectionPtr> all;
+    AreaCounts changed;
+    for (auto& [id, c] : next) {
+      if (reassign.count(id)) assign_objectids(c->features);
+      c->finalize();
+      all.push_back(c);
+      changed[id] = counts[id];
+    }
     std::vector<CollectionPtr> boundaries;
     for (const char* b : {"buurten", "wijken", "gebieden", "gemeente"})
       boundaries.push_back(target->get(b));
-    for (auto& c : with_counts(boundaries, s.counts)) all.push_back(c);
+    for (auto& c : with_counts(boundaries, changed)) all.push_back(c);
     target->replace_all(all);
   }
 }
@@ -372,8 +432,8 @@ std::optional<StoredRecord> FeatureStore::get(const std::string& id) const {
   r.etag = e.etag;
   r.values = values_of(e.row);
   r.result = e.placed.result;
-  if (!e.row.wkb.empty() && e.placed.feature.wgs84.type == geo::GeometryType::Point)
-    r.point_crs84 = e.placed.feature.wgs84.parts[0][0][0];
+  if (!e.row.wkb.empty() && e.feature().wgs84.type == geo::GeometryType::Point)
+    r.point_crs84 = e.feature().wgs84.parts[0][0][0];
   if (m_schema.def && m_schema.def->status) {
     auto it = r.values.find(m_schema.def->status->field);
     r.is_public =
@@ -642,14 +702,14 @@ std::vector<WriteResult> FeatureStore::write_batch(const std::vector<WriteReques
 void FeatureStore::run_batch(std::vector<Job*>& jobs) {
   std::lock_guard lock(m_mutex);
   const std::string now = now_utc();
-  std::set<std::string> soorten;  // what to publish
+  std::vector<Change> changes;  // what to publish
   Pending batch;
   std::map<std::string, long long> inserted;
   std::int64_t last = 0;
   try {
     m_file->transaction([&] {
       // Under the store's write lock: first what other instances wrote, then ours.
-      soorten = catch_up();
+      changes = catch_up();
       for (Job* j : jobs) {
         Pending mine;
         mine.parent = &batch;
@@ -672,23 +732,23 @@ void FeatureStore::run_batch(std::vector<Job*>& jobs) {
     // Nothing of this batch was written; what other instances wrote is applied.
     const auto error = std::current_exception();
     for (Job* j : jobs) j->error = error;
-    if (!soorten.empty()) publish(&soorten);
+    if (!changes.empty()) publish(changes);
     return;
   }
   m_seen = std::max(m_seen, last);
   for (auto& [id, state] : batch.overlay) {
-    if (const std::size_t i = find(id); i != std::string::npos)
-      soorten.insert(m_entries[i].placed.soort);
+    Change c{id, snap(id), std::nullopt};
     if (!state) {
       erase(id);
-      continue;
+    } else {
+      if (auto it = inserted.find(id); it != inserted.end() && state->row.fid < 0)
+        state->row.fid = it->second;
+      put(std::move(*state));
+      c.after = snap(id);
     }
-    if (auto it = inserted.find(id); it != inserted.end() && state->row.fid < 0)
-      state->row.fid = it->second;
-    soorten.insert(state->placed.soort);
-    put(std::move(*state));
+    changes.push_back(std::move(c));
   }
-  if (!soorten.empty()) publish(&soorten);
+  if (!changes.empty()) publish(changes);
 }
 
 }  // namespace gebieden::layers

@@ -144,23 +144,38 @@ class FeatureStore {
 
  private:
   struct Entry {
-    geo::TableRow row;  // as stored (row.fid is the store's FID)
-    PlacedRecord placed;
+    geo::TableRow row;    // as stored (row.fid is the store's FID)
+    PlacedRecord placed;  // its feature is placed.shared (placed.feature is left empty)
     std::string etag;
+    const Feature& feature() const { return *placed.shared; }
   };
   struct Pending;
   struct Job;
+  /// A record as a view sees it, before or after a change.
+  struct Snap {
+    FeatureList::Ptr feature;
+    std::string soort;
+    geo::GeocodeResult result;
+    bool is_public = true;
+  };
+  struct Change {
+    std::string id;
+    std::optional<Snap> before, after;
+  };
+  std::optional<Snap> snap(const std::string& id) const;
+  bool is_public(const Entry& e) const;
   FeatureStore() = default;
   Entry place(geo::TableRow row) const;
   StoreLoad build(bool full, const std::set<std::string>* only = nullptr) const;
-  /// Publish the store collections holding these soorten (all when null) and the boundaries
-  /// whose counts changed.
-  void publish(const std::set<std::string>* soorten) const;
+  /// Publish what changed: each changed record taken out of or put into its collections (a
+  /// collection of 50,000 records is not made anew), the counts of its areas, and the boundary
+  /// collections whose counts changed.
+  void publish(const std::vector<Change>& changes);
   std::size_t find(const std::string& id) const;  // index in m_entries, or npos
   void put(Entry e);                              // add or replace (by id)
   void erase(const std::string& id);
-  /// Apply the writes of other instances since m_seen (under m_mutex); returns their soorten.
-  std::set<std::string> catch_up();
+  /// Apply the writes of other instances since m_seen (under m_mutex); returns the changes.
+  std::vector<Change> catch_up();
   void run_batch(std::vector<Job*>& jobs);  // one transaction for all, under m_mutex
   void sync_loop();
   RecordValues values_of(const geo::TableRow& row) const;
@@ -179,6 +194,7 @@ class FeatureStore {
   std::unique_ptr<StoreFile> m_file;
   Catalogue* m_public = nullptr;
   Catalogue* m_full = nullptr;
+  AreaCounts m_counts[2];  // of what is published: [0] public view, [1] full view
   // WGS84 <-> RD (PROJ, not thread-safe): used at open and under m_mutex only.
   std::unique_ptr<geo::Transformer> m_to_wgs;
   mutable std::mutex m_mutex;  // one batch at a time (and guards m_entries, m_file)

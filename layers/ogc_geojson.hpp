@@ -5,6 +5,7 @@
 // degenerate polygon ring (geo::degenerate_ring: Collection::finalize cleans the geometry once,
 // when the snapshot is built), so no ring is looked at per response.
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -40,14 +41,23 @@ class FeatureEncodings {
   FeatureEncodings& operator=(const FeatureEncodings&) = delete;
 
   std::shared_ptr<const EncodedFeatures> get(const CollectionPtr& c, geo::Crs crs);
+  /// As get(), but only for a snapshot that has been asked for during at least `settle`: while
+  /// writes replace a collection many times a second, encoding all of it for every new
+  /// snapshot would cost more than encoding the pages asked for (null: encode the page).
+  std::shared_ptr<const EncodedFeatures> get_settled(
+      const CollectionPtr& c, geo::Crs crs,
+      std::chrono::milliseconds settle = std::chrono::milliseconds(500));
   /// How many encodings were made (for tests and the benchmark).
   std::size_t encodings() const;
 
  private:
+  void insert(const std::pair<const Collection*, geo::Crs>& key, const CollectionPtr& c,
+              std::shared_ptr<const EncodedFeatures> data);  // under m_mutex
   struct Slot {
     std::weak_ptr<const Collection> owner;
-    std::shared_ptr<const EncodedFeatures> data;
+    std::shared_ptr<const EncodedFeatures> data;  // null: asked for, not encoded yet
     std::uint64_t used = 0;
+    std::chrono::steady_clock::time_point first_asked;
   };
   std::size_t m_max;
   mutable std::mutex m_mutex;
@@ -64,9 +74,11 @@ struct ItemsPage {
 };
 
 /// The one entry of the items route: execute `q` on `c` and encode the page, from the
-/// snapshot's pre-encoded features when every public field is written (`all_fields`), else
-/// with `fields` now. With encode = false only the page is made.
+/// snapshot's pre-encoded features when every public field is written (`all_fields`) and the
+/// snapshot has settled (FeatureEncodings::get_settled), else with `fields` now. With encode =
+/// false only the page is made.
 ItemsPage items_page(FeatureEncodings& encodings, const CollectionPtr& c, const FeatureQuery& q,
-                     const std::vector<int>& fields, bool all_fields, bool encode = true);
+                     const std::vector<int>& fields, bool all_fields, bool encode = true,
+                     std::chrono::milliseconds settle = std::chrono::milliseconds(500));
 
 }  // namespace gebieden::layers

@@ -223,22 +223,24 @@ FeaturePage execute(const CollectionPtr& collection, const FeatureQuery& q) {
   // Candidates, in the collection's stable order.
   std::vector<const Feature*> matched;
   if (q.object_ids) {
-    std::vector<const Feature*> found;
+    std::vector<std::size_t> found;  // indices: the collection's order
     for (auto oid : *q.object_ids)
-      if (const Feature* f = c.find_objectid(oid)) found.push_back(f);
+      if (const Feature* f = c.find_objectid(oid)) found.push_back(c.index_of(*f));
     std::sort(found.begin(), found.end());
-    for (const Feature* f : found)
-      if (test(*f)) matched.push_back(f);
+    found.erase(std::unique(found.begin(), found.end()), found.end());
+    for (const std::size_t i : found)
+      if (test(c.features[i])) matched.push_back(&c.features[i]);
   } else if (spatial && q.spatial->relation != geo::SpatialRelation::Disjoint) {
     const geo::Box box = q.spatial->index_box.valid ? q.spatial->index_box : spatial->box();
-    for (auto i : c.candidates(box))
-      if (test(c.features[i])) matched.push_back(&c.features[i]);
+    std::vector<std::size_t> indices = c.candidates(box);
     // Features without geometry are not in the grid.
     if (q.spatial->match_without_geometry) {
-      for (const auto& f : c.features)
-        if (f.wgs84.empty() && test(f)) matched.push_back(&f);
-      std::sort(matched.begin(), matched.end());
+      for (std::size_t i = 0; i < c.features.size(); ++i)
+        if (c.features[i].wgs84.empty()) indices.push_back(i);
+      std::sort(indices.begin(), indices.end());
     }
+    for (const std::size_t i : indices)
+      if (test(c.features[i])) matched.push_back(&c.features[i]);
   } else {
     for (const auto& f : c.features)
       if (test(f)) matched.push_back(&f);

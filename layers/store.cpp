@@ -49,17 +49,20 @@ Value typed(const std::optional<std::string>& v, FieldType t) {
   }
 }
 
-/// Assign stable objectids to features (sorted by id first).
-void assign_objectids(std::vector<Feature>& features) {
-  std::sort(features.begin(), features.end(),
-            [](const Feature& a, const Feature& b) { return a.id < b.id; });
+}  // namespace
+
+void assign_objectids(FeatureList& features) {
+  features.sort_by_id();
   std::unordered_set<std::int64_t> used;
-  for (auto& f : features) {
-    std::int64_t oid = stable_objectid(f.id);
+  used.reserve(features.size());
+  for (std::size_t i = 0; i < features.size(); ++i) {
+    std::int64_t oid = stable_objectid(features[i].id);
     while (!used.insert(oid).second) oid = oid % 2147483646 + 1;
-    f.objectid = oid;
+    if (features[i].objectid != oid) features.edit(i).objectid = oid;
   }
 }
+
+namespace {
 
 void set_geometry(Feature& f, const geo::Geometry& rd, const geo::Transformer& to_wgs) {
   // As the area model does: CRS84 by the inverse of WGS84 -> RD, and RD snapped to PROJ's
@@ -234,7 +237,7 @@ StoreLoad build_store(const geo::Config& config, const StoreSchema& schema,
     auto& counts = out.counts[lc.id];
     for (const auto* r : records) {
       if (!soorten.count(r->soort)) continue;
-      c->features.push_back(r->feature);
+      c->features.push_back(r->shared ? r->shared : std::make_shared<const Feature>(r->feature));
       if (r->result.placed()) {
         ++counts[r->result.buurtcode];
         ++counts[r->result.wijkcode];
@@ -250,7 +253,7 @@ StoreLoad build_store(const geo::Config& config, const StoreSchema& schema,
 }
 
 std::string not_placed_message(const PlacedRecord& p) {
-  return "not placed: " + p.feature.id + ": " + p.result.reason +
+  return "not placed: " + (p.shared ? p.shared->id : p.feature.id) + ": " + p.result.reason +
          (p.result.detail.empty() ? "" : " (" + p.result.detail + ")");
 }
 

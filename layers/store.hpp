@@ -51,6 +51,9 @@ struct StoreSchema {
 /// One record of the store, placed: its feature (all served fields), soort and geocode result.
 struct PlacedRecord {
   Feature feature;
+  /// The feature shared with the collections (set by whoever keeps the record: the store), then
+  /// used by build_store instead of a copy of `feature`; prepared, with its stable objectid.
+  FeatureList::Ptr shared;
   std::string soort;
   geo::GeocodeResult result;
 };
@@ -75,6 +78,10 @@ StoreLoad build_store(const geo::Config& config, const StoreSchema& schema,
 
 /// A collection from a file layer (every field, geometry reprojected).
 CollectionPtr load_file_layer(const geo::Config& config, const geo::LayerConfig& layer);
+
+/// Sort by id and give every feature its stable objectid (stable_objectid, collisions probed in
+/// id order); a feature is only copied when its objectid changes.
+void assign_objectids(FeatureList& features);
 
 /// A stable positive 31-bit integer for an id (FNV-1a), the same across restarts; collisions
 /// are resolved by probing in id order, so it stays stable while the set of ids does.

@@ -199,7 +199,7 @@ std::string map_geojson(const OgcCache::Encoded& enc, const layers::Collection& 
   std::string out = R"({"type":"FeatureCollection","features":[)";
   for (std::size_t i = 0; i < features.size(); ++i) {
     if (i) out.push_back(',');
-    out += enc[static_cast<std::size_t>(features[i] - c.features.data())];
+    out += enc[c.index_of(*features[i])];
   }
   out += "]}";
   return out;
@@ -686,13 +686,9 @@ Response OgcApi::item(const Request& req, const std::string& id,
     append_link(links, base + "/collections/" + c->id, "collection", kJson, c->title);
     links.push_back(']');
     std::string body;
-    if (!fields) {
-      const auto enc = m_cache.features(c, crs);
-      body = (*enc)[static_cast<std::size_t>(f - c->features.data())];
-      body.insert(body.size() - 1, links);  // before the closing brace of the Feature
-    } else {
-      layers::append_ogc_feature(body, *c, *f, crs, shown_fields, links);
-    }
+    // One feature is encoded now (the collection's encodings are for pages, and a collection
+    // that is being written is a new snapshot many times a second).
+    layers::append_ogc_feature(body, *c, *f, crs, shown_fields, links);
     Response r = make(std::move(body), kGeoJson);
     r.headers.emplace_back("Content-Crs", "<" + geo::crs_uri(crs) + ">");
     // The strong ETag of the feature itself (Part 4 optimistic locking: what If-Match compares;

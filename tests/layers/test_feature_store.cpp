@@ -1,5 +1,6 @@
-// The writable store (layers::FeatureStore) on a temporary GeoPackage, and the parsing and
-// token checks of the write front (server/store_api.hpp), in-process.
+// The writable store (layers::FeatureStore) on a temporary GeoPackage and on a fresh PostGIS
+// database (the [postgis] variants, on the cluster of CTest's postgis fixture), and the parsing
+// and token checks of the write front (server/store_api.hpp), in-process.
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -8,6 +9,7 @@
 #include "layers/feature_store.hpp"
 #include "server/store_api.hpp"
 #include "test_paths.hpp"
+#include "test_pg.hpp"
 #include "util/error.hpp"
 
 using namespace gebieden;
@@ -20,18 +22,25 @@ std::int64_t aantal(const layers::Catalogue& cat, const std::string& buurtcode) 
   REQUIRE(f);
   return std::get<std::int64_t>(f->values[c->field_index("aantal_organisaties")]);
 }
-}  // namespace
 
-TEST_CASE("feature store: seed, create, replace, delete, reopen", "[store]") {
+/// The default configuration with the store of `where`.
+geo::Config config_on(const test::TestStore& where) {
   geo::Config config = test::load_default_config();
-  const fs::path gpkg = test::temp_path("unit-store.gpkg");
-  config.store.path = gpkg.string();
+  config.store.path = where.gpkg.string();
+  if (where.kind == test::StoreKind::PostGIS) config.store.database = where.conninfo;
+  return config;
+}
+
+void seed_create_replace_delete_reopen(test::StoreKind kind) {
+  const test::TestStore where(kind, "unit_store");
+  const geo::Config config = config_on(where);
   auto model = std::make_shared<const geo::AreaModel>(geo::AreaModel::load(config));
   std::vector<std::string> messages;
   // No geocoder: only records with a point of their own are placed.
   auto store = layers::FeatureStore::open(config, model, nullptr, messages);
-  REQUIRE(fs::exists(gpkg));
   const layers::StoreLoad first = store->snapshot();
+  where.check_made();
+  CHECK(where.stored("ORG0001") == 1);  // seeded
   layers::Catalogue cat;
   for (auto& c : layers::boundary_collections(*model, first.counts)) cat.add(c);
   for (auto& c : first.collections) cat.add(c);
@@ -55,6 +64,7 @@ TEST_CASE("feature store: seed, create, replace, delete, reopen", "[store]") {
   const layers::WriteResult w = write(layers::WriteOp::Create, rec);
   REQUIRE(w.outcome == layers::WriteOutcome::Created);
   REQUIRE(w.result.placed());
+  CHECK(where.stored("UNIT-1") == 1);  // committed before the answer
   const std::string buurt = w.result.buurtcode;
   CHECK(cat.get("organisaties")->features.size() == n + 1);
   const std::int64_t with = aantal(cat, buurt);
@@ -93,6 +103,7 @@ TEST_CASE("feature store: seed, create, replace, delete, reopen", "[store]") {
   CHECK(write(layers::WriteOp::Delete, {"UNIT-1", {}, {}}).outcome ==
         layers::WriteOutcome::Deleted);
   CHECK(cat.get("organisaties")->find("UNIT-1") == nullptr);
+  CHECK(where.stored("UNIT-1") == 0);
   store.reset();
 
   // Reopened: what was written is there, what was deleted is not.
@@ -114,6 +125,9 @@ TEST_CASE("feature store: seed, create, replace, delete, reopen", "[store]") {
   CHECK(orgs->fields[email].is_private);
   CHECK(std::get<std::string>(kept->values[email]) == "geheim@example.nl");
 }
+}  // namespace
+GEBIEDEN_STORE_TEST_CASE("feature store: seed, create, replace, delete, reopen", "[store]",
+                         seed_create_replace_delete_reopen)
 
 TEST_CASE("store writes: bearer tokens", "[store]") {
   const std::vector<std::string> tokens = server::parse_tokens(" een , twee,,");

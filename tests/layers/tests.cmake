@@ -1,4 +1,5 @@
-# Tests of layers/: queries, filters (CQL2 text and JSON, Esri where), the feature store.
+# Tests of layers/: queries, filters (CQL2 text and JSON, Esri where), the feature store (on a
+# GeoPackage and on PostGIS), and the PostGIS test cluster itself.
 target_sources(unit_tests PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/test_query.cpp
   ${CMAKE_CURRENT_LIST_DIR}/test_executor.cpp
@@ -6,4 +7,5 @@ target_sources(unit_tests PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/test_cql2_json.cpp
   ${CMAKE_CURRENT_LIST_DIR}/test_feature_store.cpp
   ${CMAKE_CURRENT_LIST_DIR}/test_schema.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/test_pg_harness.cpp
 )

@@ -20,6 +20,7 @@
 #include "server/access.hpp"
 #include "test_config_copy.hpp"
 #include "test_paths.hpp"
+#include "test_pg.hpp"
 
 using namespace gebieden;
 using nlohmann::json;
@@ -35,11 +36,11 @@ constexpr const char* kWgs84 = "http://www.opengis.net/def/crs/EPSG/0/4326";
 constexpr const char* kItems = "/collections/organisaties/items";
 
 /// A copy of data/leeuwarden.json in a temporary folder (every relative path made absolute),
-/// the store in `gpkg`, a key file with an admin ("test-admin"), an editor ("qgis-editor") and
-/// a reader ("test-reader").
-std::string store_config(const fs::path& gpkg) {
+/// the store of `where`, a key file with an admin ("test-admin"), an editor ("qgis-editor")
+/// and a reader ("test-reader").
+std::string store_config(const test::TestStore& where) {
   json j = test::relocated_default_config();
-  j["store"]["path"] = gpkg.string();
+  where.configure(j["store"]);
   j["store"]["write_token_env"] = kTokenEnv;
   const fs::path keys = test::temp_path("part4-keys.json");
   auto key = [](const char* name, const char* role, const char* secret) {
@@ -58,11 +59,18 @@ std::string store_config(const fs::path& gpkg) {
   test::write_file(config, j.dump(2));
   return config.string();
 }
+/// The same on a temporary GeoPackage.
+std::string store_config(const fs::path& gpkg) {
+  test::TestStore where(test::StoreKind::GeoPackage, "part4");
+  where.gpkg = gpkg;
+  return store_config(where);
+}
 
 test::ServerOptions options(const std::string& config) {
   test::ServerOptions o;
   o.config = config;
-  o.unset_env = {kTokenEnv};
+  // The store is the configuration's (the default store.database_env would override it).
+  o.unset_env = {kTokenEnv, "GEBIEDEN_STORE_DATABASE"};
   return o;
 }
 
@@ -361,9 +369,10 @@ TEST_CASE("part 4: the QGIS editing sequence passes, and the history records it"
   check_error(c->Get("/history?seq=1", with_key(kAdminKey)), 400, "seq");
 }
 
-TEST_CASE("part 4: strong ETags, If-None-Match and If-Match", "[part4][store][http]") {
-  const fs::path gpkg = test::temp_path("part4-etag.gpkg");
-  test::ServerProcess s(options(store_config(gpkg)));
+namespace {
+void etags_and_if_match(test::StoreKind kind) {
+  const test::TestStore where(kind, "part4_etag");
+  test::ServerProcess s(options(store_config(where)));
   auto c = client(s);
   const std::string path = std::string(kItems) + "/ORG0001";
 
@@ -461,6 +470,9 @@ TEST_CASE("part 4: strong ETags, If-None-Match and If-Match", "[part4][store][ht
   REQUIRE(r->status == 200);
   CHECK(body_of(r)["properties"]["omschrijving"].is_null());
 }
+}  // namespace
+GEBIEDEN_STORE_TEST_CASE("part 4: strong ETags, If-None-Match and If-Match", "[part4][store][http]",
+                         etags_and_if_match)
 
 TEST_CASE("part 4: bad input is a 4xx naming the field, and nothing is stored",
           "[part4][store][http]") {

@@ -1,19 +1,25 @@
 // Integration tests of writes to the social-base store (OGC API - Features Part 4): the real
-// server on a temporary GeoPackage, with a write token in its environment.
+// server on a temporary GeoPackage, and again on a fresh PostGIS database (the [postgis]
+// variants, on the cluster of CTest's postgis fixture), with a write token in its environment.
 #include <httplib.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <latch>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "process.hpp"
 #include "server/access.hpp"
 #include "test_config_copy.hpp"
 #include "test_paths.hpp"
+#include "test_pg.hpp"
 
 using namespace gebieden;
 using nlohmann::json;
@@ -25,10 +31,10 @@ constexpr const char* kToken = "s3cret-token-for-tests";  // an editor (GEBIEDEN
 constexpr const char* kAdminKey = "admin-key-for-tests";  // in the key file, role admin
 
 /// A copy of data/leeuwarden.json in a temporary folder: every relative path made absolute,
-/// the store in `gpkg`, the write tokens in kTokenEnv.
-std::string store_config(const fs::path& gpkg, bool with_admin_key = true) {
+/// the store of `where`, the write tokens in kTokenEnv.
+std::string store_config(const test::TestStore& where, bool with_admin_key = true) {
   json j = test::relocated_default_config();
-  j["store"]["path"] = gpkg.string();
+  where.configure(j["store"]);
   j["store"]["write_token_env"] = kTokenEnv;
   const fs::path keys = test::temp_path("keys.json");
   if (with_admin_key)
@@ -47,10 +53,12 @@ std::string store_config(const fs::path& gpkg, bool with_admin_key = true) {
 test::ServerOptions options(const std::string& config, bool with_token) {
   test::ServerOptions o;
   o.config = config;
+  // The store is the configuration's (the default store.database_env would override it).
+  o.unset_env = {"GEBIEDEN_STORE_DATABASE"};
   if (with_token) {
     o.env = {{kTokenEnv, std::string("other-token, ") + kToken}};
   } else {
-    o.unset_env = {kTokenEnv};
+    o.unset_env.push_back(kTokenEnv);
   }
   return o;
 }
@@ -117,11 +125,10 @@ const json kFirst = feature("Sweelincksingel", "11", "8927CX", "Leeuwarden");  /
 const json kSecond = feature("Descartesgracht", "5", "8929HE", "Leeuwarden");  // BU00806001
 constexpr const char* kBuurt1 = "BU00805103";
 constexpr const char* kBuurt2 = "BU00806001";
-}  // namespace
 
-TEST_CASE("store writes need a bearer token, none configured disables them", "[store][http]") {
-  const fs::path gpkg = test::temp_path("auth.gpkg");
-  const std::string config = store_config(gpkg);
+void bearer_tokens(test::StoreKind kind) {
+  const test::TestStore where(kind, "writes_auth");
+  const std::string config = store_config(where);
   const std::string body = kFirst.dump();
   {
     test::ServerProcess s(options(config, true));
@@ -158,7 +165,7 @@ TEST_CASE("store writes need a bearer token, none configured disables them", "[s
     CHECK(r->status == 404);
   }
   {
-    test::ServerProcess s(options(store_config(gpkg, false), false));
+    test::ServerProcess s(options(store_config(where, false), false));
     auto c = client(s);
     auto r = c->Post("/collections/organisaties/items", auth(), body, "application/geo+json");
     REQUIRE(r);
@@ -173,17 +180,18 @@ TEST_CASE("store writes need a bearer token, none configured disables them", "[s
     REQUIRE(r);
     CHECK(r->status == 403);
   }
+  CHECK(where.stored("ORG0001") == 1);
 }
 
-TEST_CASE("store writes: create, read, replace, delete, and they survive a restart",
-          "[store][http]") {
-  const fs::path gpkg = test::temp_path("crud.gpkg");
-  const std::string config = store_config(gpkg);
+void create_replace_delete_restart(test::StoreKind kind) {
+  const test::TestStore where(kind, "writes_crud");
+  const std::string config = store_config(where);
   std::string buurt1, buurt2, location;
   std::int64_t before1 = 0, before2 = 0;
   {
     test::ServerProcess s(options(config, true));
-    REQUIRE(fs::exists(gpkg));  // created and seeded from store.source
+    where.check_made();  // created and seeded from store.source
+    CHECK(where.stored("ORG0001") == 1);
     auto c = client(s);
 
     // Seeded: the same records as the source.
@@ -254,6 +262,7 @@ TEST_CASE("store writes: create, read, replace, delete, and they survive a resta
 
     // The count of its buurt went up by one.
     CHECK(count_in(*c, buurt1, "organisaties") == before1 + 1);
+    CHECK(where.stored(id) == 1);  // committed before the answer
 
     // 409 for an existing id.
     json again = kFirst;
@@ -299,6 +308,7 @@ TEST_CASE("store writes: create, read, replace, delete, and they survive a resta
     CHECK(r->status == 404);
     CHECK(count_in(*c, buurt2, "organisaties") == before2);
     CHECK(count_in(*c, buurt1, "organisaties") == before1);
+    CHECK(where.stored(id) == 0);
 
     // One more, with a client id, for the restart.
     json keep = kFirst;
@@ -311,7 +321,7 @@ TEST_CASE("store writes: create, read, replace, delete, and they survive a resta
     CHECK(count_in(*c, buurt1, "organisaties") == before1 + 1);
   }
   {
-    // Durability: a new server on the same GeoPackage has the record, placed the same way.
+    // Durability: a new server on the same store has the record, placed the same way.
     test::ServerProcess s(options(config, false));
     auto c = client(s);
     auto r = c->Get("/collections/organisaties/items/TEST-BLIJFT?f=json");
@@ -324,10 +334,9 @@ TEST_CASE("store writes: create, read, replace, delete, and they survive a resta
   }
 }
 
-TEST_CASE("store writes: malformed bodies are 400 naming the member, oversize 413",
-          "[store][http]") {
-  const fs::path gpkg = test::temp_path("bad.gpkg");
-  test::ServerProcess s(options(store_config(gpkg), true));
+void malformed_bodies(test::StoreKind kind) {
+  const test::TestStore where(kind, "writes_bad");
+  test::ServerProcess s(options(store_config(where), true));
   auto c = client(s);
   const std::string items = "/collections/organisaties/items";
 
@@ -430,10 +439,9 @@ TEST_CASE("store writes: malformed bodies are 400 naming the member, oversize 41
   CHECK(json::parse(r->body)["numberMatched"].get<int>() == n);
 }
 
-TEST_CASE("store writes: a written record is found by the next /nearby, a deleted one not",
-          "[store][http][nearby]") {
-  const fs::path gpkg = test::temp_path("nearby.gpkg");
-  test::ServerProcess s(options(store_config(gpkg), true));
+void nearby_after_writes(test::StoreKind kind) {
+  const test::TestStore where(kind, "writes_nearby");
+  test::ServerProcess s(options(store_config(where), true));
   auto c = client(s);
   json record = kSecond;
   record["id"] = "TEST-DICHTBIJ";
@@ -474,4 +482,119 @@ TEST_CASE("store writes: a written record is found by the next /nearby, a delete
   REQUIRE(r);
   j = json::parse(r->body);
   for (const auto& f : j["features"]) CHECK(f["id"] != "TEST-DICHTBIJ");
+}
+}  // namespace
+
+GEBIEDEN_STORE_TEST_CASE("store writes need a bearer token, none configured disables them",
+                         "[store][http]", bearer_tokens)
+GEBIEDEN_STORE_TEST_CASE("store writes: create, read, replace, delete, and they survive a restart",
+                         "[store][http]", create_replace_delete_restart)
+GEBIEDEN_STORE_TEST_CASE("store writes: malformed bodies are 400 naming the member, oversize 413",
+                         "[store][http]", malformed_bodies)
+GEBIEDEN_STORE_TEST_CASE(
+    "store writes: a written record is found by the next /nearby, a deleted one not",
+    "[store][http][nearby]", nearby_after_writes)
+
+// Only a database can be shared: these run on PostGIS alone.
+
+TEST_CASE("store writes: the database named by store.database_env overrides store.path",
+          "[store][http][postgis]") {
+  const test::TestStore where(test::StoreKind::PostGIS, "writes_env");
+  // The configuration names only the GeoPackage; the database comes from the environment.
+  test::TestStore file = where;
+  file.kind = test::StoreKind::GeoPackage;
+  json j = json::parse(std::ifstream(store_config(file)));
+  j["store"]["database_env"] = "GEBIEDEN_TEST_STORE_DATABASE";
+  const fs::path config = test::temp_path("env-config.json");
+  test::write_file(config, j.dump(2));
+  test::ServerOptions o = options(config.string(), true);
+  o.env.emplace_back("GEBIEDEN_TEST_STORE_DATABASE", where.conninfo);
+  test::ServerProcess s(o);
+  auto c = client(s);
+  where.check_made();
+  CHECK(where.stored("ORG0001") == 1);
+  json record = kFirst;
+  record["id"] = "TEST-OMGEVING";
+  auto r =
+      c->Post("/collections/organisaties/items", auth(), record.dump(), "application/geo+json");
+  REQUIRE(r);
+  REQUIRE(r->status == 201);
+  CHECK(where.stored("TEST-OMGEVING") == 1);
+  CHECK_FALSE(fs::exists(where.gpkg));
+}
+
+TEST_CASE(
+    "store writes: two instances on one database serve each other's writes, and of two "
+    "PATCHes with one If-Match exactly one succeeds",
+    "[store][http][postgis]") {
+  const test::TestStore where(test::StoreKind::PostGIS, "writes_two");
+  const std::string config = store_config(where);
+  test::ServerProcess a(options(config, true));
+  test::ServerProcess b(options(config, true));  // the store is there already: not seeded again
+  auto ca = client(a);
+  auto cb = client(b);
+  const std::string items = "/collections/organisaties/items";
+  const std::int64_t before = count_in(*cb, kBuurt1, "organisaties");
+
+  // Written through A, served by B within a few sync intervals (200 ms), counted there too.
+  json record = kFirst;
+  record["id"] = "TEST-TWEE";
+  auto r = ca->Post(items, auth(), record.dump(), "application/geo+json");
+  REQUIRE(r);
+  REQUIRE(r->status == 201);
+  auto eventually = [](const std::function<bool()>& done) {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!done() && std::chrono::steady_clock::now() < until)
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    return done();
+  };
+  CHECK(eventually([&] {
+    auto g = cb->Get(items + "/TEST-TWEE?f=json");
+    return g && g->status == 200;
+  }));
+  CHECK(eventually([&] { return count_in(*cb, kBuurt1, "organisaties") == before + 1; }));
+
+  // Rounds of two PATCHes of one record with the same (current) If-Match, one through each
+  // instance at the same moment: one is written, the other gets 412, whatever the timing.
+  const std::string path = items + "/TEST-TWEE";
+  for (int round = 0; round < 8; ++round) {
+    INFO("round " << round);
+    auto g = ca->Get(path + "?f=json", auth());
+    REQUIRE(g);
+    REQUIRE(g->status == 200);
+    const std::string etag = g->get_header_value("ETag");
+    REQUIRE(etag.size() > 2);
+    // The value instance i writes in this round: "A3", "B3".
+    auto value = [round](int i) {
+      std::string v(1, i == 0 ? 'A' : 'B');
+      v += std::to_string(round);
+      return v;
+    };
+    int status[2] = {0, 0};
+    std::latch go(2);
+    auto patch = [&](int i) {
+      httplib::Client& c = i == 0 ? *ca : *cb;
+      httplib::Headers h = auth();
+      h.emplace("If-Match", etag);
+      const std::string body = json{{"properties", {{"omschrijving", value(i)}}}}.dump();
+      go.arrive_and_wait();
+      auto res = c.Patch(path.c_str(), h, body, "application/merge-patch+json");
+      status[i] = res ? res->status : -1;
+    };
+    std::thread t0(patch, 0), t1(patch, 1);
+    t0.join();
+    t1.join();
+    std::vector<int> got = {status[0], status[1]};
+    std::sort(got.begin(), got.end());
+    CHECK(got == std::vector<int>{200, 412});
+    // Both instances then serve the winner's value.
+    const std::string winner = value(status[0] == 200 ? 0 : 1);
+    for (httplib::Client* c : {ca.get(), cb.get()}) {
+      CHECK(eventually([&] {
+        auto v = c->Get(path + "?f=json");
+        return v && v->status == 200 &&
+               json::parse(v->body)["properties"]["omschrijving"] == winner;
+      }));
+    }
+  }
 }
