@@ -149,18 +149,28 @@ json.dump(j, open(out, "w"), indent=1)
 PY
 }
 
-# Start the server; on failure return 1 (the reason in $TMP/server.err) instead of exiting.
+# Start the server; on failure return 1 (the reason in $SERVER_ERR) instead of exiting. Each
+# start has files of its own: a background child may not have truncated a reused file yet when
+# the loop reads it.
 try_start_server() {
+  local name
+  name=$TMP/server-$(basename "$1" .json)
+  SERVER_OUT=$name.out
+  SERVER_ERR=$name.err
+  : >"$SERVER_OUT"
+  : >"$SERVER_ERR"
   GEBIEDEN_WRITE_TOKEN=$TOKEN GEBIEDEN_STORE_DATABASE= \
-    "$GEBIEDEN" serve --config "$1" --host 127.0.0.1 --port 0 >"$TMP/server.out" 2>"$TMP/server.err" &
+    "$GEBIEDEN" serve --config "$1" --host 127.0.0.1 --port 0 >>"$SERVER_OUT" 2>>"$SERVER_ERR" &
   SERVER_PID=$!
+  PORT=""
   for _ in $(seq 1 3000); do
-    grep -q "^listening on" "$TMP/server.out" 2>/dev/null && break
+    PORT=$(sed -n 's/^listening on http:\/\/[^:]*:\([0-9]*\).*/\1/p' "$SERVER_OUT")
+    [ -n "$PORT" ] && return 0
     kill -0 "$SERVER_PID" 2>/dev/null || { wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""; return 1; }
     sleep 0.1
   done
-  PORT=$(sed -n 's/^listening on http:\/\/[^:]*:\([0-9]*\).*/\1/p' "$TMP/server.out")
-  [ -n "$PORT" ]
+  stop_server
+  return 1
 }
 
 stop_server() {
@@ -195,7 +205,7 @@ for c in $CASES; do
   make_config "$TMP/config-$kind-$n.json" "$seed" "$gpkg" "$database"
   t0=$(date +%s.%N)
   if ! try_start_server "$TMP/config-$kind-$n.json"; then
-    NOTES+=("$kind $n: the server did not start: $(tail -n 2 "$TMP/server.err" | tr '\n' ' ' | cut -c1-200)")
+    NOTES+=("$kind $n: the server did not start: $(tail -n 2 "$SERVER_ERR" | tr '\n' ' ' | cut -c1-200)")
     # The plain store's figure all the same (a build without the PostGIS store, say).
     out=$("$CLIENT" --plain-only --writers "$WRITERS" --seconds "$SECONDS_PER_RUN" "${plain[@]}" 2>"$TMP/client.err" || true)
     [ -n "$out" ] && ROWS+=("$(printf "$FMT" "$kind" "$n" - - - - - - - \
