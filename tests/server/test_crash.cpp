@@ -535,7 +535,13 @@ TEST_CASE("test::ServerProcess: kill_hard ends the server - and a failed start n
     CHECK(s.alive());
     CHECK(s.pid() > 0);
     CHECK(s.how_it_ended().empty());
-    CHECK(s.stderr_text().find("store: ") != std::string::npos);  // kept, not shown
+    // Kept, not shown. stderr is read by a thread of its own, apart from the stdout line that
+    // said the server is up, so it may arrive a moment later.
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (s.stderr_text().find("store: ") == std::string::npos &&
+           std::chrono::steady_clock::now() < until)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    CHECK(s.stderr_text().find("store: ") != std::string::npos);
     CHECK(s.kill_hard());
     CHECK_FALSE(s.alive());
     CHECK(s.pid() == -1);
