@@ -323,7 +323,7 @@ std::size_t FeatureStore::find(const std::string& id) const {
   return it == m_index.end() ? std::string::npos : it->second;
 }
 
-StoreLoad FeatureStore::build(bool full, const std::set<std::string>* only) const {
+StoreLoad FeatureStore::build(bool full) const {
   std::vector<const PlacedRecord*> records;
   records.reserve(m_entries.size());
   const int c_status =
@@ -336,7 +336,7 @@ StoreLoad FeatureStore::build(bool full, const std::set<std::string>* only) cons
     }
     records.push_back(&e.placed);
   }
-  return build_store(m_config, m_schema, records, *m_model, full, only);
+  return build_store(m_config, m_schema, records, *m_model, full);
 }
 
 StoreLoad FeatureStore::snapshot(bool full) const {

@@ -166,7 +166,7 @@ class FeatureStore {
   bool is_public(const Entry& e) const;
   FeatureStore() = default;
   Entry place(geo::TableRow row) const;
-  StoreLoad build(bool full, const std::set<std::string>* only = nullptr) const;
+  StoreLoad build(bool full) const;
   /// Publish what changed: each changed record taken out of or put into its collections (a
   /// collection of 50,000 records is not made anew), the counts of its areas, and the boundary
   /// collections whose counts changed.

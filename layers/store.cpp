@@ -214,14 +214,13 @@ PlacedRecord place_record(const StoreSchema& schema, const geo::TableRow& row,
 
 StoreLoad build_store(const geo::Config& config, const StoreSchema& schema,
                       const std::vector<const PlacedRecord*>& records, const geo::AreaModel& model,
-                      bool full, const std::set<std::string>* only) {
+                      bool full) {
   StoreLoad out;
   for (const auto* r : records) {
     ++out.records;
     if (r->result.placed()) ++out.placed;
   }
   for (const auto& lc : config.store.collections) {
-    if (only && !only->count(lc.id)) continue;
     auto c = std::make_shared<Collection>();
     c->id = lc.id;
     c->title = lc.title.empty() ? lc.id : lc.title;

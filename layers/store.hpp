@@ -71,10 +71,9 @@ std::string not_placed_message(const PlacedRecord& p);
 /// The store collections (one per store.collections entry) and their counts per area. `full`:
 /// every field public (for keys that may read private fields); else private fields are marked
 /// private. `records` are those the view holds (the caller leaves out hidden ones).
-/// `only`: make just the collections with these ids (and their counts); null: all.
 StoreLoad build_store(const geo::Config& config, const StoreSchema& schema,
                       const std::vector<const PlacedRecord*>& records, const geo::AreaModel& model,
-                      bool full = false, const std::set<std::string>* only = nullptr);
+                      bool full = false);
 
 /// A collection from a file layer (every field, geometry reprojected).
 CollectionPtr load_file_layer(const geo::Config& config, const geo::LayerConfig& layer);
