@@ -3,7 +3,9 @@
 #include <cstdio>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 
 #include "layers/json_format.hpp"
@@ -81,6 +83,34 @@ std::shared_ptr<Collection> Collection::derive() const {
   return c;
 }
 
+namespace {
+
+/// Sorts (objectid, index) pairs built in index order, as std::sort would: by objectid, then
+/// index. Objectids are 31-bit (stable_objectid) or small counters, so a stable LSD radix sort
+/// of 4 byte-wide passes does it in linear time: a new snapshot of 50,000 features is
+/// finalized on every store write. Keys outside 0 .. 2^32-1 fall back to std::sort.
+void sort_objectid_index(std::vector<std::pair<std::int64_t, std::uint32_t>>& v) {
+  using Item = std::pair<std::int64_t, std::uint32_t>;
+  const bool small = std::all_of(v.begin(), v.end(), [](const Item& p) {
+    return p.first >= 0 && p.first <= std::numeric_limits<std::uint32_t>::max();
+  });
+  if (!small || v.size() < 256) {
+    std::sort(v.begin(), v.end());
+    return;
+  }
+  std::vector<Item> tmp(v.size());
+  for (int shift = 0; shift < 32; shift += 8) {
+    std::array<std::size_t, 257> start{};
+    for (const Item& p : v) ++start[((static_cast<std::uint64_t>(p.first) >> shift) & 0xff) + 1];
+    if (start[1] == v.size() && shift > 0) continue;  // every key has 0 here: order unchanged
+    for (std::size_t b = 1; b < start.size(); ++b) start[b] += start[b - 1];
+    for (const Item& p : v) tmp[start[(static_cast<std::uint64_t>(p.first) >> shift) & 0xff]++] = p;
+    v.swap(tmp);
+  }
+}
+
+}  // namespace
+
 void Collection::finalize() {
   m_by_id.clear();
   m_by_objectid.clear();
@@ -96,12 +126,13 @@ void Collection::finalize() {
     m_extent_rd.expand(f.bbox_rd);
     m_by_objectid.emplace_back(f.objectid, static_cast<std::uint32_t>(i));
   }
-  std::sort(m_by_objectid.begin(), m_by_objectid.end());
+  sort_objectid_index(m_by_objectid);
   m_sorted = std::is_sorted(features.begin(), features.end(),
                             [](const Feature& a, const Feature& b) { return a.id < b.id; });
   if (!m_sorted)
     for (std::size_t i = 0; i < features.size(); ++i) m_by_id[features[i].id] = i;
-  m_grid.clear();
+  m_cell_start.clear();
+  m_cell_items.clear();
   if (!m_extent.valid || features.empty()) return;
   // About 4 features per cell, at most 512 x 512 cells.
   const double cells = std::clamp(static_cast<double>(features.size()) / 4.0, 1.0, 512.0 * 512.0);
@@ -112,21 +143,35 @@ void Collection::finalize() {
   m_ny = std::clamp<std::size_t>(static_cast<std::size_t>(h / side) + 1, 1, 512);
   m_cw = w / static_cast<double>(m_nx);
   m_ch = h / static_cast<double>(m_ny);
-  m_grid.assign(m_nx * m_ny, {});
+  struct Span {
+    std::uint32_t x0, x1, y0, y1;
+  };
+  std::vector<Span> spans(features.size());
+  const auto cell = [](double v, double origin, double size, std::size_t n) {
+    return static_cast<std::uint32_t>(
+        std::min<std::size_t>(static_cast<std::size_t>((v - origin) / size), n - 1));
+  };
+  m_cell_start.assign(m_nx * m_ny + 1, 0);
   for (std::size_t i = 0; i < features.size(); ++i) {
     const geo::Box& b = features[i].bbox;
-    if (!b.valid) continue;
-    const auto x0 =
-        std::min<std::size_t>(static_cast<std::size_t>((b.minx - m_extent.minx) / m_cw), m_nx - 1);
-    const auto x1 =
-        std::min<std::size_t>(static_cast<std::size_t>((b.maxx - m_extent.minx) / m_cw), m_nx - 1);
-    const auto y0 =
-        std::min<std::size_t>(static_cast<std::size_t>((b.miny - m_extent.miny) / m_ch), m_ny - 1);
-    const auto y1 =
-        std::min<std::size_t>(static_cast<std::size_t>((b.maxy - m_extent.miny) / m_ch), m_ny - 1);
-    for (std::size_t y = y0; y <= y1; ++y)
-      for (std::size_t x = x0; x <= x1; ++x)
-        m_grid[y * m_nx + x].push_back(static_cast<std::uint32_t>(i));
+    if (!b.valid) {
+      spans[i] = {1, 0, 1, 0};  // empty
+      continue;
+    }
+    Span& s = spans[i];
+    s = {cell(b.minx, m_extent.minx, m_cw, m_nx), cell(b.maxx, m_extent.minx, m_cw, m_nx),
+         cell(b.miny, m_extent.miny, m_ch, m_ny), cell(b.maxy, m_extent.miny, m_ch, m_ny)};
+    for (std::uint32_t y = s.y0; y <= s.y1; ++y)
+      for (std::uint32_t x = s.x0; x <= s.x1; ++x) ++m_cell_start[y * m_nx + x + 1];
+  }
+  for (std::size_t c = 1; c < m_cell_start.size(); ++c) m_cell_start[c] += m_cell_start[c - 1];
+  m_cell_items.resize(m_cell_start.back());
+  std::vector<std::uint32_t> next(m_cell_start.begin(), m_cell_start.end() - 1);
+  for (std::size_t i = 0; i < features.size(); ++i) {
+    const Span& s = spans[i];
+    for (std::uint32_t y = s.y0; y <= s.y1 && s.y0 <= s.y1; ++y)
+      for (std::uint32_t x = s.x0; x <= s.x1; ++x)
+        m_cell_items[next[y * m_nx + x]++] = static_cast<std::uint32_t>(i);
   }
 }
 
@@ -148,7 +193,7 @@ int Collection::field_index(const std::string& name) const {
 
 std::vector<std::size_t> Collection::candidates(const geo::Box& box) const {
   std::vector<std::size_t> out;
-  if (!m_extent.intersects(box) || m_grid.empty()) return out;
+  if (!m_extent.intersects(box) || m_cell_start.empty()) return out;
   auto cx = [&](double x) {
     return static_cast<std::size_t>(
         std::clamp((x - m_extent.minx) / m_cw, 0.0, static_cast<double>(m_nx - 1)));
@@ -160,8 +205,9 @@ std::vector<std::size_t> Collection::candidates(const geo::Box& box) const {
   const std::size_t x0 = cx(box.minx), x1 = cx(box.maxx), y0 = cy(box.miny), y1 = cy(box.maxy);
   for (std::size_t y = y0; y <= y1; ++y)
     for (std::size_t x = x0; x <= x1; ++x)
-      for (auto i : m_grid[y * m_nx + x])
-        if (features[i].bbox.intersects(box)) out.push_back(i);
+      for (std::uint32_t k = m_cell_start[y * m_nx + x]; k < m_cell_start[y * m_nx + x + 1]; ++k)
+        if (const std::uint32_t i = m_cell_items[k]; features[i].bbox.intersects(box))
+          out.push_back(i);
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;

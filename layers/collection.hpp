@@ -161,10 +161,13 @@ class Collection {
   std::vector<std::pair<std::int64_t, std::uint32_t>> m_by_objectid;  // sorted
   std::unordered_map<std::string, int> m_field_index;
   geo::Box m_extent, m_extent_rd;
-  // Uniform grid over the extent: cell -> feature indices.
+  // Uniform grid over the extent, compressed rows: the feature indices of cell c are
+  // m_cell_items[m_cell_start[c] .. m_cell_start[c + 1]) (ascending). Two flat arrays, so that a
+  // new snapshot of 50,000 features builds it in two passes without an allocation per cell.
   std::size_t m_nx = 0, m_ny = 0;
   double m_cw = 0, m_ch = 0;
-  std::vector<std::vector<std::uint32_t>> m_grid;
+  std::vector<std::uint32_t> m_cell_start;
+  std::vector<std::uint32_t> m_cell_items;
 };
 
 using CollectionPtr = std::shared_ptr<const Collection>;

@@ -163,3 +163,46 @@ TEST_CASE("a snapshot is cleaned once: no degenerate ring reaches any encoder", 
   CHECK(j["geometry"]["coordinates"].size() == 1);
   CHECK(j["geometry"]["coordinates"][0].size() == 1);
 }
+
+TEST_CASE("a large snapshot finds every feature by objectid and by bbox", "[query][unit]") {
+  // 3,000 points with hashed objectids (some shared), as the store makes them: the objectid
+  // index (radix sorted) and the grid (compressed rows) against a brute force.
+  auto c = std::make_shared<layers::Collection>();
+  c->id = "many";
+  c->fields = {{"naam", layers::FieldType::String, "Naam", false}};
+  c->geometry_type = GeometryType::Point;
+  std::uint32_t h = 12345;
+  std::vector<std::int64_t> oids;
+  for (int i = 0; i < 3000; ++i) {
+    h = h * 1103515245u + 12345u;
+    layers::Feature f;
+    f.id = "f" + std::to_string(i);
+    f.objectid = i % 500 == 7 ? 42 : static_cast<std::int64_t>(h % 2147483646u) + 1;
+    oids.push_back(f.objectid);
+    f.values = {f.id};
+    f.wgs84 = Geometry::point(5.7 + (h % 1000) * 0.0002, 53.1 + ((h >> 10) % 1000) * 0.0002);
+    f.rd = f.wgs84;
+    c->features.push_back(f);
+  }
+  c->finalize();
+  for (std::size_t i = 0; i < oids.size(); ++i) {
+    std::size_t first = i;
+    for (std::size_t j = 0; j < i; ++j)
+      if (oids[j] == oids[i]) {
+        first = j;
+        break;
+      }
+    const layers::Feature* f = c->find_objectid(oids[i]);
+    REQUIRE(f);
+    CHECK(f->id == "f" + std::to_string(first));
+  }
+  CHECK_FALSE(c->find_objectid(0));
+  for (const geo::Box box :
+       {geo::Box{5.75, 53.12, 5.78, 53.2, true}, geo::Box{5.7, 53.1, 5.9, 53.3, true},
+        geo::Box{5.8999, 53.2999, 6.0, 54.0, true}}) {
+    std::vector<std::size_t> brute;
+    for (std::size_t i = 0; i < c->features.size(); ++i)
+      if (c->features[i].bbox.intersects(box)) brute.push_back(i);
+    CHECK(c->candidates(box) == brute);
+  }
+}
