@@ -199,9 +199,13 @@ void FeatureStore::sync_loop() {
   while (!m_stop_cv.wait_for(stop, interval, [&] { return m_stop; })) {
     stop.unlock();
     try {
-      std::lock_guard lock(m_mutex);
+      std::unique_lock lock(m_mutex);
       const auto changes = catch_up();
-      if (!changes.empty()) publish(changes);
+      if (!changes.empty()) {
+        std::lock_guard pub(m_publish_mutex);
+        lock.unlock();
+        publish(changes);
+      }
     } catch (const std::exception&) {
       // The store cannot be read now (a database restart): the next round tries again, and a
       // write says what is wrong.
@@ -346,6 +350,7 @@ StoreLoad FeatureStore::snapshot(bool full) const {
 
 void FeatureStore::publish_to(Catalogue* public_catalogue, Catalogue* full_catalogue) {
   std::lock_guard lock(m_mutex);
+  std::lock_guard pub(m_publish_mutex);
   m_public = public_catalogue;
   m_full = full_catalogue;
   m_counts[0] = build(false).counts;
@@ -683,15 +688,24 @@ std::vector<WriteResult> FeatureStore::write_batch(const std::vector<WriteReques
     std::vector<Job*> jobs;
     jobs.swap(m_queue);
     queue.unlock();
+    // Once the transaction is over the next leader may start the next batch while this one
+    // publishes; the jobs are done (answered) only when published.
+    bool led = true;
+    const auto hand_over = [&] {
+      std::lock_guard q(m_queue_mutex);
+      m_leader = false;
+      led = false;
+      m_queue_cv.notify_all();
+    };
     try {
-      run_batch(jobs);
+      run_batch(jobs, hand_over);
     } catch (...) {
       for (Job* j : jobs)
         if (!j->error) j->error = std::current_exception();
     }
     queue.lock();
     for (Job* j : jobs) j->done = true;
-    m_leader = false;
+    if (led) m_leader = false;
     m_queue_cv.notify_all();
   }
   queue.unlock();
@@ -699,8 +713,15 @@ std::vector<WriteResult> FeatureStore::write_batch(const std::vector<WriteReques
   return std::move(job.out);
 }
 
-void FeatureStore::run_batch(std::vector<Job*>& jobs) {
-  std::lock_guard lock(m_mutex);
+void FeatureStore::run_batch(std::vector<Job*>& jobs, const std::function<void()>& written) {
+  std::unique_lock lock(m_mutex);
+  // Publish in the order of the writes, without holding up the next batch.
+  const auto publish_after = [&](const std::vector<Change>& changes) {
+    std::unique_lock pub(m_publish_mutex);
+    lock.unlock();
+    written();
+    if (!changes.empty()) publish(changes);
+  };
   const std::string now = now_utc();
   std::vector<Change> changes;  // what to publish
   Pending batch;
@@ -732,7 +753,7 @@ void FeatureStore::run_batch(std::vector<Job*>& jobs) {
     // Nothing of this batch was written; what other instances wrote is applied.
     const auto error = std::current_exception();
     for (Job* j : jobs) j->error = error;
-    if (!changes.empty()) publish(changes);
+    publish_after(changes);
     return;
   }
   m_seen = std::max(m_seen, last);
@@ -748,7 +769,7 @@ void FeatureStore::run_batch(std::vector<Job*>& jobs) {
     }
     changes.push_back(std::move(c));
   }
-  if (!changes.empty()) publish(changes);
+  publish_after(changes);
 }
 
 }  // namespace gebieden::layers

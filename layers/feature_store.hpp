@@ -21,6 +21,7 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -169,14 +170,18 @@ class FeatureStore {
   StoreLoad build(bool full) const;
   /// Publish what changed: each changed record taken out of or put into its collections (a
   /// collection of 50,000 records is not made anew), the counts of its areas, and the boundary
-  /// collections whose counts changed.
+  /// collections whose counts changed. Under m_publish_mutex, which is taken while m_mutex is
+  /// still held (so that publications keep the order of the writes) and is all that is held while
+  /// publishing: the next batch is written meanwhile.
   void publish(const std::vector<Change>& changes);
   std::size_t find(const std::string& id) const;  // index in m_entries, or npos
   void put(Entry e);                              // add or replace (by id)
   void erase(const std::string& id);
   /// Apply the writes of other instances since m_seen (under m_mutex); returns the changes.
   std::vector<Change> catch_up();
-  void run_batch(std::vector<Job*>& jobs);  // one transaction for all, under m_mutex
+  /// One transaction for all, under m_mutex; calls `written` once the transaction is over
+  /// (committed or not) and the records are in m_entries, before publishing.
+  void run_batch(std::vector<Job*>& jobs, const std::function<void()>& written);
   void sync_loop();
   RecordValues values_of(const geo::TableRow& row) const;
   std::string history_json(const Entry* e) const;
@@ -194,7 +199,8 @@ class FeatureStore {
   std::unique_ptr<StoreFile> m_file;
   Catalogue* m_public = nullptr;
   Catalogue* m_full = nullptr;
-  AreaCounts m_counts[2];  // of what is published: [0] public view, [1] full view
+  AreaCounts m_counts[2];      // of what is published: [0] public view, [1] full view (publish)
+  std::mutex m_publish_mutex;  // guards m_counts and the publishing into the catalogues
   // WGS84 <-> RD (PROJ, not thread-safe): used at open and under m_mutex only.
   std::unique_ptr<geo::Transformer> m_to_wgs;
   mutable std::mutex m_mutex;  // one batch at a time (and guards m_entries, m_file)
