@@ -494,3 +494,66 @@ TEST_CASE("behind nginx with TLS: links carry the proxy's https base", "[ops][ht
   }
   CHECK(seen);
 }
+
+TEST_CASE("deploy: the systemd unit verifies and the container has what the binary links",
+          "[ops][deploy]") {
+  const fs::path src(test::source_dir());
+  // systemd-analyze verify on the unit, with the built binary in ExecStart (it checks that the
+  // command exists) and nothing else changed.
+  std::string unit = read_text(src / "deploy/systemd/gebieden.service");
+  REQUIRE(unit.find("ExecStart=/usr/bin/gebieden serve") != std::string::npos);
+  for (const char* must :
+       {"ProtectSystem=strict", "ReadWritePaths=/var/lib/gebieden", "Restart=on-failure",
+        "ExecReload=/bin/kill -HUP $MAINPID", "NoNewPrivileges=yes", "User=gebieden"})
+    CHECK(unit.find(must) != std::string::npos);
+  replace_once(unit, "ExecStart=/usr/bin/gebieden", std::string("ExecStart=") + GEBIEDEN_BINARY);
+  const fs::path dir = test::temp_path("systemd");
+  fs::create_directories(dir);
+  test::write_file(dir / "gebieden.service", unit);
+  std::string out;
+  REQUIRE(access("/usr/bin/systemd-analyze", X_OK) == 0);  // Debian's systemd
+  const int rc = test::run_command(
+      "systemd-analyze verify '" + (dir / "gebieden.service").string() + "'", out);
+  INFO(out);
+  CHECK(rc == 0);
+  CHECK(out.find("gebieden.service") == std::string::npos);  // no complaint about it
+
+  // The container: Debian 12, a user that is not root, the store in a volume, the health check
+  // on the liveness route, and in its run stage the package of every library the binary needs
+  // (but the C and C++ runtimes every Debian image has).
+  const std::string cf = read_text(src / "deploy/container/Containerfile");
+  const auto run_stage = cf.rfind("\nFROM debian:12");
+  REQUIRE(run_stage != std::string::npos);
+  REQUIRE(cf.find("\nFROM debian:12 AS build") != std::string::npos);
+  const std::string run = cf.substr(run_stage);
+  CHECK(run.find("\nUSER gebieden") != std::string::npos);
+  CHECK(run.find("VOLUME [\"/var/lib/gebieden\"]") != std::string::npos);
+  CHECK(run.find("HEALTHCHECK") != std::string::npos);
+  CHECK(run.find("/health/live") != std::string::npos);
+  REQUIRE(test::run_command(std::string("readelf -d '") + GEBIEDEN_BINARY + "'", out) == 0);
+  int needed = 0;
+  for (const auto& line : lines_of(out)) {
+    const auto a = line.find("Shared library: [");
+    if (a == std::string::npos) continue;
+    const std::string lib = line.substr(a + 17, line.find(']', a) - a - 17);
+    std::string owners;
+    REQUIRE(test::run_command("dpkg -S '" + lib + "'", owners) == 0);
+    std::string package;
+    for (const auto& o : lines_of(owners)) {
+      const auto colon = o.find(": ");
+      if (colon == std::string::npos || o.size() < lib.size() + 1 ||
+          o.substr(o.size() - lib.size() - 1) != "/" + lib ||
+          o.find("/lib32/") != std::string::npos || o.find("/libx32/") != std::string::npos)
+        continue;
+      package = o.substr(0, colon);
+      package = package.substr(0, package.find(':'));
+      break;
+    }
+    INFO(lib);
+    REQUIRE(!package.empty());
+    ++needed;
+    if (package == "libc6" || package == "libstdc++6" || package == "libgcc-s1") continue;
+    CHECK(run.find(" " + package + " ") != std::string::npos);
+  }
+  CHECK(needed >= 8);
+}
