@@ -455,6 +455,12 @@ TEST_CASE("access log lines: JSON, no secrets, no injected lines", "[accesslog][
   CHECK(path.find("key=***") != std::string::npos);
   CHECK(path.find("limit=5%0D%0A") != std::string::npos);
   CHECK_FALSE(j.contains("authorization"));
+  // Bytes that are not UTF-8 and control characters still make a line of valid JSON.
+  r.headers["user-agent"] = "bad \xff\xfe utf8 \x01\x7f tab\t \xc3\xa9";
+  const std::string odd = server::access_line(e);
+  CHECK(odd.find('\n') == odd.size() - 1);
+  const json oj = json::parse(odd);
+  CHECK(oj["user_agent"] == "bad \xef\xbf\xbd\xef\xbf\xbd utf8 \x01\x7f tab\t \xc3\xa9");
   // A very long target is cut.
   server::Request big =
       request("GET", "/collections/buurten/items", {{"filter", std::string(10000, 'x')}});
