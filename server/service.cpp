@@ -179,14 +179,16 @@ Response Service::handle(const Request& req) const {
 Response Service::respond(const Request& req) const {
   // The one place where every request passes with its route known: the metrics and the
   // access log (docs/operations.md).
+  const auto now = std::chrono::steady_clock::now();
+  Response r = answer(req);
+  record(req, r, req.received == std::chrono::steady_clock::time_point{} ? now : req.received);
+  return r;
+}
+
+void Service::record(const Request& req, const Response& r,
+                     std::chrono::steady_clock::time_point started) const {
   using std::chrono::steady_clock;
   using std::chrono::system_clock;
-  const auto now = steady_clock::now();
-  // From when the front says the request arrived, else from now.
-  const auto started = req.received == steady_clock::time_point{} ? now : req.received;
-  const auto arrived_at =
-      system_clock::now() - std::chrono::duration_cast<system_clock::duration>(now - started);
-  Response r = answer(req);
   const auto took = steady_clock::now() - started;
   std::string_view route = "other";
   try {
@@ -195,20 +197,18 @@ Response Service::respond(const Request& req) const {
     // a malformed path: "other"
   }
   if (m_state->metrics) m_state->metrics->request(route, req.method, r.status, took);
-  if (m_state->access_log) {
-    AccessEntry e;
-    e.time = arrived_at;
-    e.request = &req;
-    e.method = req.method;
-    e.route = route;
-    e.status = r.status;
-    const bool bodiless = req.method == "HEAD" || r.status == 204 || r.status == 304;
-    e.bytes = bodiless ? 0 : r.payload().size();
-    e.duration = std::chrono::duration_cast<std::chrono::nanoseconds>(took);
-    e.forwarded = forwarded_of(m_state->config.server, req);
-    m_state->access_log->write(e);
-  }
-  return r;
+  if (!m_state->access_log) return;
+  AccessEntry e;
+  e.time = system_clock::now() - std::chrono::duration_cast<system_clock::duration>(took);
+  e.request = &req;
+  e.method = req.method;
+  e.route = route;
+  e.status = r.status;
+  const bool bodiless = req.method == "HEAD" || r.status == 204 || r.status == 304;
+  e.bytes = bodiless ? 0 : r.payload().size();
+  e.duration = std::chrono::duration_cast<std::chrono::nanoseconds>(took);
+  e.forwarded = forwarded_of(m_state->config.server, req);
+  m_state->access_log->write(e);
 }
 
 Response Service::answer(const Request& req) const {

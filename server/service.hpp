@@ -86,6 +86,12 @@ class Service {
   /// HTTP front, which sends `payload()`.
   Response respond(const Request& req) const;
 
+  /// Count `r` in the metrics and write its access log line: respond() does it for every
+  /// answer it makes; the HTTP front calls it for the answers it makes itself (a header above
+  /// the limit, a timeout), with what it knows of the request (method, path, client).
+  void record(const Request& req, const Response& r,
+              std::chrono::steady_clock::time_point started) const;
+
   const ServiceState& state() const { return *m_state; }
 
  private:
