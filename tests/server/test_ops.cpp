@@ -427,6 +427,32 @@ TEST_CASE("metrics over HTTP: store writes and geocoder results, ready", "[ops][
       metric(
           R"(gebieden_http_requests_total{route="/collections/{collectionId}/items",method="POST",code="401"})") ==
       1);
+  // A GeoServices add is counted with its source.
+  const std::string fs = "/arcgis/rest/services/gebieden/FeatureServer";
+  r = c.Get(fs + "?f=json");
+  REQUIRE(r);
+  int layer = -1;
+  const json service = json::parse(r->body);
+  for (const auto& l : service["layers"])
+    if (l["name"] == "Organisaties") layer = l["id"].get<int>();
+  REQUIRE(layer >= 0);
+  const json add = json::array({{{"attributes",
+                                  {{"naam", "Metriek via ArcGIS"},
+                                   {"straat", "Sweelincksingel"},
+                                   {"huisnummer", "11"},
+                                   {"postcode", "8927CX"},
+                                   {"plaats", "Leeuwarden"}}}}});
+  r = c.Post(fs + "/" + std::to_string(layer) + "/addFeatures",
+             httplib::Params{{"features", add.dump()}, {"f", "json"}, {"token", kToken}});
+  REQUIRE(r);
+  REQUIRE(r->status == 200);
+  INFO(r->body);
+  CHECK(json::parse(r->body)["addResults"][0]["success"] == true);
+  CHECK(
+      metric(
+          R"(gebieden_store_writes_total{source="arcgis",operation="create",result="accepted",outcome="created"})") ==
+      1);
+  CHECK(metric(on_write) == 2);
   r = c.Get("/health/ready");
   REQUIRE(r);
   CHECK(r->status == 200);
