@@ -304,12 +304,22 @@ Config parse_config(const json& j, const std::filesystem::path& file) {
     const json& sv = object_at(j, "", "server");
     only_members(sv, "server",
                  {"host", "port", "threads", "base_url", "default_limit", "max_limit",
-                  "max_request_bytes", "esri_max_record_count", "trust_forwarded_for"});
+                  "max_request_bytes", "esri_max_record_count", "trust_forwarded_for",
+                  "trusted_proxies", "access_log", "metrics"});
     get_string(sv, "server", "host", c.server.host);
     get_number(sv, "server", "port", c.server.port, 0, 65535);
     get_number(sv, "server", "threads", c.server.threads, 1, 256);
     get_string(sv, "server", "base_url", c.server.base_url);
     get_bool(sv, "server", "trust_forwarded_for", c.server.trust_forwarded_for);
+    if (sv.contains("trusted_proxies"))
+      c.server.trusted_proxies = string_list(sv.at("trusted_proxies"), "server.trusted_proxies");
+    get_string(sv, "server", "access_log", c.server.access_log);
+    if (!c.server.access_log.empty() && c.server.access_log != "-")
+      c.server.access_log = c.resolve(c.server.access_log);
+    get_string(sv, "server", "metrics", c.server.metrics);
+    if (c.server.metrics != "loopback" && c.server.metrics != "public" &&
+        c.server.metrics != "key" && c.server.metrics != "off")
+      throw config_error("server.metrics", "must be \"loopback\", \"public\", \"key\" or \"off\"");
     get_number(sv, "server", "default_limit", c.server.default_limit, 1, 1e6);
     get_number(sv, "server", "max_limit", c.server.max_limit, 1, 1e6);
     get_number(sv, "server", "max_request_bytes", c.server.max_request_bytes, 1024, 1e9);

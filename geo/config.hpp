@@ -59,6 +59,16 @@ struct ServerConfig {
   // Behind a reverse proxy: the client of a request is the last address of X-Forwarded-For
   // (the one the proxy added) instead of the connection's peer. Off: the header is ignored.
   bool trust_forwarded_for = false;
+  // The reverse proxies whose forwarded headers are believed (Forwarded, X-Forwarded-For,
+  // -Proto, -Host, -Prefix): addresses or CIDR blocks ("127.0.0.1", "10.0.0.0/8", "::1"). Empty:
+  // none, unless trust_forwarded_for (then X-Forwarded-For from any peer, as before).
+  std::vector<std::string> trusted_proxies;
+  // The access log, one JSON line per request: "" off, "-" stdout, else a file (relative to
+  // the configuration file; appended, reopened on reload).
+  std::string access_log;
+  // Who may read GET /metrics: "loopback" (the client is 127.0.0.0/8 or ::1, after forwarded
+  // headers), "public", "key" (a key of the key ring, any role), "off" (404).
+  std::string metrics = "loopback";
 };
 
 /// Files the server reads at start-up besides the data (`assets` in the configuration).

@@ -1222,8 +1222,8 @@ std::string EsriApi::edit(const Request& req, const EsriParams& params, std::siz
   if (edits.adds.size() + edits.updates.size() + edits.deletes.size() > esri_edit::kMaxEdits)
     invalid(apply ? "adds" : "features",
             "more than " + std::to_string(esri_edit::kMaxEdits) + " edits in one request");
-  const auto results =
-      esri_edit::apply({edits}, rollback, *m_state.store, m_state.full, m_state.config.store);
+  const auto results = esri_edit::apply({edits}, rollback, *m_state.store, m_state.full,
+                                        m_state.config.store, m_state.metrics.get());
   // applyEdits answers all three lists; addFeatures addResults only, and so on.
   json j = results_json(results.front(), add, update, del);
   if (edit_moment) j["editMoment"] = now_millis();
@@ -1292,8 +1292,8 @@ std::string EsriApi::service_edits(const Request& req, const EsriParams& params)
       invalid("edits", "more than " + std::to_string(esri_edit::kMaxEdits) + " edits");
     all.push_back(std::move(le));
   }
-  const auto results =
-      esri_edit::apply(all, rollback, *m_state.store, m_state.full, m_state.config.store);
+  const auto results = esri_edit::apply(all, rollback, *m_state.store, m_state.full,
+                                        m_state.config.store, m_state.metrics.get());
   json out = json::array();
   for (const auto& r : results) {
     json j;

@@ -7,6 +7,7 @@
 #include <random>
 
 #include "layers/store.hpp"
+#include "server/metrics.hpp"
 #include "util/ascii.hpp"
 #include "util/calendar.hpp"
 #include "util/error.hpp"
@@ -391,7 +392,7 @@ std::vector<ParsedEdit> deletes_of(const std::vector<std::int64_t>& object_ids,
 
 std::vector<LayerResults> apply(const std::vector<LayerEdits>& edits, bool rollback,
                                 layers::FeatureStore& store, const layers::Catalogue& full,
-                                const geo::StoreConfig& store_config) {
+                                const geo::StoreConfig& store_config, Metrics* metrics) {
   // Every edit in request order: per layer its adds, updates, deletes.
   std::vector<const ParsedEdit*> order;
   std::vector<layers::WriteRequest> requests;
@@ -407,7 +408,8 @@ std::vector<LayerResults> apply(const std::vector<LayerEdits>& edits, bool rollb
     for (const auto* e : order)
       if (e->write) requests.push_back(*e->write);
   std::vector<layers::WriteResult> written;
-  if (!requests.empty()) written = store.write_batch(requests, rollback);
+  if (!requests.empty())
+    written = counted_write_batch(store, requests, rollback, metrics, Source::Arcgis);
   if (written.size() != requests.size())
     throw std::logic_error("write_batch answered " + std::to_string(written.size()) +
                            " results for " + std::to_string(requests.size()) + " writes");

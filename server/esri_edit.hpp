@@ -19,6 +19,10 @@
 #include "layers/esri_query.hpp"
 #include "layers/feature_store.hpp"
 
+namespace gebieden::server {
+class Metrics;
+}
+
 namespace gebieden::server::esri_edit {
 
 using json = nlohmann::ordered_json;
@@ -113,7 +117,7 @@ struct LayerResults {
 /// the store layer of its soort).
 std::vector<LayerResults> apply(const std::vector<LayerEdits>& edits, bool rollback,
                                 layers::FeatureStore& store, const layers::Catalogue& full,
-                                const geo::StoreConfig& store_config);
+                                const geo::StoreConfig& store_config, Metrics* metrics = nullptr);
 
 /// A new record id: "r" and 15 hex digits.
 std::string generated_id();

@@ -10,6 +10,7 @@
 #include "geo/address_normalize.hpp"
 #include "geo/csv.hpp"
 #include "geo/geocoder.hpp"
+#include "server/metrics.hpp"
 #include "server/service.hpp"
 #include "util/ascii.hpp"
 #include "util/error.hpp"
@@ -52,6 +53,13 @@ json result_json(const geo::GeocodeResult& r) {
   j["warning"] = str(r.warning);
   if (r.distance_m) j["distance_m"] = std::round(*r.distance_m * 10) / 10;
   return j;
+}
+
+/// `r`, counted in the geocoder results of /metrics (`metrics` may be null).
+const geo::GeocodeResult& counted(Metrics* metrics, std::string_view kind,
+                                  const geo::GeocodeResult& r) {
+  if (metrics) metrics->geocoded(kind, r.status);
+  return r;
 }
 
 Response json_response(const json& j) {
@@ -214,7 +222,8 @@ Response GeocodeApi::geocode_get(const Request& req) const {
     throw input_error(ErrorCode::MissingParameter, "q",
                       "give q (free text, also adres or address), postcode and huisnummer, "
                       "straat/huisnummer/plaats, lat/lon or x/y");
-  return json_response(result_json(geocoder_of(m_state).geocode(g)));
+  return json_response(
+      result_json(counted(m_state.metrics.get(), "geocode", geocoder_of(m_state).geocode(g))));
 }
 
 Response GeocodeApi::reverse(const Request& req) const {
@@ -223,7 +232,8 @@ Response GeocodeApi::reverse(const Request& req) const {
   if (req.param("lat") || req.param("lon")) {
     const double lat = number(req, "lat", -90, 90);
     const double lon = number(req, "lon", -180, 180);
-    return json_response(result_json(g.reverse_wgs84(lon, lat)));
+    return json_response(
+        result_json(counted(m_state.metrics.get(), "reverse", g.reverse_wgs84(lon, lat))));
   }
   if (req.param("x") || req.param("y")) {
     const double x = number(req, "x", -2e7, 2e7);
@@ -244,15 +254,19 @@ Response GeocodeApi::reverse(const Request& req) const {
     }
     switch (crs) {
       case geo::Crs::EPSG28992:
-        return json_response(result_json(g.reverse_rd(x, y)));
+        return json_response(
+            result_json(counted(m_state.metrics.get(), "reverse", g.reverse_rd(x, y))));
       case geo::Crs::EPSG3857: {
         const geo::XY ll = geo::webmercator_to_lonlat({x, y});
-        return json_response(result_json(g.reverse_wgs84(ll.x, ll.y)));
+        return json_response(
+            result_json(counted(m_state.metrics.get(), "reverse", g.reverse_wgs84(ll.x, ll.y))));
       }
       case geo::Crs::EPSG4326:
-        return json_response(result_json(g.reverse_wgs84(y, x)));  // lat,lon order
+        return json_response(result_json(
+            counted(m_state.metrics.get(), "reverse", g.reverse_wgs84(y, x))));  // lat,lon order
       case geo::Crs::CRS84:
-        return json_response(result_json(g.reverse_wgs84(x, y)));
+        return json_response(
+            result_json(counted(m_state.metrics.get(), "reverse", g.reverse_wgs84(x, y))));
     }
   }
   throw input_error(ErrorCode::MissingParameter, "lat",
@@ -353,7 +367,7 @@ Response GeocodeApi::geocode_post(const Request& req) const {
         throw input_error(ErrorCode::InvalidBody, "body." + k.substr(0, 40),
                           "a value longer than 500 characters");
     const auto r = g.geocode(request_from(rec));
-    json j = result_json(r);
+    json j = result_json(counted(m_state.metrics.get(), "batch", r));
     if (auto it = rec.find("id"); it != rec.end()) j["id"] = it->second;
     results.push_back(j);
     ++per_status[std::string(geo::status_name(r.status))];

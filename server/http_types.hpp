@@ -2,6 +2,7 @@
 // Our own request/response values: handlers are plain functions of these, testable without a
 // socket; only pistache_server.cpp knows Pistache.
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <optional>
@@ -19,6 +20,9 @@ struct Request {
   std::map<std::string, std::string> headers;              // lower-case names
   std::string body;
   std::string client;  // the peer's address (host only): the per-client rate limits key on it
+  // When the front received the request (its first byte, or as early as it knows); the default
+  // (epoch) means "now, when Service::respond starts". The access log's duration starts here.
+  std::chrono::steady_clock::time_point received{};
 
   std::optional<std::string> param(const std::string& name) const;
   std::string header(const std::string& lower_name) const;

@@ -468,6 +468,36 @@ json build_openapi(const ServiceState& state, const std::string& base) {
                             {"content", content("application/json", {{"type", "object"}})}},
                        false)),
       "Health");
+  {
+    // Operations (docs/operations.md): liveness, readiness and the Prometheus metrics.
+    const json object = content("application/json", {{"type", "object"}});
+    paths["/health/live"] = path_item(
+        get_op("Liveness: the process answers", "HealthLive", {"Capabilities"}, json::array(),
+               responses(json{{"description", "Live"}, {"content", object}}, false)),
+        "HealthLive");
+    json ready = responses(json{{"description", "Ready: the data is loaded and the store answers"},
+                                {"content", object}},
+                           false);
+    ready["503"] = {{"description",
+                     "Not ready: the body (the error registry's, with `checks`) "
+                     "names the check that fails"},
+                    {"content", object}};
+    paths["/health/ready"] =
+        path_item(get_op("Readiness: the data is loaded and the store answers", "HealthReady",
+                         {"Capabilities"}, json::array(), ready),
+                  "HealthReady");
+    json metrics = responses(
+        json{{"description", "The metrics in the Prometheus text exposition format 0.0.4"},
+             {"content", {{"text/plain", {{"schema", {{"type", "string"}}}}}}}},
+        false);
+    metrics["401"] = ref("responses", "Unauthorized");
+    metrics["403"] = {{"description", "Not from where server.metrics allows (loopback)"},
+                      {"content", object}};
+    paths["/metrics"] =
+        path_item(get_op("Metrics for Prometheus (who may read them: server.metrics)", "Metrics",
+                         {"Capabilities"}, json::array(), metrics),
+                  "Metrics");
+  }
 
   {
     // For gebiedswerkers and policy advisers (docs/nearby.md): /nearby, /locate, overviews.

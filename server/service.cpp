@@ -10,6 +10,7 @@
 #include "layers/boundaries.hpp"
 #include "layers/store.hpp"
 #include "server/esri_api.hpp"
+#include "server/forwarded.hpp"
 #include "server/geocode_api.hpp"
 #include "server/http_manners.hpp"
 #include "server/nearby_api.hpp"
@@ -91,6 +92,9 @@ std::string default_web_dir() {
 std::shared_ptr<ServiceState> load_state(const geo::Config& config) {
   auto state = std::make_shared<ServiceState>();
   state->config = config;
+  check_trusted_proxies(config.server);
+  if (!config.server.access_log.empty())
+    state->access_log = std::make_shared<const AccessLog>(config.server.access_log);
   if (state->config.assets.web.empty()) state->config.assets.web = default_web_dir();
   state->styles = load_styles(config.assets.styles, config.assets.styles_given, state->messages);
   state->ogc_cache = std::make_shared<OgcCache>();
@@ -153,8 +157,13 @@ std::shared_ptr<ServiceState> load_state(const geo::Config& config) {
     state->full.add(open);
   }
   if (state->store) state->store->publish_to(&state->catalogue, &state->full);
+  state->loaded_at = std::chrono::system_clock::now();
   return state;
 }
+
+namespace {
+std::vector<std::string> split_path(const std::string& raw);
+}  // namespace
 
 Service::Service(std::shared_ptr<ServiceState> state) : m_state(std::move(state)) {}
 
@@ -168,12 +177,47 @@ Response Service::handle(const Request& req) const {
 }
 
 Response Service::respond(const Request& req) const {
+  // The one place where every request passes with its route known: the metrics and the
+  // access log (docs/operations.md).
+  const auto now = std::chrono::steady_clock::now();
+  Response r = answer(req);
+  record(req, r, req.received == std::chrono::steady_clock::time_point{} ? now : req.received);
+  return r;
+}
+
+void Service::record(const Request& req, const Response& r,
+                     std::chrono::steady_clock::time_point started) const {
+  using std::chrono::steady_clock;
+  using std::chrono::system_clock;
+  const auto took = steady_clock::now() - started;
+  std::string_view route = "other";
+  try {
+    route = route_template(split_path(req.path));
+  } catch (const std::exception&) {
+    // a malformed path: "other"
+  }
+  if (m_state->metrics) m_state->metrics->request(route, req.method, r.status, took);
+  if (!m_state->access_log) return;
+  AccessEntry e;
+  e.time = system_clock::now() - std::chrono::duration_cast<system_clock::duration>(took);
+  e.request = &req;
+  e.method = req.method;
+  e.route = route;
+  e.status = r.status;
+  const bool bodiless = req.method == "HEAD" || r.status == 204 || r.status == 304;
+  e.bytes = bodiless ? 0 : r.payload().size();
+  e.duration = std::chrono::duration_cast<std::chrono::nanoseconds>(took);
+  e.forwarded = forwarded_of(m_state->config.server, req);
+  m_state->access_log->write(e);
+}
+
+Response Service::answer(const Request& req) const {
   if (req.method == "HEAD") {
     // HEAD is answered as GET, headers and all; the HTTP front leaves out the body
     // (RFC 9110 9.3.2).
     Request get = req;
     get.method = "GET";
-    return respond(get);
+    return answer(get);
   }
   Response r;
   try {
@@ -231,7 +275,8 @@ std::string base_url(const ServiceState& state, const Request& req) {
     while (!b.empty() && b.back() == '/') b.pop_back();
     return b;
   }
-  std::string host = req.header("host");
+  const Forwarded fw = forwarded_of(sc, req);
+  std::string host = fw.host.empty() ? req.header("host") : fw.host;
   // Keep only characters that belong in a host[:port]; anything else falls back.
   bool ok = !host.empty() && host.size() < 256;
   for (char c : host)
@@ -239,7 +284,7 @@ std::string base_url(const ServiceState& state, const Request& req) {
           c == '[' || c == ']'))
       ok = false;
   if (!ok) host = sc.host + ":" + std::to_string(sc.port);
-  return "http://" + host;
+  return (fw.proto.empty() ? std::string("http") : fw.proto) + "://" + host + fw.prefix;
 }
 
 Response options_response(const std::string& allow) {
@@ -276,8 +321,51 @@ RequestContext Service::context(const Request& req, bool esri) const {
   return ctx;
 }
 
+Response Service::metrics(const Request& req, const RequestContext& ctx) const {
+  const std::string& who = m_state->config.server.metrics;
+  if (who == "off" || !m_state->metrics)
+    throw input_error(ErrorCode::NotFound, "path",
+                      "no such path: /metrics (server.metrics is off)");
+  if (req.method == "OPTIONS") return options_response("GET, HEAD, OPTIONS");
+  if (req.method != "GET") {
+    Response r = error_response(ErrorCode::MethodNotAllowed, "use GET");
+    r.headers.emplace_back("Allow", "GET, HEAD, OPTIONS");
+    return r;
+  }
+  if (who == "loopback" && !is_loopback(client_address(m_state->config.server, req)))
+    throw input_error(ErrorCode::Forbidden, "path",
+                      "/metrics answers only on the loopback interface here (server.metrics)");
+  if (who == "key" && !ctx.viewer.principal) {
+    Response r = error_response(ErrorCode::Unauthorized, "/metrics needs a key (server.metrics)",
+                                "Authorization");
+    r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"gebieden\"");
+    return r;
+  }
+  if (!req.query.empty())
+    throw input_error(ErrorCode::UnknownParameter, req.query.front().first.substr(0, 60),
+                      "unknown parameter '" + req.query.front().first.substr(0, 60) + "'");
+  Response r;
+  r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+  r.body = m_state->metrics->render(*m_state);
+  r.headers.emplace_back("Cache-Control", "no-store");
+  return r;
+}
+
 Response Service::route(const Request& req) const {
   const auto seg = split_path(req.path);
+  // Liveness and readiness before any key is looked at: a probe carries none.
+  if (seg.size() == 2 && seg[0] == "health" && (seg[1] == "live" || seg[1] == "ready")) {
+    if (req.method == "OPTIONS") return options_response("GET, HEAD, OPTIONS");
+    if (req.method != "GET") {
+      Response r = error_response(ErrorCode::MethodNotAllowed, "use GET");
+      r.headers.emplace_back("Allow", "GET, HEAD, OPTIONS");
+      return r;
+    }
+    if (!req.query.empty())
+      throw input_error(ErrorCode::UnknownParameter, req.query.front().first.substr(0, 60),
+                        "unknown parameter '" + req.query.front().first.substr(0, 60) + "'");
+    return seg[1] == "live" ? live_response() : m_state->health->ready(*m_state);
+  }
   const bool esri = !seg.empty() && seg[0] == "arcgis";
   RequestContext ctx;
   try {
@@ -287,6 +375,7 @@ Response Service::route(const Request& req) const {
     r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"gebieden\"");
     return r;
   }
+  if (seg.size() == 1 && seg[0] == "metrics") return metrics(req, ctx);
   if (StoreApi::handles(req, seg)) return StoreApi(*m_state, std::move(ctx)).route(req, seg);
   if (SubmissionApi::handles(seg)) return SubmissionApi(*m_state, std::move(ctx)).route(req, seg);
   if (esri) return EsriApi(*m_state, std::move(ctx)).route(req, seg);

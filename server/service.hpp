@@ -2,6 +2,7 @@
 // The service: everything a request needs, immutable after start-up (collections swap
 // atomically inside the catalogue), and the routing of our Request to the API handlers.
 
+#include <chrono>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -15,7 +16,10 @@
 #include "layers/feature_store.hpp"
 #include "layers/nearby.hpp"
 #include "server/access.hpp"
+#include "server/access_log.hpp"
+#include "server/health.hpp"
 #include "server/http_types.hpp"
+#include "server/metrics.hpp"
 #include "server/rate_limit.hpp"
 #include "util/error.hpp"
 
@@ -44,6 +48,13 @@ struct ServiceState {
   // The map styles, read once at start-up from config.assets.styles: file name without
   // `.json` -> the Esri drawingInfo as JSON text (renderer, transparency, labelingInfo).
   std::map<std::string, std::string, std::less<>> styles;
+  // Operations (docs/operations.md): when this snapshot was loaded (the snapshot age of
+  // /metrics), the counters of /metrics (keep the old state's on a reload), the access log
+  // (null: off; opened anew on a reload), and the readiness probe of /health/ready.
+  std::chrono::system_clock::time_point loaded_at = std::chrono::system_clock::now();
+  std::shared_ptr<Metrics> metrics = std::make_shared<Metrics>();
+  std::shared_ptr<const AccessLog> access_log;
+  std::shared_ptr<HealthProbe> health = std::make_shared<HealthProbe>();
 };
 
 /// Who asks: the principal of a valid key, or nobody (the public).
@@ -75,10 +86,18 @@ class Service {
   /// HTTP front, which sends `payload()`.
   Response respond(const Request& req) const;
 
+  /// Count `r` in the metrics and write its access log line: respond() does it for every
+  /// answer it makes; the HTTP front calls it for the answers it makes itself (a header above
+  /// the limit, a timeout), with what it knows of the request (method, path, client).
+  void record(const Request& req, const Response& r,
+              std::chrono::steady_clock::time_point started) const;
+
   const ServiceState& state() const { return *m_state; }
 
  private:
   Response route(const Request& req) const;
+  Response answer(const Request& req) const;  // respond() without the access log and metrics
+  Response metrics(const Request& req, const RequestContext& ctx) const;
   /// Who asks and what they read. Throws input_error (Unauthorized) for a key that is not
   /// valid or a malformed Authorization header, except under /arcgis (`esri`), where the
   /// GeoServices front answers with its own envelope.
@@ -103,9 +122,10 @@ std::map<std::string, std::string, std::less<>> load_styles(const std::filesyste
 /// Leaflet's `dist` (known when CMake configured the build).
 std::string default_web_dir();
 
-/// The base of every link: `server.base_url` (without a trailing '/') when configured, else
-/// http:// and the request's Host when it looks like a host[:port], else the configured
-/// host:port.
+/// The base of every link: `server.base_url` (without a trailing '/') when configured; else,
+/// from a trusted proxy (server.trusted_proxies), the scheme, host and prefix it forwarded
+/// (Forwarded, X-Forwarded-Proto/-Host/-Prefix; what it did not say as below); else http://
+/// and the request's Host when it looks like a host[:port], else the configured host:port.
 std::string base_url(const ServiceState& state, const Request& req);
 
 /// The answer to a CORS preflight / OPTIONS request for a route that allows `allow`.

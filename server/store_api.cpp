@@ -10,6 +10,7 @@
 
 #include "layers/geojson.hpp"
 #include "layers/ogc_geojson.hpp"
+#include "server/metrics.hpp"
 #include "server/ogc_api.hpp"
 #include "server/ogc_params.hpp"
 #include "server/service.hpp"
@@ -580,7 +581,7 @@ Response StoreApi::route(const Request& req, const std::vector<std::string>& seg
   if (deleting) {
     w.op = layers::WriteOp::Delete;
     w.record.id = fid;
-    const layers::WriteResult res = store.write(w);
+    const layers::WriteResult res = counted_write(store, w, m_state.metrics.get(), Source::Ogc);
     if (!res.ok()) return refuse(res);
     Response r;
     r.status = 204;
@@ -629,7 +630,7 @@ Response StoreApi::route(const Request& req, const std::vector<std::string>& seg
       w.op = layers::WriteOp::Create;
     }
   }
-  const layers::WriteResult res = store.write(w);
+  const layers::WriteResult res = counted_write(store, w, m_state.metrics.get(), Source::Ogc);
   if (!res.ok()) return refuse(res);
   return feature_answer(req, res.soort, w.record.id, req.method == "POST" ? 201 : 200);
 }

@@ -12,7 +12,9 @@
 
 #include "layers/geojson.hpp"
 #include "layers/ogc_geojson.hpp"
+#include "server/forwarded.hpp"
 #include "server/html.hpp"
+#include "server/metrics.hpp"
 #include "server/ogc_params.hpp"
 #include "util/ascii.hpp"
 #include "util/error.hpp"
@@ -295,13 +297,8 @@ const geo::LayerConfig* SubmissionApi::collection() const {
 }
 
 std::string SubmissionApi::client_of(const Request& req) const {
-  if (m_state.config.server.trust_forwarded_for) {
-    const std::string xff = req.header("x-forwarded-for");
-    const auto parts = util::split_trimmed(xff, ',');
-    for (auto it = parts.rbegin(); it != parts.rend(); ++it)
-      if (!it->empty()) return std::string(*it);
-  }
-  return req.client.empty() ? std::string("unknown") : req.client;
+  // server.trusted_proxies (or trust_forwarded_for): the client the proxy forwarded.
+  return client_address(m_state.config.server, req);
 }
 
 Response SubmissionApi::route(const Request& req, const std::vector<std::string>&) const {
@@ -452,7 +449,7 @@ Response SubmissionApi::submit(const Request& req) const {
   for (int attempt = 0; attempt < 4; ++attempt) {
     w.record.id = new_record_id();
     try {
-      res = store.write(w);
+      res = counted_write(store, w, m_state.metrics.get(), Source::Submission);
     } catch (...) {
       m_state.submission_limits->release(client);
       throw;
