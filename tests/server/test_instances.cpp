@@ -35,6 +35,7 @@
 #include <thread>
 #include <vector>
 
+#include "nginx.hpp"
 #include "process.hpp"
 #include "server/access.hpp"
 #include "test_config_copy.hpp"
@@ -236,22 +237,15 @@ int free_port() {
   return ntohs(addr.sin_port);
 }
 
-std::string read_text(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using test::read_text;
 
 void replace_all(std::string& s, const std::string& from, const std::string& to) {
   for (std::size_t i = 0; (i = s.find(from, i)) != std::string::npos; i += to.size())
     s.replace(i, from.size(), to);
 }
 
-/// Debian's nginx in the foreground (`daemon off`) as a child process, on a configuration of
-/// its own in a temporary folder (pid, logs and temporary files there too) that includes the
-/// example deploy/nginx/gebieden-two-instances.conf with the instances' and nginx's ports
-/// put in. The destructor stops it.
+/// nginx on the example deploy/nginx/gebieden-two-instances.conf with the instances' and
+/// nginx's ports put in; ready when it answers on its port (502 until its upstreams do; they do).
 class Nginx {
  public:
   Nginx(int port, int upstream_a, int upstream_b) : m_dir(test::temp_path("nginx")) {
@@ -264,77 +258,15 @@ class Nginx {
     replace_all(site, "127.0.0.1:8081", "127.0.0.1:" + std::to_string(upstream_a));
     replace_all(site, "127.0.0.1:8082", "127.0.0.1:" + std::to_string(upstream_b));
     replace_all(site, "listen 127.0.0.1:8080", "listen 127.0.0.1:" + std::to_string(port));
-    test::write_file(m_dir / "site.conf", site);
-    const std::string d = m_dir.string();
-    std::string conf = "daemon off;\nmaster_process on;\nworker_processes 1;\n";
-    // As root (CI), the master switches its worker to `user`: the one we are, so that the
-    // worker can use the temporary folders. Otherwise the directive would only be warned about.
-    if (geteuid() == 0) {
-      const passwd* pw = getpwuid(geteuid());
-      const group* gr = getgrgid(getegid());
-      REQUIRE(pw != nullptr);
-      REQUIRE(gr != nullptr);
-      conf += std::string("user ") + pw->pw_name + " " + gr->gr_name + ";\n";
-    }
-    conf += "pid " + d + "/nginx.pid;\nerror_log " + d + "/error.log info;\n" +
-            "events { worker_connections 256; }\nhttp {\n  access_log " + d +
-            "/access.log;\n  client_body_temp_path " + d + "/body;\n  proxy_temp_path " + d +
-            "/proxy;\n  fastcgi_temp_path " + d + "/fastcgi;\n  uwsgi_temp_path " + d +
-            "/uwsgi;\n  scgi_temp_path " + d + "/scgi;\n  include " + d + "/site.conf;\n}\n";
-    test::write_file(m_dir / "nginx.conf", conf);
-
-    const std::string binary = nginx_binary();
-    REQUIRE_FALSE(binary.empty());  // Debian's nginx-light (the Makefile's DEBS)
-    m_pid = fork();
-    REQUIRE(m_pid >= 0);
-    if (m_pid == 0) {
-      const std::string conf_path = d + "/nginx.conf";
-      execl(binary.c_str(), binary.c_str(), "-p", d.c_str(), "-c", conf_path.c_str(), "-e",
-            (d + "/error.log").c_str(), static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    // Ready when it answers on its port (it answers 502 until its upstreams do; they do).
     httplib::Client probe("127.0.0.1", port);
     probe.set_connection_timeout(0, 200000);
-    const auto deadline = Clock::now() + std::chrono::seconds(20);
-    while (Clock::now() < deadline) {
-      if (auto r = probe.Get("/conformance?f=json")) return;
-      int status = 0;
-      if (waitpid(m_pid, &status, WNOHANG) == m_pid) {
-        m_pid = -1;
-        FAIL("nginx exited: " << read_text(m_dir / "error.log"));
-      }
-      std::this_thread::sleep_for(milliseconds(50));
-    }
-    stop();  // the destructor does not run when the constructor fails
-    FAIL("nginx did not answer within 20 s: " << read_text(m_dir / "error.log"));
+    m_process = std::make_unique<test::NginxProcess>(
+        m_dir, site, [&] { return static_cast<bool>(probe.Get("/conformance?f=json")); });
   }
-  ~Nginx() { stop(); }
-  Nginx(const Nginx&) = delete;
-  Nginx& operator=(const Nginx&) = delete;
 
  private:
-  void stop() {
-    if (m_pid <= 0) return;
-    kill(m_pid, SIGTERM);  // fast shutdown of the master and its worker
-    for (int i = 0; i < 100; ++i) {
-      if (waitpid(m_pid, nullptr, WNOHANG) == m_pid) {
-        m_pid = -1;
-        return;
-      }
-      std::this_thread::sleep_for(milliseconds(50));
-    }
-    kill(m_pid, SIGKILL);
-    waitpid(m_pid, nullptr, 0);
-    m_pid = -1;
-  }
-  static std::string nginx_binary() {
-    for (const char* p : {"/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/bin/nginx"})
-      if (access(p, X_OK) == 0) return p;
-    return {};
-  }
   fs::path m_dir;
-  pid_t m_pid = -1;
+  std::unique_ptr<test::NginxProcess> m_process;
 };
 
 /// The port of an X-Upstream value ("127.0.0.1:PORT"; on a retry "A, B": the last one).

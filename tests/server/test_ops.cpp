@@ -24,6 +24,7 @@
 #include <thread>
 #include <vector>
 
+#include "nginx.hpp"
 #include "process.hpp"
 #include "test_config_copy.hpp"
 #include "test_paths.hpp"
@@ -70,12 +71,7 @@ test::ServerOptions options(const OpsServer& o) {
   return so;
 }
 
-std::string read_text(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using test::read_text;
 
 std::vector<std::string> lines_of(const std::string& text) {
   std::vector<std::string> out;
@@ -181,70 +177,18 @@ class HttpsNginx {
     replace_once(
         site, "proxy_pass http://gebieden_backend;",
         std::string("proxy_pass http://gebieden_backend;\n        proxy_bind ") + kProxy + ";");
-    test::write_file(m_dir / "site.conf", site);
-    std::string conf = "daemon off;\nmaster_process on;\nworker_processes 1;\n";
-    if (geteuid() == 0) {
-      const passwd* pw = getpwuid(geteuid());
-      const group* gr = getgrgid(getegid());
-      REQUIRE(pw != nullptr);
-      REQUIRE(gr != nullptr);
-      conf += std::string("user ") + pw->pw_name + " " + gr->gr_name + ";\n";
-    }
-    conf += "pid " + d + "/nginx.pid;\nerror_log " + d + "/error.log info;\n" +
-            "events { worker_connections 256; }\nhttp {\n  access_log " + d +
-            "/access.log;\n  client_body_temp_path " + d + "/body;\n  proxy_temp_path " + d +
-            "/proxy;\n  fastcgi_temp_path " + d + "/fastcgi;\n  uwsgi_temp_path " + d +
-            "/uwsgi;\n  scgi_temp_path " + d + "/scgi;\n  include " + d + "/site.conf;\n}\n";
-    test::write_file(m_dir / "nginx.conf", conf);
-    const char* binary = "/usr/sbin/nginx";
-    REQUIRE(access(binary, X_OK) == 0);  // Debian's nginx-light (the Makefile's DEBS)
-    m_pid = fork();
-    REQUIRE(m_pid >= 0);
-    if (m_pid == 0) {
-      const std::string conf_path = d + "/nginx.conf";
-      execl(binary, binary, "-p", d.c_str(), "-c", conf_path.c_str(), "-e",
-            (d + "/error.log").c_str(), static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    const auto deadline = Clock::now() + std::chrono::seconds(20);
-    while (Clock::now() < deadline) {
+    m_process = std::make_unique<test::NginxProcess>(m_dir, site, [&] {
       std::string o;
-      if (test::run_command("curl -sk -o /dev/null -w '%{http_code}' https://127.0.0.1:" +
-                                std::to_string(https_port) + "/health/live",
-                            o) == 0 &&
-          o == "200")
-        return;
-      int status = 0;
-      if (waitpid(m_pid, &status, WNOHANG) == m_pid) {
-        m_pid = -1;
-        FAIL("nginx exited: " << read_text(m_dir / "error.log"));
-      }
-      std::this_thread::sleep_for(milliseconds(50));
-    }
-    stop();
-    FAIL("nginx did not answer within 20 s: " << read_text(m_dir / "error.log"));
+      return test::run_command("curl -sk -o /dev/null -w '%{http_code}' https://127.0.0.1:" +
+                                   std::to_string(https_port) + "/health/live",
+                               o) == 0 &&
+             o == "200";
+    });
   }
-  ~HttpsNginx() { stop(); }
-  HttpsNginx(const HttpsNginx&) = delete;
-  HttpsNginx& operator=(const HttpsNginx&) = delete;
 
  private:
-  void stop() {
-    if (m_pid <= 0) return;
-    kill(m_pid, SIGTERM);
-    for (int i = 0; i < 100; ++i) {
-      if (waitpid(m_pid, nullptr, WNOHANG) == m_pid) {
-        m_pid = -1;
-        return;
-      }
-      std::this_thread::sleep_for(milliseconds(50));
-    }
-    kill(m_pid, SIGKILL);
-    waitpid(m_pid, nullptr, 0);
-    m_pid = -1;
-  }
   fs::path m_dir;
-  pid_t m_pid = -1;
+  std::unique_ptr<test::NginxProcess> m_process;
 };
 
 /// curl through nginx; `headers` are extra request headers. Returns the body; `status` gets
