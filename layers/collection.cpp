@@ -169,7 +169,7 @@ void Collection::finalize() {
   std::vector<std::uint32_t> next(m_cell_start.begin(), m_cell_start.end() - 1);
   for (std::size_t i = 0; i < features.size(); ++i) {
     const Span& s = spans[i];
-    for (std::uint32_t y = s.y0; y <= s.y1 && s.y0 <= s.y1; ++y)
+    for (std::uint32_t y = s.y0; y <= s.y1; ++y)
       for (std::uint32_t x = s.x0; x <= s.x1; ++x)
         m_cell_items[next[y * m_nx + x]++] = static_cast<std::uint32_t>(i);
   }
