@@ -523,6 +523,9 @@ TEST_CASE("deploy: the systemd unit verifies and the container has what the bina
     REQUIRE(!package.empty());
     ++needed;
     if (package == "libc6" || package == "libstdc++6" || package == "libgcc-s1") continue;
+    // A sanitizer build (make test-asan) links the sanitizer runtimes, which the release build
+    // of the container never does.
+    if (package.rfind("libasan", 0) == 0 || package.rfind("libubsan", 0) == 0) continue;
     CHECK(run.find(" " + package + " ") != std::string::npos);
   }
   CHECK(needed >= 8);
