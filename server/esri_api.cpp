@@ -394,13 +394,14 @@ json default_renderer(geo::GeometryType type) {
 using Styles = std::map<std::string, std::string, std::less<>>;
 
 /// The drawingInfo of a collection: its style ({assets.styles}/{id}.json, read at start-up),
-/// for point layers falling back to organisaties.json, else a generated simple renderer.
+/// for point layers falling back to the "*" entry of style.json (or organisaties.json), else a
+/// generated simple renderer.
 std::string drawing_info(const layers::Collection& c, const Styles& styles) {
   if (auto it = styles.find(c.id); it != styles.end()) return it->second;
   if (c.geometry_type == geo::GeometryType::Point ||
       c.geometry_type == geo::GeometryType::MultiPoint)
-    if (auto it = styles.find(std::string_view("organisaties")); it != styles.end())
-      return it->second;
+    for (std::string_view fallback : {"*", "organisaties"})
+      if (auto it = styles.find(fallback); it != styles.end()) return it->second;
   return json{{"renderer", default_renderer(c.geometry_type)},
               {"transparency", 0},
               {"labelingInfo", nullptr}}

@@ -19,6 +19,7 @@
 #include "server/ogc_openapi.hpp"
 #include "server/service.hpp"
 #include "server/store_api.hpp"
+#include "server/styles_api.hpp"
 #include "util/calendar.hpp"
 #include "util/error.hpp"
 
@@ -440,7 +441,10 @@ Response OgcApi::collections(const Request& req) const {
   j["links"] = doc_links(base + "/collections", format, kJson, "The collections");
   json arr = json::array();
   const auto all = m_ctx.catalogue.all();
-  for (const auto& c : all) arr.push_back(collection_json(*c, base, format, *m_cache.summary(c)));
+  for (const auto& c : all) {
+    arr.push_back(collection_json(*c, base, format, *m_cache.summary(c)));
+    add_collection_styles(arr.back(), m_state, *c, base);
+  }
   j["collections"] = arr;
   if (format == Format::Json) return make(dump(j), kJson);
 
@@ -473,6 +477,7 @@ Response OgcApi::collection(const Request& req, const std::string& id) const {
   auto c = find_collection(id);
   const std::string base = base_url(req);
   json j = collection_json(*c, base, format, *m_cache.summary(c));
+  add_collection_styles(j, m_state, *c, base);
   if (format == Format::Json) return make(dump(j), kJson);
   html::Page page;
   page.base = base;

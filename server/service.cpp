@@ -18,6 +18,7 @@
 #include "server/ogc_cache.hpp"
 #include "server/overview_api.hpp"
 #include "server/store_api.hpp"
+#include "server/styles_api.hpp"
 #include "server/submission_api.hpp"
 #include "util/ascii.hpp"
 #include "util/error.hpp"
@@ -39,6 +40,22 @@ Response error_response(ErrorCode code, const std::string& description,
   return r;
 }
 
+std::shared_ptr<const layers::style::StyleSheet> load_style_sheet(
+    const std::filesystem::path& folder) {
+  namespace fs = std::filesystem;
+  const fs::path file = folder / "style.json";
+  std::error_code ec;
+  if (!fs::is_regular_file(file, ec)) return nullptr;
+  std::ifstream in(file);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const nlohmann::json j = nlohmann::json::parse(ss.str(), nullptr, false);
+  if (!in || j.is_discarded())
+    throw config_error("assets.styles", "'" + file.string() + "' is not JSON");
+  return std::make_shared<const layers::style::StyleSheet>(
+      layers::style::StyleSheet::parse(j, file.string()));
+}
+
 std::map<std::string, std::string, std::less<>> load_styles(const std::filesystem::path& folder,
                                                             bool required,
                                                             std::vector<std::string>& messages) {
@@ -52,8 +69,17 @@ std::map<std::string, std::string, std::less<>> load_styles(const std::filesyste
     return styles;
   }
   std::vector<fs::path> files;
+  std::size_t generated = 0;
+  if (const auto sheet = load_style_sheet(folder)) {
+    for (const auto& layer : sheet->layers) {
+      styles[layer.collection] = layers::style::esri_drawing_info(layer).dump(
+          -1, ' ', false, nlohmann::json::error_handler_t::replace);
+      ++generated;
+    }
+  }
   for (const auto& entry : fs::directory_iterator(folder))
-    if (entry.is_regular_file() && entry.path().extension() == ".json")
+    if (entry.is_regular_file() && entry.path().extension() == ".json" &&
+        entry.path().filename() != "style.json")
       files.push_back(entry.path());
   std::sort(files.begin(), files.end());
   for (const auto& file : files) {
@@ -70,10 +96,10 @@ std::map<std::string, std::string, std::less<>> load_styles(const std::filesyste
                                               "bare renderer with a type)");
     if (!j.contains("transparency")) j["transparency"] = 0;
     if (!j.contains("labelingInfo")) j["labelingInfo"] = nullptr;
-    styles.emplace(file.stem().string(),
-                   j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    styles[file.stem().string()] = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   }
-  messages.push_back("styles: " + std::to_string(styles.size()) + " from " + folder.string());
+  messages.push_back("styles: " + std::to_string(generated) + " from style.json, " +
+                     std::to_string(files.size()) + " drawingInfo files, in " + folder.string());
   return styles;
 }
 
@@ -97,6 +123,7 @@ std::shared_ptr<ServiceState> load_state(const geo::Config& config) {
     state->access_log = std::make_shared<const AccessLog>(config.server.access_log);
   if (state->config.assets.web.empty()) state->config.assets.web = default_web_dir();
   state->styles = load_styles(config.assets.styles, config.assets.styles_given, state->messages);
+  state->style_sheet = load_style_sheet(config.assets.styles);
   state->ogc_cache = std::make_shared<OgcCache>();
   state->model = std::make_shared<const geo::AreaModel>(geo::AreaModel::load(config));
   const geo::AreaModel& model = *state->model;
@@ -381,6 +408,7 @@ Response Service::route(const Request& req) const {
   if (esri) return EsriApi(*m_state, std::move(ctx)).route(req, seg);
   if (NearbyApi::handles(seg)) return NearbyApi(*m_state, std::move(ctx)).route(req, seg);
   if (OverviewApi::handles(seg)) return OverviewApi(*m_state, std::move(ctx)).route(req, seg);
+  if (StylesApi::handles(seg)) return StylesApi(*m_state, std::move(ctx)).route(req, seg);
   if (!seg.empty() && (seg[0] == "geocode" || seg[0] == "reverse"))
     return GeocodeApi(*m_state).route(req, seg);
   return OgcApi(*m_state, *m_state->ogc_cache, std::move(ctx)).route(req, seg);

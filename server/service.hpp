@@ -15,6 +15,7 @@
 #include "layers/collection.hpp"
 #include "layers/feature_store.hpp"
 #include "layers/nearby.hpp"
+#include "layers/style.hpp"
 #include "server/access.hpp"
 #include "server/access_log.hpp"
 #include "server/health.hpp"
@@ -48,6 +49,9 @@ struct ServiceState {
   // The map styles, read once at start-up from config.assets.styles: file name without
   // `.json` -> the Esri drawingInfo as JSON text (renderer, transparency, labelingInfo).
   std::map<std::string, std::string, std::less<>> styles;
+  // The one style definition ({assets.styles}/style.json; null without one): the source of the
+  // generated drawingInfo above, of /styles and of the collections' styles.
+  std::shared_ptr<const layers::style::StyleSheet> style_sheet;
   // Operations (docs/operations.md): when this snapshot was loaded (the snapshot age of
   // /metrics), the counters of /metrics (keep the old state's on a reload), the access log
   // (null: off; opened anew on a reload), and the readiness probe of /health/ready.
@@ -109,10 +113,18 @@ class Service {
 /// empty config.assets.web becomes default_web_dir().
 std::shared_ptr<ServiceState> load_state(const geo::Config& config);
 
-/// Every `*.json` of `folder` as a drawingInfo (a bare renderer is wrapped; transparency and
-/// labelingInfo get their defaults). A file that is not a JSON object with a renderer is a
-/// config_error (assets.styles) naming it. A folder that does not exist is a config_error when
-/// `required`, else no styles (every layer gets a generated renderer) and a line in `messages`.
+/// The style definition `style.json` of `folder`, null when there is none (a config_error when
+/// it does not parse, naming the file and the member).
+std::shared_ptr<const layers::style::StyleSheet> load_style_sheet(
+    const std::filesystem::path& folder);
+
+/// The drawingInfo of every layer the definition `style.json` styles (by collection id; "*":
+/// the point collections without their own entry), and every other `*.json` of `folder` as a
+/// drawingInfo of the collection it is named after, taking the place of the generated one (a bare
+/// renderer is wrapped; transparency and labelingInfo get their defaults). A file that is not a
+/// JSON object with a renderer is a config_error (assets.styles) naming it. A folder that does not
+/// exist is a config_error when `required`, else no styles (every layer gets a generated renderer)
+/// and a line in `messages`.
 std::map<std::string, std::string, std::less<>> load_styles(const std::filesystem::path& folder,
                                                             bool required,
                                                             std::vector<std::string>& messages);

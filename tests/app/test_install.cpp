@@ -57,7 +57,7 @@ TEST_CASE("an installed tree, moved, serves its own styles and web assets",
   REQUIRE(rc == 0);
   REQUIRE(fs::exists(stage / "usr/bin/gebieden"));
   for (const char* f :
-       {"styles/gebieden.json", "web/leaflet.js", "web/leaflet.css", "web/images/marker-icon.png",
+       {"styles/style.json", "web/leaflet.js", "web/leaflet.css", "web/images/marker-icon.png",
         "data/leeuwarden.json", "data/gebieden.json"}) {
     INFO(f);
     CHECK(fs::exists(stage / "usr/share/gebieden" / f));
@@ -70,9 +70,15 @@ TEST_CASE("an installed tree, moved, serves its own styles and web assets",
   const fs::path share = moved / "share/gebieden";
 
   // Marks that only the installed copies carry.
-  json style = read_json(share / "styles/gemeente.json");
-  style["renderer"]["description"] = "installed style";
-  write_file(share / "styles/gemeente.json", style.dump());
+  json style = read_json(share / "styles/style.json");
+  bool marked = false;
+  for (auto& layer : style["layers"])
+    if (layer["collection"] == "gemeente") {
+      layer["outline"]["color"] = "#123456";  // the installed definition's own colour
+      marked = true;
+    }
+  REQUIRE(marked);
+  write_file(share / "styles/style.json", style.dump());
   write_file(share / "web/installed-marker.js", "// installed web asset\n");
 
   // The installed configuration, its data sources pointed at the repository's shared data; the
@@ -97,7 +103,8 @@ TEST_CASE("an installed tree, moved, serves its own styles and web assets",
   for (const auto& l : layers["layers"])
     if (l["name"] == "Gemeente" || l["name"] == "gemeente") {
       found = true;
-      CHECK(l["drawingInfo"]["renderer"]["description"] == "installed style");
+      CHECK(l["drawingInfo"]["renderer"]["symbol"]["outline"]["color"] ==
+            json::array({0x12, 0x34, 0x56, 255}));
     }
   CHECK(found);
 

@@ -199,7 +199,7 @@ TEST_CASE("esri: layer JSON of every layer matches its collection", "[esri][unit
       if (f.is_private) CHECK(j.dump().find("\"" + f.name + "\"") == std::string::npos);
     CHECK(j["displayField"] == c.display_field);
   }
-  // Styles come from styles/{collection}.json.
+  // Styles come from styles/style.json.
   auto gebieden = get_json(layer_path("gebieden"));
   CHECK(gebieden["drawingInfo"]["renderer"]["type"] == "uniqueValue");
   CHECK(gebieden["drawingInfo"]["renderer"]["field1"] == "gebied");
@@ -950,7 +950,7 @@ TEST_CASE("esri: private fields never appear, dates are epoch ms, booleans 0/1, 
 
   auto layer = q(kFs + "/0", {});
   CHECK(layer["geometryType"] == "esriGeometryPoint");
-  CHECK(layer["drawingInfo"]["renderer"]["symbol"]["type"] == "esriSMS");  // organisaties.json
+  CHECK(layer["drawingInfo"]["renderer"]["defaultSymbol"]["type"] == "esriSMS");  // style.json "*"
   std::map<std::string, std::string> types;
   for (auto& f : layer["fields"]) types[f["name"]] = f["type"];
   CHECK(types == std::map<std::string, std::string>{{"OBJECTID", "esriFieldTypeOID"},
