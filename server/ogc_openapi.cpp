@@ -561,6 +561,48 @@ json build_openapi(const ServiceState& state, const std::string& base) {
           responses(ok("The overview", "application/json", obj), true));
       paths[path] = path_item(std::move(op), op_id(std::string(level) + "-overzicht"));
     }
+
+    // Map styles (styles/README.md), in the shape of the draft OGC API - Styles.
+    if (state.style_sheet) {
+      const json style_f = query("f", {{"type", "string"}, {"enum", {"mapbox", "json"}}},
+                                 "The encoding: mapbox (the MapLibre style, the default)");
+      const json coll_f =
+          query("f", {{"type", "string"}, {"enum", {"mapbox", "sld10", "esri"}}},
+                "The encoding: mapbox (MapLibre, the default), sld10 (SLD 1.0 for QGIS), esri "
+                "(the FeatureServer's drawingInfo)");
+      paths["/styles"] =
+          path_item(get_op("The map styles", "Styles", {"Capabilities"}, json::array({f}),
+                           responses(ok("The styles", "application/json", obj), false)),
+                    "Styles");
+      const json style_id = {
+          {"name", "styleId"}, {"in", "path"}, {"required", true}, {"schema", str}};
+      paths["/styles/{styleId}"] = path_item(
+          get_op(
+              "A map style", "Style", {"Capabilities"}, json::array({style_id, style_f}),
+              responses(ok("The MapLibre style", "application/vnd.mapbox.style+json", obj), true)),
+          "Style");
+      paths["/styles/{styleId}/metadata"] =
+          path_item(get_op("The metadata of a map style", "StyleMetadata", {"Capabilities"},
+                           json::array({style_id}),
+                           responses(ok("The style metadata", "application/json", obj), true)),
+                    "StyleMetadata");
+      const json cid = {
+          {"name", "collectionId"}, {"in", "path"}, {"required", true}, {"schema", str}};
+      paths["/collections/{collectionId}/styles"] = path_item(
+          get_op("The styles of a collection", "CollectionStyles", {"Capabilities"},
+                 json::array({cid}), responses(ok("The styles", "application/json", obj), true)),
+          "CollectionStyles");
+      json enc = responses(json{{"description", "The style in the encoding asked for"},
+                                {"content",
+                                 {{"application/vnd.mapbox.style+json", {{"schema", obj}}},
+                                  {"application/vnd.ogc.sld+xml;version=1.0", {{"schema", str}}},
+                                  {"application/json", {{"schema", obj}}}}}},
+                           true);
+      paths["/collections/{collectionId}/styles/{styleId}"] =
+          path_item(get_op("A style of a collection", "CollectionStyle", {"Capabilities"},
+                           json::array({cid, style_id, coll_f}), enc),
+                    "CollectionStyle");
+    }
   }
 
   for (const auto& c : state.catalogue.all()) {
