@@ -99,7 +99,7 @@ double requests_total(httplib::Client& c) {
 }
 }  // namespace
 
-TEST_CASE("reload: SIGHUP serves a changed configuration; counters and readiness go on",
+TEST_CASE("reload: SIGHUP serves a changed configuration, counters and readiness go on",
           "[reload]") {
   json j = base_config(test::temp_path("reload-store.gpkg"));
   j["server"]["default_limit"] = 7;
