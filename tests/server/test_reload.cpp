@@ -70,8 +70,10 @@ std::string reload(test::ServerProcess& s) {
       const auto at = std::max(last("reload: serving"), last("reload: failed"));
       const auto start = now.rfind('\n', at);
       const auto end = now.find('\n', at);
-      return now.substr(start == std::string::npos ? 0 : start + 1,
-                        end == std::string::npos ? std::string::npos : end - start - 1);
+      // The whole line: the pipe may have given only a part of it yet.
+      if (end != std::string::npos)
+        return now.substr(start == std::string::npos ? 0 : start + 1,
+                          end - (start == std::string::npos ? 0 : start + 1));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
