@@ -20,6 +20,7 @@
 #include "process.hpp"
 #include "test_config_copy.hpp"
 #include "test_paths.hpp"
+#include "util/error.hpp"
 
 using namespace gebieden;
 using nlohmann::json;
@@ -123,6 +124,24 @@ int status_of(const httplib::Result& r) {
   return r ? r->status : -1;
 }
 }  // namespace
+
+TEST_CASE("faults: the messages of a full disk are told apart from other write failures",
+          "[faults]") {
+  // SQLite through GDAL, the C library, and PostgreSQL (a PostGIS store: SQLSTATE 53100).
+  CHECK(says_storage_full("sqlite3_exec(COMMIT) failed: database or disk is full"));
+  CHECK(says_storage_full("write: No space left on device"));
+  CHECK(says_storage_full(
+      "ERROR:  could not extend file \"base/16384/16385\": No space left on device"));
+  CHECK(says_storage_full("SQLSTATE 53100"));
+  CHECK_FALSE(says_storage_full("database is locked"));
+  CHECK_FALSE(says_storage_full("UNIQUE constraint failed: store.id"));
+  CHECK_FALSE(says_storage_full("attempt to write a readonly database"));
+  // The registry: 507, right before Internal.
+  CHECK(error_spec(ErrorCode::InsufficientStorage).http_status == 507);
+  CHECK(error_spec(ErrorCode::InsufficientStorage).code == "InsufficientStorage");
+  CHECK(static_cast<int>(ErrorCode::InsufficientStorage) + 1 ==
+        static_cast<int>(ErrorCode::Internal));
+}
 
 TEST_CASE("faults: a missing buurten file exits non-zero with one line naming it", "[faults]") {
   json j = test::relocated_default_config();
@@ -263,9 +282,8 @@ TEST_CASE("faults: a full disk answers 507, reads go on, nothing half-written", 
       while (out.put('f')) {
       }
     }
-    const auto r =
-        c.Post("/collections/organisaties/items", auth(),
-               feature(full_id, std::string(4000, 'a')).dump(), "application/geo+json");
+    const auto r = c.Post("/collections/organisaties/items", auth(),
+                          feature(full_id, std::string(4000, 'a')).dump(), "application/geo+json");
     REQUIRE(r);
     INFO("answer: " << r->body << "\nserver: " << s.stderr_text());
     CHECK(r->status == 507);

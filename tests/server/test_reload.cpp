@@ -207,6 +207,18 @@ TEST_CASE("reload: SIGHUP during concurrent writes loses no acknowledged write",
       }
     });
   }
+  // Readiness is probed all along: it stays 200 through the reloads.
+  std::atomic<int> probes{0}, not_ready{0};
+  std::thread prober([&] {
+    httplib::Client c("127.0.0.1", s.port());
+    c.set_read_timeout(60, 0);
+    while (!stop) {
+      auto r = c.Get("/health/ready");
+      ++probes;
+      if (!r || r->status != 200) ++not_ready;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  });
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   std::vector<std::string> outcomes;
   for (int k = 0; k < 3; ++k) {
@@ -217,6 +229,9 @@ TEST_CASE("reload: SIGHUP during concurrent writes loses no acknowledged write",
   }
   stop = true;
   for (auto& w : writers) w.join();
+  prober.join();
+  CHECK(probes > 10);
+  CHECK(not_ready == 0);
   INFO("log: " << s.stderr_text());
   for (const auto& o : outcomes) CHECK(o.find("reload: serving") == 0);
   for (const auto& p : problems) FAIL_CHECK("a write failed: " << p);
