@@ -58,12 +58,16 @@ bool Reloader::reload() {
         layers::StoreLocation::of(config).name == layers::StoreLocation::of(old->config).name;
     open_store(*next, same_store ? old->store : nullptr);
     const std::string keys = next->store ? load_keys(*next) : std::string("no store");
+    double held_ms = 0;
     if (same_store) {
       // The snapshot, the publishing into the new catalogues and the swap with no write in
       // between: a write acknowledged before is in the new state, one after goes to it.
       std::unique_lock hold(m_service->write_hold());
+      const auto h0 = std::chrono::steady_clock::now();
       assemble(*next);
       m_service->replace(next);
+      held_ms =
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - h0).count();
     } else {
       assemble(*next);
       m_service->replace(next);
@@ -71,7 +75,8 @@ bool Reloader::reload() {
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     m_log << "reload: serving the new configuration and data (" << next->catalogue.all().size()
           << " collections; " << (same_store ? "store kept" : "store opened") << "; " << keys
-          << "; " << static_cast<int>(s * 1000) << " ms)" << std::endl;
+          << "; " << static_cast<int>(s * 1000) << " ms, writes held " << static_cast<int>(held_ms)
+          << " ms)" << std::endl;
     return true;
   } catch (const config_error& e) {
     m_log << "reload: failed, still serving the previous configuration and data: "
