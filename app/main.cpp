@@ -18,6 +18,7 @@
 #include "geo/config.hpp"
 #include "geo/gdal_io.hpp"
 #include "server/http_server.hpp"
+#include "server/reload.hpp"
 #include "server/service.hpp"
 #include "server/store_api.hpp"
 #include "util/error.hpp"
@@ -58,16 +59,38 @@ int run_check(const geo::Config& config) {
   return errors == 0 ? 0 : 1;
 }
 
-int run_serve(geo::Config config, const std::string& host, int port, const std::string& store) {
+/// The configuration as `serve` reads it: the file, the database from the environment, and the
+/// command line's overrides. Throws config_error.
+geo::Config read_serve_config(const std::string& config_path, const std::string& host, int port,
+                              const std::string& store) {
+  if (!std::filesystem::exists(config_path))
+    throw config_error("", "the configuration file '" + config_path + "' was not found");
+  geo::Config config = geo::load_config(config_path);
+  // The store's database may come from the environment (a password stays out of the file).
+  if (const char* db = config.store.database_env.empty()
+                           ? nullptr
+                           : std::getenv(config.store.database_env.c_str());
+      db && *db)
+    config.store.database = db;
+  if (!host.empty()) config.server.host = host;
+  if (port >= 0) config.server.port = port;
+  if (!store.empty()) config.store.path = store;
+  return config;
+}
+
+int run_serve(geo::Config config, const std::string& config_path, const std::string& host, int port,
+              const std::string& store) {
   if (!host.empty()) config.server.host = host;
   if (port >= 0) config.server.port = port;
   if (!store.empty()) config.store.path = store;
 
   // Block the signals before any thread starts, so that only sigwait() below sees them.
+  // SIGHUP reloads the configuration and the data (docs/faults.md); the others stop.
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
@@ -84,22 +107,7 @@ int run_serve(geo::Config config, const std::string& host, int port, const std::
   for (const auto& f : state->model->findings())
     if (f.severity != geo::Finding::Severity::Info)
       std::cerr << severity_name(f.severity) << ": " << f.subject << ": " << f.message << "\n";
-  if (state->store) {
-    // The keys: the key file (hashes only) and the editor tokens of the environment, read here
-    // and only here (never logged).
-    state->keys = std::make_shared<const server::KeyRing>(
-        config.resolve(config.access.keys_file),
-        server::parse_tokens(std::getenv(config.store.write_token_env.c_str())));
-    std::cerr << "store: " << state->store->path() << "; writes "
-              << (state->keys->empty()
-                      ? "disabled (no key in " + state->keys->key_file().string() + ", and " +
-                            config.store.write_token_env + " is not set)"
-                      : "enabled (" + std::to_string(state->keys->file_keys()) + " key(s) in " +
-                            state->keys->key_file().string() + ", " +
-                            std::to_string(state->keys->env_tokens()) + " token(s) from " +
-                            config.store.write_token_env + ")")
-              << "\n";
-  }
+  if (state->store) std::cerr << server::load_keys(*state) << "\n";
   auto service = std::make_shared<const server::Service>(state);
   server::HttpServer http(service, config.server.host, config.server.port, config.server.threads,
                           config.server.max_request_bytes);
@@ -107,9 +115,19 @@ int run_serve(geo::Config config, const std::string& host, int port, const std::
   http.start();
   std::cout << "listening on http://" << config.server.host << ":" << http.port() << std::endl;
 
-  int sig = 0;
-  sigwait(&signals, &sig);
-  std::cerr << "stopping (signal " << sig << ")" << std::endl;
+  server::Reloader reloader(
+      service, [&] { return read_serve_config(config_path, host, port, store); }, std::cerr);
+  for (;;) {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    if (sig == SIGHUP) {
+      std::cerr << "reloading (signal " << sig << ")" << std::endl;
+      reloader.reload();
+      continue;
+    }
+    std::cerr << "stopping (signal " << sig << ")" << std::endl;
+    break;
+  }
   http.stop();
   return 0;
 }
@@ -222,7 +240,7 @@ int main(int argc, char** argv) {
                              : std::getenv(config.store.database_env.c_str());
         db && *db)
       config.store.database = db;
-    if (*serve) return run_serve(config, host, port, store_path);
+    if (*serve) return run_serve(config, config_path, host, port, store_path);
     if (*check) return run_check(config);
     if (*geocode) return app::run_geocode(config, geocode_options);
     if (*reassign) return app::run_reassign(config, reassign_options);

@@ -732,12 +732,15 @@ AddressRegister AddressRegister::load(const std::string& path, const SourceConfi
     open_options.AddString("AUTODETECT_TYPE=NO");
     open_options.AddString("EMPTY_STRING_AS_NULL=NO");
   }
-  CPLErrorReset();
-  GDALDatasetUniquePtr ds(GDALDataset::Open(path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY,
-                                            nullptr,
-                                            ext == ".csv" ? open_options.List() : nullptr));
-  if (!ds)
-    throw gdal_error("cannot open the address register '" + path + "': " + CPLGetLastErrorMsg());
+  GDALDatasetUniquePtr ds;
+  {
+    GdalErrors errors;  // GDAL's reason goes into our message, not onto stderr
+    ds.reset(GDALDataset::Open(path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, nullptr,
+                               ext == ".csv" ? open_options.List() : nullptr));
+    if (!ds)
+      throw gdal_error("the address register '" + path + "' is not a GDAL dataset (" +
+                       errors.text("no GDAL driver recognises it") + ")");
+  }
 
   OGRLayer* layer = nullptr;
   if (!source.layer.empty()) layer = ds->GetLayerByName(source.layer.c_str());
@@ -880,12 +883,14 @@ AddressRegister AddressRegister::load(const Config& config, const std::optional<
       reg.m_report.tried = tried;
       return reg;
     } catch (const gdal_error& e) {
+      // A local file that exists but cannot be read is fatal, even when the register is not
+      // required: skipping it would hide the broken file behind the fallback (docs/faults.md).
+      if (!is_url) throw config_error("addresses", e.what());
       tried.push_back(path + ": " + e.what());
     }
   }
-  std::string msg = "none of the address sources could be read:";
-  for (const auto& t : tried) msg += "\n  " + t;
-  throw config_error("addresses.sources", msg);
+  // "addresses.sources": none found (the one error load_state forgives an optional register).
+  throw config_error("addresses.sources", "no address register found: " + join_tried(tried));
 }
 
 }  // namespace gebieden::geo

@@ -53,12 +53,18 @@ std::vector<Polygonal> read_polygons(const Config& config, const SourceConfig& s
                                      std::vector<Finding>& findings, bool& found) {
   std::vector<Polygonal> out;
   std::vector<std::string> tried;
-  auto data = read_source(config, src, 28992, tried);
+  std::optional<SourceData> data;
+  try {
+    data = read_source(config, src, 28992, tried);
+  } catch (const gdal_error& e) {
+    // An existing file that cannot be read: one line naming the layer and the file
+    // ("buurten: /x/y.gpkg: not a GDAL dataset (...)"), whether required or not.
+    throw config_error(what, e.what());
+  }
   found = data.has_value();
   if (!data) {
-    std::string msg = "no source could be opened:";
-    for (const auto& t : tried) msg += "\n  " + t;
-    if (src.required) throw config_error("boundaries." + what + ".sources", msg);
+    const std::string msg = "no source found: " + join_tried(tried);
+    if (src.required) throw config_error(what, msg);
     findings.push_back({Finding::Severity::Info, what, msg});
     return out;
   }

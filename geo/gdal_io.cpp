@@ -6,7 +6,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <memory>
 
@@ -20,19 +22,73 @@ void gdal_init() {
   CPLSetConfigOption("OGR_GEOJSON_MAX_OBJ_SIZE", "0");
 }
 
+GdalErrors::GdalErrors(bool warnings) : m_warnings(warnings) {
+  CPLPushErrorHandlerEx(
+      [](CPLErr cls, CPLErrorNum code, const char* message) {
+        handler(static_cast<int>(cls), static_cast<int>(code), message);
+      },
+      this);
+}
+
+GdalErrors::~GdalErrors() {
+  CPLPopErrorHandler();
+}
+
+void GdalErrors::handler(int cls, int /*code*/, const char* message) {
+  auto* self = static_cast<GdalErrors*>(CPLGetErrorHandlerUserData());
+  if (!self || !message) return;
+  if (cls < static_cast<int>(CE_Failure) && !(self->m_warnings && cls == CE_Warning)) return;
+  std::string m = message;
+  for (char& c : m)
+    if (c == '\n' || c == '\r') c = ' ';
+  if (self->m_messages.size() < 8 &&
+      std::find(self->m_messages.begin(), self->m_messages.end(), m) == self->m_messages.end())
+    self->m_messages.push_back(std::move(m));
+}
+
+std::string GdalErrors::text(const std::string& fallback) const {
+  std::string out;
+  for (const auto& m : m_messages) out += (out.empty() ? "" : "; ") + m;
+  if (out.size() > 300) out = out.substr(0, 297) + "...";
+  return out.empty() ? fallback : out;
+}
+
+std::string join_tried(const std::vector<std::string>& tried) {
+  std::string out;
+  for (const auto& t : tried) out += (out.empty() ? "" : "; ") + t;
+  return out;
+}
+
 namespace {
-/// Open a vector dataset and pick the configured layer (or the only one).
+/// Open a vector dataset and pick the configured layer (or the only one). Errors name the
+/// path and carry GDAL's reason.
 GDALDatasetUniquePtr open_layer(const std::string& path, const SourceConfig& source,
                                 OGRLayer*& layer) {
-  GDALDatasetUniquePtr ds(GDALDataset::Open(path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY));
-  if (!ds) throw gdal_error("cannot open '" + path + "': " + CPLGetLastErrorMsg());
+  GdalErrors errors;
+  // GDAL_OF_VERBOSE_ERROR: GDAL says why no driver took it ("not recognized as ...").
+  GDALDatasetUniquePtr ds(
+      GDALDataset::Open(path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY | GDAL_OF_VERBOSE_ERROR));
+  if (!ds) {
+    std::error_code ec;
+    if (std::filesystem::exists(path, ec) && !std::filesystem::is_directory(path, ec)) {
+      // Readable at all? A file we may not read is not a "corrupt" one.
+      if (FILE* f = std::fopen(path.c_str(), "rb")) {
+        std::fclose(f);
+      } else {
+        throw gdal_error(path + ": cannot be read (" + std::strerror(errno) + ")");
+      }
+      throw gdal_error(path + ": not a GDAL dataset (" +
+                       errors.text("no GDAL driver recognises it") + ")");
+    }
+    throw gdal_error(path + ": cannot be opened (" + errors.text("no GDAL driver opens it") + ")");
+  }
   layer = nullptr;
   if (!source.layer.empty()) layer = ds->GetLayerByName(source.layer.c_str());
   if (!layer) {
     if (ds->GetLayerCount() == 1) {
       layer = ds->GetLayer(0);
     } else {
-      throw gdal_error("'" + path + "' has no layer '" + source.layer + "' (" +
+      throw gdal_error(path + ": has no layer '" + source.layer + "' (" +
                        std::to_string(ds->GetLayerCount()) + " layers)");
     }
   }
@@ -73,6 +129,7 @@ void CTDeleter::operator()(OGRCoordinateTransformation* ct) const {
 
 SourceData read_path(const std::string& path, const SourceConfig& source, int target_epsg) {
   OGRLayer* layer = nullptr;
+  GdalErrors errors;  // a feature GDAL cannot read ends the layer early: said, not hidden
   GDALDatasetUniquePtr ds = open_layer(path, source, layer);
   SourceData out;
   out.source = path;
@@ -139,6 +196,8 @@ SourceData read_path(const std::string& path, const SourceConfig& source, int ta
     }
     out.records.push_back(std::move(rec));
   }
+  if (!errors.empty())
+    throw gdal_error(path + ": cannot be read to the end (" + errors.text() + ")");
   return out;
 }
 
@@ -249,7 +308,10 @@ auto read_first(const Config& config, const SourceConfig& source, std::vector<st
     try {
       return read(path);
     } catch (const gdal_error& e) {
-      tried.push_back(path + ": " + e.what());
+      // The message names the path already. A local file that exists but cannot be read is
+      // fatal: skipping it would serve the fallback and hide the broken file.
+      if (!is_remote(path)) throw;
+      tried.push_back(e.what());
     }
   }
   return std::nullopt;

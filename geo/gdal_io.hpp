@@ -25,6 +25,31 @@ using CTPtr = std::unique_ptr<OGRCoordinateTransformation, CTDeleter>;
 /// Call once from main (and from test mains) before any GDAL use.
 void gdal_init();
 
+/// GDAL's own reasons while it lives: installs an error handler on this thread (GDAL's handler
+/// stack is per thread) that collects the messages of CE_Failure and CE_Fatal (warnings too,
+/// with `warnings`) instead of printing them, and removes it again. `text()` is what GDAL said,
+/// "; "-joined, to go into our message ("buurten: /x.gpkg: not a GDAL dataset (<text>)").
+class GdalErrors {
+ public:
+  explicit GdalErrors(bool warnings = false);
+  ~GdalErrors();
+  GdalErrors(const GdalErrors&) = delete;
+  GdalErrors& operator=(const GdalErrors&) = delete;
+
+  const std::vector<std::string>& messages() const { return m_messages; }
+  bool empty() const { return m_messages.empty(); }
+  /// The messages joined with "; " (at most ~300 characters); `fallback` when there are none.
+  std::string text(const std::string& fallback = {}) const;
+
+ private:
+  static void handler(int cls, int code, const char* message);
+  bool m_warnings;
+  std::vector<std::string> m_messages;
+};
+
+/// One line for a list of sources tried ("a: not found; b: not a GDAL dataset (...)").
+std::string join_tried(const std::vector<std::string>& tried);
+
 struct SourceRecord {
   std::map<std::string, std::string> fields;  // our field name -> value ("" when absent/null)
   std::vector<unsigned char> wkb;             // geometry in the target CRS (empty: none)
@@ -65,7 +90,10 @@ std::optional<Table> read_table(const Config& config, const SourceConfig& source
                                 std::vector<std::string>& tried);
 
 /// Open the first source that opens (in order) and read every feature. Returns nullopt when
-/// none could be opened; `tried` gets one line per source explaining why it was skipped.
+/// none could be opened; `tried` gets one line per source explaining why it was skipped: a
+/// local path that does not exist, or a remote source (URL, PG:, /vsi) that fails. A local
+/// file that exists but cannot be read is not skipped: a gdal_error "<path>: <why>" (an
+/// operator put it there; serving the fallback instead would hide it).
 std::optional<SourceData> read_source(const Config& config, const SourceConfig& source,
                                       int target_epsg, std::vector<std::string>& tried);
 

@@ -6,9 +6,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <system_error>
 
+#include "geo/gdal_io.hpp"
 #include "util/error.hpp"
 #include "util/text.hpp"
 
@@ -40,7 +43,20 @@ OGRFieldType ogr_type(geo::TableField::Type t, OGRFieldSubType& sub) {
 
 std::string last_gdal_error() {
   const char* m = CPLGetLastErrorMsg();
-  return m && *m ? std::string(": ") + m : std::string();
+  std::string out = m && *m ? std::string(": ") + m : std::string();
+  for (char& c : out)
+    if (c == '\n' || c == '\r') c = ' ';  // one log line
+  return out;
+}
+
+/// The exception for a write that failed with `what`: a storage_error when GDAL's last error
+/// (or errno) says that the disk is full, so that the server answers 507 instead of 500.
+[[noreturn]] void write_failed(const std::string& what) {
+  const std::string reason = last_gdal_error();
+  if (says_storage_full(reason) || errno == ENOSPC)
+    throw storage_error(what +
+                        (reason.empty() ? std::string(": no space left on device") : reason));
+  throw gdal_error(what + reason);
 }
 
 std::string sql_quote(const std::string& s) {
@@ -170,8 +186,7 @@ struct StoreFile::Handles {
     f->SetField("before", h.before.c_str());
     f->SetField("after", h.after.c_str());
     if (history->CreateFeature(f.get()) != OGRERR_NONE)
-      throw gdal_error("cannot write the history of '" + h.record_id + "' to " + where.display +
-                       last_gdal_error());
+      write_failed("cannot write the history of '" + h.record_id + "' to " + where.display);
     return f->GetFID();
   }
 
@@ -197,10 +212,9 @@ struct StoreFile::Handles {
     if (replace) {
       f->SetFID(row.fid);
       if (layer->SetFeature(f.get()) != OGRERR_NONE)
-        throw gdal_error("cannot replace feature " + std::to_string(row.fid) + " in " +
-                         where.display + last_gdal_error());
+        write_failed("cannot replace feature " + std::to_string(row.fid) + " in " + where.display);
     } else if (layer->CreateFeature(f.get()) != OGRERR_NONE) {
-      throw gdal_error("cannot add a feature to " + where.display + last_gdal_error());
+      write_failed("cannot add a feature to " + where.display);
     }
     return f->GetFID();
   }
@@ -241,9 +255,43 @@ struct StoreFile::Handles {
 
 StoreFile::StoreFile(const StoreLocation& where) : m_h(std::make_unique<Handles>()) {
   m_h->where = where;
+  if (!where.postgis) {
+    // Said now, not at the first write (docs/faults.md): a GeoPackage we may not write, or in
+    // a folder where SQLite cannot make its -wal and -shm files.
+    namespace fs = std::filesystem;
+    const fs::path file(where.name);
+    const fs::path dir = file.has_parent_path() ? file.parent_path() : fs::path(".");
+    if (::access(file.c_str(), W_OK) != 0)
+      throw config_error("store", where.name + ": read-only (" + std::strerror(errno) +
+                                      "); the server writes to its store");
+    if (::access(dir.c_str(), W_OK) != 0)
+      throw config_error("store", where.name + ": its folder " + dir.string() + " is read-only (" +
+                                      std::strerror(errno) +
+                                      "); SQLite keeps its -wal and -shm files there");
+  }
   m_h->ds.reset(GDALDataset::Open(where.name.c_str(), GDAL_OF_VECTOR | GDAL_OF_UPDATE));
   if (!m_h->ds)
     throw gdal_error("cannot open the store " + where.display + " for writing" + last_gdal_error());
+  try {
+    const geo::GdalErrors quiet;  // GDAL's message is in ours, not on lines of its own
+    prepare();
+  } catch (const gdal_error& e) {
+    if (where.postgis) throw;
+    // Said at start-up, naming the file: a file another process holds locked (BEGIN
+    // EXCLUSIVE) answers "database is locked" after the busy timeout.
+    std::string why = e.what();
+    for (char& c : why)
+      if (c == '\n' || c == '\r') c = ' ';
+    const bool locked =
+        why.find("locked") != std::string::npos || why.find("busy") != std::string::npos;
+    throw config_error(
+        "store", where.name + (locked ? ": locked by another process (" : ": cannot be written (") +
+                     why + ")");
+  }
+}
+
+void StoreFile::prepare() {
+  const StoreLocation& where = m_h->where;
   if (where.postgis) {
     execute(*m_h->ds, "SET TIME ZONE 'UTC'", where.display);
   } else {
@@ -265,6 +313,18 @@ StoreFile::StoreFile(const StoreLocation& where) : m_h(std::make_unique<Handles>
       *m_h->ds,
       std::string("CREATE INDEX IF NOT EXISTS history_record_idx ON ") + kHistory + " (record_id)",
       where.display);
+  if (!where.postgis) {
+    // A write lock taken and given back, nothing written: a locked file is found now, not at
+    // the first write.
+    begin();
+    try {
+      execute(*m_h->ds, std::string("DELETE FROM ") + kHistory + " WHERE 0", where.display);
+    } catch (...) {
+      rollback();
+      throw;
+    }
+    rollback();
+  }
 }
 
 StoreFile::~StoreFile() = default;
@@ -387,8 +447,10 @@ std::int64_t StoreFile::last_seq() {
 }
 
 void StoreFile::begin() {
+  CPLErrorReset();
+  errno = 0;
   if (m_h->ds->StartTransaction() != OGRERR_NONE)
-    throw gdal_error("cannot start a transaction on " + m_h->where.display + last_gdal_error());
+    write_failed("cannot start a transaction on " + m_h->where.display);
   if (m_h->where.postgis) {
     try {
       // Writers of every instance take turns (readers are not blocked by this mode).
@@ -402,9 +464,14 @@ void StoreFile::begin() {
 }
 
 void StoreFile::commit() {
+  const geo::GdalErrors quiet;  // GDAL's message is in ours (one log line per failed write)
   if (m_h->ds->CommitTransaction() != OGRERR_NONE) {
+    const std::string reason = last_gdal_error();
+    const bool full = says_storage_full(reason) || errno == ENOSPC;
     m_h->ds->RollbackTransaction();
-    throw gdal_error("cannot commit to " + m_h->where.display + last_gdal_error());
+    const std::string what = "cannot commit to " + m_h->where.display + reason;
+    if (full) throw storage_error(what);
+    throw gdal_error(what);
   }
 }
 
@@ -414,6 +481,7 @@ void StoreFile::rollback() {
 
 std::map<std::string, long long> StoreFile::apply(const std::vector<Op>& ops,
                                                   std::int64_t& last_seq) {
+  const geo::GdalErrors quiet;  // GDAL's message is in ours (write_failed)
   std::map<std::string, long long> inserted;
   for (const auto& op : ops) {
     switch (op.kind) {
@@ -430,8 +498,8 @@ std::map<std::string, long long> StoreFile::apply(const std::vector<Op>& ops,
         long long fid = op.row.fid;
         if (fid < 0 && inserted.count(op.id)) fid = inserted[op.id];
         if (m_h->layer->DeleteFeature(fid) != OGRERR_NONE)
-          throw gdal_error("cannot delete feature " + std::to_string(fid) + " from " +
-                           m_h->where.display + last_gdal_error());
+          write_failed("cannot delete feature " + std::to_string(fid) + " from " +
+                       m_h->where.display);
         break;
       }
     }

@@ -94,6 +94,9 @@ class StoreFile {
 
  private:
   struct Handles;
+  /// After opening: the connection's settings, the tables, the indexes, and a write lock taken
+  /// and given back (a GeoPackage). Throws gdal_error.
+  void prepare();
   void begin();
   void commit();
   void rollback();

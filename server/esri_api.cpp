@@ -40,6 +40,7 @@ const EsriError& esri_error(ErrorCode code) noexcept {
       {400, "Unable to complete operation."},  // UnsupportedMediaType
       {429, "Too many requests"},              // TooManyRequests
       {503, "Service unavailable"},            // Unavailable
+      {507, "Insufficient storage"},           // InsufficientStorage
       {500, "Unable to complete operation."},  // Internal
   };
   static_assert(sizeof(table) / sizeof(table[0]) == static_cast<int>(ErrorCode::Internal) + 1);
@@ -1379,6 +1380,12 @@ Response EsriApi::route(const Request& req, const std::vector<std::string>& seg)
   } catch (const input_error& e) {
     geojson = false;
     body = error_body(e);
+  } catch (const storage_error& e) {
+    std::cerr << "error: " << req.method << " " << excerpt(req.path, 200) << ": " << e.what()
+              << std::endl;
+    geojson = false;
+    body = error_body(input_error(ErrorCode::InsufficientStorage, "",
+                                  "the store's disk is full: nothing was written"));
   } catch (const std::exception& e) {
     std::cerr << "error: " << req.method << " " << excerpt(req.path, 200) << ": " << e.what()
               << std::endl;

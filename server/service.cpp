@@ -5,6 +5,7 @@
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <shared_mutex>
 #include <sstream>
 
 #include "layers/boundaries.hpp"
@@ -115,7 +116,7 @@ std::string default_web_dir() {
   return GEBIEDEN_BUILD_WEB_DIR;
 }
 
-std::shared_ptr<ServiceState> load_state(const geo::Config& config) {
+std::shared_ptr<ServiceState> load_data(const geo::Config& config) {
   auto state = std::make_shared<ServiceState>();
   state->config = config;
   check_trusted_proxies(config.server);
@@ -145,54 +146,130 @@ std::shared_ptr<ServiceState> load_state(const geo::Config& config) {
       state->messages.push_back("addresses: " + std::to_string(reg->addresses().size()) + " from " +
                                 reg->report().source);
     } catch (const config_error& e) {
-      if (config.addresses.required) throw;
+      // Only "none of the sources exists" is forgiven an optional register: a file that is
+      // there but cannot be read is fatal (docs/faults.md).
+      if (config.addresses.required || e.member() != "addresses.sources") throw;
       state->messages.push_back(std::string("addresses: not loaded, geocoding is off: ") +
                                 e.what());
     }
   }
+  return state;
+}
 
+void open_store(ServiceState& state, std::shared_ptr<layers::FeatureStore> keep) {
   // The social base, from its GeoPackage (created from store.source the first time), placed
-  // by the geocoder; its counts go onto the boundaries.
+  // by the geocoder.
+  if (!state.config.store.enabled) return;
+  if (keep) {
+    state.store = std::move(keep);
+    state.messages.push_back("store: kept " + state.store->path() + " (the same store)");
+    return;
+  }
+  state.store =
+      layers::FeatureStore::open(state.config, state.model, state.geocoder, state.messages);
+}
+
+void assemble(ServiceState& state) {
+  const geo::Config& config = state.config;
+  const geo::AreaModel& model = *state.model;
+  // The store's counts go onto the boundaries.
   layers::StoreLoad store;
-  if (config.store.enabled) {
-    state->store =
-        layers::FeatureStore::open(config, state->model, state->geocoder, state->messages);
-    store = state->store->snapshot();
-    state->messages.push_back("store: placed " + std::to_string(store.placed) + " of " +
-                              std::to_string(store.records));
+  if (state.store) {
+    store = state.store->snapshot();
+    state.messages.push_back("store: placed " + std::to_string(store.placed) + " of " +
+                             std::to_string(store.records));
   }
-  for (auto& c : layers::boundary_collections(model, store.counts)) state->catalogue.add(c);
-  for (auto& c : store.collections) state->catalogue.add(c);
-  for (const auto& l : config.layers) state->catalogue.add(layers::load_file_layer(config, l));
+  for (auto& c : layers::boundary_collections(model, store.counts)) state.catalogue.add(c);
+  for (auto& c : store.collections) state.catalogue.add(c);
+  for (const auto& l : config.layers) state.catalogue.add(layers::load_file_layer(config, l));
   // The full view (keys that may read private fields): every field public, every record.
-  if (state->store) {
-    const layers::StoreLoad full = state->store->snapshot(true);
-    for (auto& c : layers::boundary_collections(model, full.counts)) state->full.add(c);
-    for (auto& c : full.collections) state->full.add(c);
+  if (state.store) {
+    const layers::StoreLoad full = state.store->snapshot(true);
+    for (auto& c : layers::boundary_collections(model, full.counts)) state.full.add(c);
+    for (auto& c : full.collections) state.full.add(c);
   } else {
-    for (auto& c : layers::boundary_collections(model, store.counts)) state->full.add(c);
+    for (auto& c : layers::boundary_collections(model, store.counts)) state.full.add(c);
   }
-  for (const auto& c : state->catalogue.all()) {
-    if (state->full.get(c->id)) continue;
+  for (const auto& c : state.catalogue.all()) {
+    if (state.full.get(c->id)) continue;
     if (std::none_of(c->fields.begin(), c->fields.end(),
                      [](const layers::Field& f) { return f.is_private; })) {
-      state->full.add(c);
+      state.full.add(c);
       continue;
     }
     auto open = std::make_shared<layers::Collection>(*c);
     for (auto& f : open->fields) f.is_private = false;
-    state->full.add(open);
+    state.full.add(open);
   }
-  if (state->store) state->store->publish_to(&state->catalogue, &state->full);
-  state->loaded_at = std::chrono::system_clock::now();
+  if (state.store) state.store->publish_to(&state.catalogue, &state.full);
+  state.loaded_at = std::chrono::system_clock::now();
+}
+
+std::shared_ptr<ServiceState> load_state(const geo::Config& config) {
+  auto state = load_data(config);
+  open_store(*state);
+  assemble(*state);
   return state;
+}
+
+std::string load_keys(ServiceState& state) {
+  const geo::Config& config = state.config;
+  // The keys: the key file (hashes only) and the editor tokens of the environment, read here
+  // and only here (never logged).
+  state.keys = std::make_shared<const KeyRing>(
+      config.resolve(config.access.keys_file),
+      parse_tokens(std::getenv(config.store.write_token_env.c_str())));
+  return "store: " + (state.store ? state.store->path() : std::string("(none)")) + "; writes " +
+         (state.keys->empty() ? "disabled (no key in " + state.keys->key_file().string() +
+                                    ", and " + config.store.write_token_env + " is not set)"
+                              : "enabled (" + std::to_string(state.keys->file_keys()) +
+                                    " key(s) in " + state.keys->key_file().string() + ", " +
+                                    std::to_string(state.keys->env_tokens()) + " token(s) from " +
+                                    config.store.write_token_env + ")");
+}
+
+void WriteHold::lock_shared() {
+  std::unique_lock lock(m_mutex);
+  m_cv.wait(lock, [&] { return !m_exclusive && m_waiting == 0; });
+  ++m_writes;
+}
+
+void WriteHold::unlock_shared() {
+  std::lock_guard lock(m_mutex);
+  if (--m_writes == 0) m_cv.notify_all();
+}
+
+void WriteHold::lock() {
+  std::unique_lock lock(m_mutex);
+  ++m_waiting;
+  m_cv.wait(lock, [&] { return !m_exclusive && m_writes == 0; });
+  --m_waiting;
+  m_exclusive = true;
+}
+
+void WriteHold::unlock() {
+  std::lock_guard lock(m_mutex);
+  m_exclusive = false;
+  m_cv.notify_all();
 }
 
 namespace {
 std::vector<std::string> split_path(const std::string& raw);
 }  // namespace
 
-Service::Service(std::shared_ptr<ServiceState> state) : m_state(std::move(state)) {}
+Service::Service(std::shared_ptr<ServiceState> state)
+    : m_state(state), m_shared(std::make_shared<Shared>(std::move(state))) {}
+
+Service::Service(std::shared_ptr<ServiceState> state, std::shared_ptr<Shared> shared)
+    : m_state(std::move(state)), m_shared(std::move(shared)) {}
+
+std::shared_ptr<ServiceState> Service::current() const {
+  return m_shared->current.load();
+}
+
+void Service::replace(std::shared_ptr<ServiceState> next) const {
+  m_shared->current.store(std::move(next));
+}
 
 Response Service::handle(const Request& req) const {
   Response r = respond(req);
@@ -204,16 +281,31 @@ Response Service::handle(const Request& req) const {
 }
 
 Response Service::respond(const Request& req) const {
+  // A write holds the write hold while it runs (a reload waits for it; see WriteHold); every
+  // request is answered whole by the state it started with.
+  const bool reads = req.method == "GET" || req.method == "HEAD" || req.method == "OPTIONS";
+  std::shared_lock<WriteHold> hold;
+  if (!reads) hold = std::shared_lock<WriteHold>(m_shared->writes);
+  return Service(current(), m_shared).respond_bound(req);
+}
+
+Response Service::respond_bound(const Request& req) const {
   // The one place where every request passes with its route known: the metrics and the
   // access log (docs/operations.md).
   const auto now = std::chrono::steady_clock::now();
   Response r = answer(req);
-  record(req, r, req.received == std::chrono::steady_clock::time_point{} ? now : req.received);
+  record_bound(req, r,
+               req.received == std::chrono::steady_clock::time_point{} ? now : req.received);
   return r;
 }
 
 void Service::record(const Request& req, const Response& r,
                      std::chrono::steady_clock::time_point started) const {
+  Service(current(), m_shared).record_bound(req, r, started);
+}
+
+void Service::record_bound(const Request& req, const Response& r,
+                           std::chrono::steady_clock::time_point started) const {
   using std::chrono::steady_clock;
   using std::chrono::system_clock;
   const auto took = steady_clock::now() - started;
@@ -251,6 +343,12 @@ Response Service::answer(const Request& req) const {
     r = route(req);
   } catch (const input_error& e) {
     r = error_response(e.code(), e.what(), e.parameter());
+  } catch (const storage_error& e) {
+    // The disk is full: nothing of the write was written (docs/faults.md); reads go on.
+    std::cerr << "error: " << req.method << " " << req.path << ": " << e.what() << std::endl;
+    r = error_response(ErrorCode::InsufficientStorage,
+                       "the store's disk is full: nothing of this write was written; try again "
+                       "later");
   } catch (const std::exception& e) {
     std::cerr << "error: " << req.method << " " << req.path << ": " << e.what() << std::endl;
     r = error_response(ErrorCode::Internal, "an unexpected error occurred; it has been logged");

@@ -2,10 +2,13 @@
 // The service: everything a request needs, immutable after start-up (collections swap
 // atomically inside the catalogue), and the routing of our Request to the API handlers.
 
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "geo/area_model.hpp"
@@ -79,6 +82,25 @@ struct RequestContext {
   }
 };
 
+/// Writes in flight against a reload (server/reload.hpp): every write request holds it shared
+/// while it runs; a reload holds it exclusively while it takes the store's snapshot into the
+/// new state and swaps it in, so that no acknowledged write is published only into the old
+/// state. Writer-preferring: once a reload waits, new writes wait behind it (never starved).
+class WriteHold {
+ public:
+  void lock_shared();
+  void unlock_shared();
+  void lock();
+  void unlock();
+
+ private:
+  std::mutex m_mutex;
+  std::condition_variable m_cv;
+  int m_writes = 0;
+  bool m_exclusive = false;
+  int m_waiting = 0;  // reloads waiting for the writes in flight
+};
+
 class Service {
  public:
   explicit Service(std::shared_ptr<ServiceState> state);
@@ -96,9 +118,27 @@ class Service {
   void record(const Request& req, const Response& r,
               std::chrono::steady_clock::time_point started) const;
 
-  const ServiceState& state() const { return *m_state; }
+  /// The state being served now (a request keeps the one it started with to its end).
+  std::shared_ptr<ServiceState> current() const;
+  /// The state being served now. For tests and start-up: a reload may replace it (use
+  /// current() to keep it alive).
+  const ServiceState& state() const { return *current(); }
+  /// Serve `next` from now on (an atomic swap; requests in flight finish on the old state).
+  /// The caller holds write_hold() when `next` shares the store of the current state.
+  void replace(std::shared_ptr<ServiceState> next) const;
+  WriteHold& write_hold() const { return m_shared->writes; }
 
  private:
+  struct Shared {
+    explicit Shared(std::shared_ptr<ServiceState> s) : current(std::move(s)) {}
+    std::atomic<std::shared_ptr<ServiceState>> current;
+    WriteHold writes;
+  };
+  /// A service bound to one state (one request's), sharing the slot of the one it came from.
+  Service(std::shared_ptr<ServiceState> state, std::shared_ptr<Shared> shared);
+  Response respond_bound(const Request& req) const;
+  void record_bound(const Request& req, const Response& r,
+                    std::chrono::steady_clock::time_point started) const;
   Response route(const Request& req) const;
   Response answer(const Request& req) const;  // respond() without the access log and metrics
   Response metrics(const Request& req, const RequestContext& ctx) const;
@@ -106,17 +146,38 @@ class Service {
   /// valid or a malformed Authorization header, except under /arcgis (`esri`), where the
   /// GeoServices front answers with its own envelope.
   RequestContext context(const Request& req, bool esri) const;
-  std::shared_ptr<ServiceState> m_state;
+  std::shared_ptr<ServiceState> m_state;  // the bound state
+  std::shared_ptr<Shared> m_shared;
 };
 
 /// Load the configuration's data into a ready state (boundaries, collections, styles). An
-/// empty config.assets.web becomes default_web_dir().
+/// empty config.assets.web becomes default_web_dir(). load_data, open_store and assemble in
+/// one go.
 std::shared_ptr<ServiceState> load_state(const geo::Config& config);
 
 /// The style definition `style.json` of `folder`, null when there is none (a config_error when
 /// it does not parse, naming the file and the member).
 std::shared_ptr<const layers::style::StyleSheet> load_style_sheet(
     const std::filesystem::path& folder);
+
+/// The first step of load_state: the configuration, styles, access log, boundaries, address
+/// register and geocoder; no store, no collections yet. Throws config_error naming the file of
+/// any source that is missing (when required) or cannot be read.
+std::shared_ptr<ServiceState> load_data(const geo::Config& config);
+
+/// The second step: open the store (config.store.enabled), or take over `keep` (a reload with
+/// the same store path: the same file is never opened twice). A store that is read-only or
+/// locked by another process is a config_error naming it.
+void open_store(ServiceState& state, std::shared_ptr<layers::FeatureStore> keep = nullptr);
+
+/// The last step: the catalogues (boundaries, the store's collections, file layers) and the
+/// store publishing its writes into them. With a store shared with a running state, call it
+/// under that service's write_hold().
+void assemble(ServiceState& state);
+
+/// The keys of `state` (its key file and the editor tokens of the environment variable named by
+/// store.write_token_env), read anew; returns the line saying whether writes are enabled.
+std::string load_keys(ServiceState& state);
 
 /// The drawingInfo of every layer the definition `style.json` styles (by collection id; "*":
 /// the point collections without their own entry), and every other `*.json` of `folder` as a

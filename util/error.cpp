@@ -19,10 +19,22 @@ const ErrorSpec& error_spec(ErrorCode code) noexcept {
       {"UnsupportedMediaType", 415, "Unsupported media type"},
       {"TooManyRequests", 429, "Too many requests"},
       {"ServiceUnavailable", 503, "Service unavailable"},
+      {"InsufficientStorage", 507, "Insufficient storage"},
       {"InternalServerError", 500, "Internal server error"},
   };
   static_assert(sizeof(table) / sizeof(table[0]) == static_cast<int>(ErrorCode::Internal) + 1);
   return table[static_cast<int>(code)];
+}
+
+bool says_storage_full(std::string_view message) noexcept {
+  // SQLite: "database or disk is full" (SQLITE_FULL, 13); the C library: "No space left on
+  // device" (ENOSPC); PostgreSQL: "could not extend file" / "No space left" (SQLSTATE 53100
+  // disk_full), and "53100" itself where the SQLSTATE is shown.
+  for (std::string_view needle :
+       {"database or disk is full", "disk is full", "No space left on device",
+        "could not extend file", "53100", "SQLITE_FULL"})
+    if (message.find(needle) != std::string_view::npos) return true;
+  return false;
 }
 
 }  // namespace gebieden

@@ -29,6 +29,7 @@ enum class ErrorCode {
   UnsupportedMediaType,  // a body of a Content-Type this route does not take (415)
   TooManyRequests,       // a client over its rate limit (429)
   Unavailable,           // shutting down or not loaded
+  InsufficientStorage,   // a write the disk has no room for (507); nothing of it was written
   Internal,              // anything unexpected: details go to the log only
 };
 
@@ -59,6 +60,17 @@ class proj_error : public exception {
  public:
   using exception::exception;
 };
+/// A write that failed because the storage is full (SQLite's SQLITE_FULL, ENOSPC, PostgreSQL's
+/// SQLSTATE 53100): nothing of it was written, and it may succeed once space is freed. The
+/// server answers it with ErrorCode::InsufficientStorage (507).
+class storage_error : public gdal_error {
+ public:
+  using gdal_error::gdal_error;
+};
+
+/// Whether a message of SQLite, GDAL or PostgreSQL says that the storage is full.
+bool says_storage_full(std::string_view message) noexcept;
+
 /// A configuration problem; `member` names the JSON member (e.g. "server.port").
 class config_error : public exception {
  public:

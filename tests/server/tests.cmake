@@ -27,6 +27,8 @@ target_sources(integration_tests PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/test_instances.cpp
   ${CMAKE_CURRENT_LIST_DIR}/test_ops.cpp
   ${CMAKE_CURRENT_LIST_DIR}/test_styles_http.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/test_faults.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/test_reload.cpp
 )
 target_compile_definitions(integration_tests PRIVATE GEBIEDEN_WEB_DIR="${CMAKE_BINARY_DIR}/web")
 add_dependencies(integration_tests gebieden_web_assets)
