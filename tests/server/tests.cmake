@@ -12,6 +12,7 @@ target_sources(unit_tests PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/test_esri_edit_unit.cpp
   ${CMAKE_CURRENT_LIST_DIR}/test_rate_limit.cpp
   ${CMAKE_CURRENT_LIST_DIR}/test_metrics.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/test_http_parse.cpp
 )
 target_sources(integration_tests PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/test_http.cpp
@@ -25,6 +26,7 @@ target_sources(integration_tests PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/test_crash.cpp
   ${CMAKE_CURRENT_LIST_DIR}/test_instances.cpp
   ${CMAKE_CURRENT_LIST_DIR}/test_ops.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/test_hostile.cpp
 )
 target_compile_definitions(integration_tests PRIVATE GEBIEDEN_WEB_DIR="${CMAKE_BINARY_DIR}/web")
 add_dependencies(integration_tests gebieden_web_assets)
