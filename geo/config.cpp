@@ -330,10 +330,8 @@ Config parse_config(const json& j, const std::filesystem::path& file) {
     get_number(sv, "server", "body_timeout_ms", c.server.body_timeout_ms, 100, 3.6e6);
     get_number(sv, "server", "keepalive_timeout_ms", c.server.keepalive_timeout_ms, 100, 3.6e6);
     get_number(sv, "server", "max_header_bytes", c.server.max_header_bytes, 1024, 1 << 20);
-    get_number(sv, "server", "max_uri_bytes", c.server.max_uri_bytes, 256, 1 << 20);
+    get_number(sv, "server", "max_uri_bytes", c.server.max_uri_bytes, 256, 1 << 24);
     get_number(sv, "server", "max_connections", c.server.max_connections, 1, 100000);
-    if (c.server.max_uri_bytes > c.server.max_header_bytes)
-      throw config_error("server.max_uri_bytes", "must not exceed server.max_header_bytes");
     if (c.server.default_limit > c.server.max_limit)
       throw config_error("server.default_limit", "must not exceed server.max_limit");
     while (!c.server.base_url.empty() && c.server.base_url.back() == '/')

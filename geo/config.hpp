@@ -64,10 +64,12 @@ struct ServerConfig {
   int header_timeout_ms = 10000;
   int body_timeout_ms = 30000;
   int keepalive_timeout_ms = 60000;
-  std::size_t max_header_bytes = 16384;  // request line and headers together, else 431
-  std::size_t max_uri_bytes = 8192;      // the request target, else 414
-  int max_connections = 1024;            // open connections; the next gets 503
-  int esri_max_record_count = 100;       // GeoServices maxRecordCount: clients page above it
+  std::size_t max_header_bytes = 16384;  // the header lines together, else 431
+  // The request target, else 414: large, since CQL2 filters and Esri geometries come in the
+  // query string (the routes then name the parameter that is too long).
+  std::size_t max_uri_bytes = 262144;
+  int max_connections = 1024;       // open connections; the next gets 503
+  int esri_max_record_count = 100;  // GeoServices maxRecordCount: clients page above it
   // Behind a reverse proxy: the client of a request is the last address of X-Forwarded-For
   // (the one the proxy added) instead of the connection's peer. Off: the header is ignored.
   bool trust_forwarded_for = false;

@@ -98,10 +98,10 @@ HeadParse parse_head(std::string_view bytes, const HttpLimits& limits) {
       return refuse(
           ErrorCode::URITooLong, "uri",
           "the request target is longer than " + std::to_string(limits.max_uri_bytes) + " bytes");
-    if (bytes.size() > limits.max_header_bytes)
-      return refuse(
-          ErrorCode::RequestHeaderFieldsTooLarge, "headers",
-          "the request head is larger than " + std::to_string(limits.max_header_bytes) + " bytes");
+    if (start > limits.max_header_bytes)
+      return refuse(ErrorCode::RequestHeaderFieldsTooLarge, "headers",
+                    "more than " + std::to_string(limits.max_header_bytes) +
+                        " bytes of empty lines before the request");
     return {};
   }
   std::string_view line = rest.substr(0, eol);
@@ -142,10 +142,10 @@ HeadParse parse_head(std::string_view bytes, const HttpLimits& limits) {
     std::string_view h = rest.substr(pos, nl - pos);
     pos = nl + 1;
     if (!h.empty() && h.back() == '\r') h.remove_suffix(1);
-    if (start + pos > limits.max_header_bytes)
-      return refuse(
-          ErrorCode::RequestHeaderFieldsTooLarge, "headers",
-          "the request head is larger than " + std::to_string(limits.max_header_bytes) + " bytes");
+    if (pos - (eol + 1) > limits.max_header_bytes)
+      return refuse(ErrorCode::RequestHeaderFieldsTooLarge, "headers",
+                    "the request headers are larger than " +
+                        std::to_string(limits.max_header_bytes) + " bytes");
     if (h.empty()) {
       complete = true;
       break;
@@ -188,10 +188,10 @@ HeadParse parse_head(std::string_view bytes, const HttpLimits& limits) {
     }
   }
   if (!complete) {
-    if (bytes.size() > limits.max_header_bytes)
-      return refuse(
-          ErrorCode::RequestHeaderFieldsTooLarge, "headers",
-          "the request head is larger than " + std::to_string(limits.max_header_bytes) + " bytes");
+    if (rest.size() - (eol + 1) > limits.max_header_bytes)
+      return refuse(ErrorCode::RequestHeaderFieldsTooLarge, "headers",
+                    "the request headers are larger than " +
+                        std::to_string(limits.max_header_bytes) + " bytes");
     return {};
   }
   head.head_bytes = start + pos;
@@ -226,19 +226,18 @@ HeadParse parse_head(std::string_view bytes, const HttpLimits& limits) {
 
   // Absolute-form (RFC 9112 3.2.2): the origin-form of it; authority-form and `*` only with
   // the methods that use them, which we do not serve.
-  std::string_view t = target;
+  std::string t(target);
   for (std::string_view scheme : {"http://", "https://"}) {
-    if (t.size() >= scheme.size() &&
-        util::ascii_lower(std::string(t.substr(0, scheme.size()))) == scheme) {
-      t.remove_prefix(scheme.size());
-      const std::size_t slash = t.find_first_of("/?");
-      t = slash == std::string_view::npos ? std::string_view("/") : t.substr(slash);
+    if (t.size() >= scheme.size() && util::ascii_lower(t.substr(0, scheme.size())) == scheme) {
+      const std::size_t slash = t.find_first_of("/?", scheme.size());
+      t = slash == std::string::npos ? std::string("/") : t.substr(slash);
+      if (t.front() == '?') t.insert(0, 1, '/');
       break;
     }
   }
   if (t.empty() || (t.front() != '/' && !(t == "*" && head.method == "OPTIONS")))
     return refuse(ErrorCode::InvalidParameter, "uri", "the request target must start with '/'");
-  head.target = t.front() == '?' ? "/" + std::string(t) : std::string(t);
+  head.target = std::move(t);
 
   HeadParse p;
   p.state = HeadParse::State::Done;

@@ -59,7 +59,8 @@ struct HeadParse {
 /// Parse the head at the start of `bytes` (leading empty lines are skipped, as RFC 9112 2.2
 /// allows). Incomplete while its blank line has not arrived and no limit is passed; Refused:
 /// 414 (target above max_uri_bytes, known as soon as that many bytes of the request line
-/// arrived), 431 (head above max_header_bytes or more than max_header_count headers), 413
+/// arrived), 431 (header lines above max_header_bytes together, known as soon as that many
+/// arrived, or more than max_header_count of them), 413
 /// (Content-Length above max_request_bytes: said before any body byte is read), 501 (unknown
 /// method, a transfer coding other than chunked), 400 (anything malformed: the request line,
 /// a header line, a bare CR, obs-fold, Content-Length not a number or given twice differently,
