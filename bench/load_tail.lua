@@ -1,7 +1,7 @@
 -- wrk script of bench/bench_load_tail.sh: random bbox pages of at most 100 features over the
 -- synthetic register points (Leeuwarden's extent in CRS84), paced by delay() so that the
--- machine is not saturated: each connection waits `delay_ms` (the first script argument)
--- between its requests. Without a second argument the target is the items route of the
+-- machine is not saturated: each connection waits on average `delay_ms` (the first script
+-- argument) before each of its requests. Without a second argument the target is the items route of the
 -- `bag` collection; with one (a path), that fixed path is asked instead (the nginx baseline).
 local delay_ms = 5
 local fixed = nil
@@ -13,8 +13,13 @@ function init(args)
   math.randomseed(os.time() + (tonumber(tostring({}):match("0x(%x+)") or "0", 16) % 1000003))
 end
 
+-- Exponentially distributed waits of mean `delay_ms` (at most 10 times it): the connections'
+-- requests arrive independently, as from separate clients (Poisson arrivals). A fixed delay
+-- would keep the connections in step (all started together, each waiting the same time after
+-- its answer), so that every round came as one burst of CONNECTIONS requests at once.
 function delay()
-  return delay_ms
+  local u = math.random()
+  return math.min(10 * delay_ms, math.floor(-delay_ms * math.log(1 - u) + 0.5))
 end
 
 function request()
