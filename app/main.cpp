@@ -110,7 +110,7 @@ int run_serve(geo::Config config, const std::string& config_path, const std::str
   if (state->store) std::cerr << server::load_keys(*state) << "\n";
   auto service = std::make_shared<const server::Service>(state);
   server::HttpServer http(service, config.server.host, config.server.port, config.server.threads,
-                          config.server.max_request_bytes);
+                          server::HttpLimits::of(config.server));
   port_check.release();
   http.start();
   std::cout << "listening on http://" << config.server.host << ":" << http.port() << std::endl;

@@ -302,10 +302,12 @@ Config parse_config(const json& j, const std::filesystem::path& file) {
   }
   if (j.contains("server")) {
     const json& sv = object_at(j, "", "server");
-    only_members(sv, "server",
-                 {"host", "port", "threads", "base_url", "default_limit", "max_limit",
-                  "max_request_bytes", "esri_max_record_count", "trust_forwarded_for",
-                  "trusted_proxies", "access_log", "metrics"});
+    only_members(
+        sv, "server",
+        {"host", "port", "threads", "base_url", "default_limit", "max_limit", "max_request_bytes",
+         "esri_max_record_count", "trust_forwarded_for", "trusted_proxies", "access_log", "metrics",
+         "header_timeout_ms", "body_timeout_ms", "keepalive_timeout_ms", "max_header_bytes",
+         "max_uri_bytes", "max_connections"});
     get_string(sv, "server", "host", c.server.host);
     get_number(sv, "server", "port", c.server.port, 0, 65535);
     get_number(sv, "server", "threads", c.server.threads, 1, 256);
@@ -324,6 +326,12 @@ Config parse_config(const json& j, const std::filesystem::path& file) {
     get_number(sv, "server", "max_limit", c.server.max_limit, 1, 1e6);
     get_number(sv, "server", "max_request_bytes", c.server.max_request_bytes, 1024, 1e9);
     get_number(sv, "server", "esri_max_record_count", c.server.esri_max_record_count, 1, 1e5);
+    get_number(sv, "server", "header_timeout_ms", c.server.header_timeout_ms, 100, 3.6e6);
+    get_number(sv, "server", "body_timeout_ms", c.server.body_timeout_ms, 100, 3.6e6);
+    get_number(sv, "server", "keepalive_timeout_ms", c.server.keepalive_timeout_ms, 100, 3.6e6);
+    get_number(sv, "server", "max_header_bytes", c.server.max_header_bytes, 1024, 1 << 20);
+    get_number(sv, "server", "max_uri_bytes", c.server.max_uri_bytes, 256, 1 << 24);
+    get_number(sv, "server", "max_connections", c.server.max_connections, 1, 100000);
     if (c.server.default_limit > c.server.max_limit)
       throw config_error("server.default_limit", "must not exceed server.max_limit");
     while (!c.server.base_url.empty() && c.server.base_url.back() == '/')

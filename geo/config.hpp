@@ -47,7 +47,8 @@ struct AreaSchemeConfig {
 struct ServerConfig {
   std::string host = "127.0.0.1";
   int port = 8080;
-  // Pistache reactor threads. A request holds its thread until it is answered, and a write until
+  // Worker threads of the HTTP front (one reactor reads for all of them). A request holds its
+  // worker until it is answered, and a write until
   // it is committed: with more threads than cores, reads go on while writes wait for the disk,
   // and concurrent writes share one commit (the store's group commit).
   int threads = 16;
@@ -55,6 +56,19 @@ struct ServerConfig {
   int default_limit = 10;
   int max_limit = 10000;
   std::size_t max_request_bytes = 1 << 20;
+  // The HTTP front's limits (docs/limits.md). A request's head (request line and headers) must
+  // arrive within header_timeout_ms (counted from the connection's accept for its first request,
+  // from the first byte for later ones) and its body within body_timeout_ms after the head,
+  // else 408; a response that the client does not read for body_timeout_ms closes the
+  // connection. An idle keep-alive connection is closed after keepalive_timeout_ms.
+  int header_timeout_ms = 10000;
+  int body_timeout_ms = 30000;
+  int keepalive_timeout_ms = 60000;
+  std::size_t max_header_bytes = 16384;  // the header lines together, else 431
+  // The request target, else 414: large, since CQL2 filters and Esri geometries come in the
+  // query string (the routes then name the parameter that is too long).
+  std::size_t max_uri_bytes = 262144;
+  int max_connections = 1024;       // open connections; the next gets 503
   int esri_max_record_count = 100;  // GeoServices maxRecordCount: clients page above it
   // Behind a reverse proxy: the client of a request is the last address of X-Forwarded-For
   // (the one the proxy added) instead of the connection's peer. Off: the header is ignored.

@@ -72,8 +72,25 @@ std::shared_ptr<const EncodedFeatures> FeatureEncodings::get_settled(
     it->second.used = ++m_clock;
     if (it->second.data) return it->second.data;
     if (now - it->second.first_asked < settle) return nullptr;
+    // One encoder per snapshot: while a thread encodes the whole collection (88,780 features
+    // of a register take a few hundred ms), the others encode only their pages instead of
+    // all encoding the collection at once (as many copies as workers, each a page's latency).
+    if (it->second.encoding) return nullptr;
+    it->second.encoding = true;
   }
-  return get(c, crs);
+  std::shared_ptr<const EncodedFeatures> data;
+  try {
+    data = std::make_shared<const EncodedFeatures>(encode_features(*c, crs));
+  } catch (...) {
+    std::lock_guard lock(m_mutex);
+    if (auto it = m_slots.find(key); it != m_slots.end()) it->second.encoding = false;
+    throw;
+  }
+  std::lock_guard lock(m_mutex);
+  ++m_encodings;
+  insert(key, c, data);
+  if (auto it = m_slots.find(key); it != m_slots.end()) it->second.encoding = false;
+  return data;
 }
 
 void FeatureEncodings::insert(const std::pair<const Collection*, geo::Crs>& key,

@@ -44,6 +44,7 @@ class FeatureEncodings {
   /// As get(), but only for a snapshot that has been asked for during at least `settle`: while
   /// writes replace a collection many times a second, encoding all of it for every new
   /// snapshot would cost more than encoding the pages asked for (null: encode the page).
+  /// Only one thread encodes a snapshot: the others get null until it is done.
   std::shared_ptr<const EncodedFeatures> get_settled(
       const CollectionPtr& c, geo::Crs crs,
       std::chrono::milliseconds settle = std::chrono::milliseconds(500));
@@ -58,6 +59,7 @@ class FeatureEncodings {
     std::shared_ptr<const EncodedFeatures> data;  // null: asked for, not encoded yet
     std::uint64_t used = 0;
     std::chrono::steady_clock::time_point first_asked;
+    bool encoding = false;  // a thread is encoding it (get_settled): the others do not
   };
   std::size_t m_max;
   mutable std::mutex m_mutex;

@@ -36,12 +36,16 @@ const EsriError& esri_error(ErrorCode code) noexcept {
       {499, "Token Required"},                 // Unauthorized
       {400, "Unable to complete operation."},  // Conflict
       {403, "You do not have permissions to access this resource or perform this operation."},
-      {400, "Unable to complete operation."},  // PreconditionFailed
-      {400, "Unable to complete operation."},  // UnsupportedMediaType
-      {429, "Too many requests"},              // TooManyRequests
-      {503, "Service unavailable"},            // Unavailable
-      {507, "Insufficient storage"},           // InsufficientStorage
-      {500, "Unable to complete operation."},  // Internal
+      {400, "Unable to complete operation."},    // PreconditionFailed
+      {400, "Unable to complete operation."},    // UnsupportedMediaType
+      {429, "Too many requests"},                // TooManyRequests
+      {503, "Service unavailable"},              // Unavailable
+      {408, "Request timeout"},                  // RequestTimeout
+      {431, "Request header fields too large"},  // RequestHeaderFieldsTooLarge
+      {414, "URI too long"},                     // URITooLong
+      {501, "Not implemented"},                  // NotImplemented
+      {507, "Insufficient storage"},             // InsufficientStorage
+      {500, "Unable to complete operation."},    // Internal
   };
   static_assert(sizeof(table) / sizeof(table[0]) == static_cast<int>(ErrorCode::Internal) + 1);
   return table[static_cast<int>(code)];

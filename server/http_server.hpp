@@ -1,13 +1,14 @@
 #pragma once
-// The Pistache 0.0.5 front: one Http::Handler (no Pistache Router: we route ourselves, which
-// avoids 0.0.5's Router::route data race and its text 404s) that converts to our Request,
-// calls Service::handle (which never throws) and sends the Response.
+// The HTTP/1.1 front: our own epoll reactor reads and parses requests (server/http_parse.*,
+// the limits of docs/limits.md), a pool of workers calls Service::respond (which never throws)
+// and writes the Response. docs/architecture.md, "Serving a request".
 
 #include <cstdint>
 #include <exception>
 #include <memory>
 #include <string>
 
+#include "server/http_parse.hpp"
 #include "server/http_types.hpp"
 
 namespace gebieden::server {
@@ -39,16 +40,20 @@ class PortCheck {
 
 class HttpServer {
  public:
+  /// `threads` workers answer requests (server.threads); `limits` from HttpLimits::of.
   HttpServer(std::shared_ptr<const Service> service, const std::string& host, int port, int threads,
-             std::size_t max_request_bytes);
+             const HttpLimits& limits);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
-  /// Bind and serve on background threads; returns once listening.
+  /// Bind and serve on background threads (one reactor, `threads` workers); returns once
+  /// listening. Throws gebieden::exception naming host:port when it cannot listen.
   void start();
   /// The bound port (useful with port 0).
   std::uint16_t port() const;
+  /// Stop accepting and reading, let the workers finish the requests they answer (queued
+  /// ones are dropped), close every connection. Idempotent.
   void stop();
 
  private:

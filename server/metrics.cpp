@@ -22,9 +22,9 @@ constexpr std::array<std::string_view, Metrics::kMethods> kMethodNames = {
 
 // The status codes the services send (the error registry's and the routes'); any other code
 // is counted in its class.
-constexpr std::array<int, 27> kCodes = {200, 201, 202, 204, 206, 301, 302, 303, 304,
-                                        307, 308, 400, 401, 403, 404, 405, 406, 408,
-                                        409, 412, 413, 415, 422, 429, 431, 500, 503};
+constexpr std::array<int, 30> kCodes = {200, 201, 202, 204, 206, 301, 302, 303, 304, 307,
+                                        308, 400, 401, 403, 404, 405, 406, 408, 409, 412,
+                                        413, 414, 415, 422, 429, 431, 500, 501, 503, 507};
 static_assert(kCodes.size() + 5 == Metrics::kStatuses);
 
 constexpr std::array<std::string_view, Metrics::kOps> kOpNames = {"create", "replace", "update",

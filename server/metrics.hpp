@@ -63,7 +63,7 @@ class Metrics {
   std::uint64_t requests_of(std::string_view route, int status) const;
 
   static constexpr std::size_t kMethods = 8;    // GET HEAD POST PUT PATCH DELETE OPTIONS OTHER
-  static constexpr std::size_t kStatuses = 32;  // the codes we send, then 1xx..5xx
+  static constexpr std::size_t kStatuses = 35;  // the codes we send, then 1xx..5xx
   static constexpr std::size_t kOps = 4;        // create replace update delete
   static constexpr std::size_t kOutcomes = 9;   // WriteOutcome, then "error"
   static constexpr std::size_t kSources = 3;

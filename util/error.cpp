@@ -19,6 +19,10 @@ const ErrorSpec& error_spec(ErrorCode code) noexcept {
       {"UnsupportedMediaType", 415, "Unsupported media type"},
       {"TooManyRequests", 429, "Too many requests"},
       {"ServiceUnavailable", 503, "Service unavailable"},
+      {"RequestTimeout", 408, "Request timeout"},
+      {"RequestHeaderFieldsTooLarge", 431, "Request header fields too large"},
+      {"URITooLong", 414, "URI too long"},
+      {"NotImplemented", 501, "Not implemented"},
       {"InsufficientStorage", 507, "Insufficient storage"},
       {"InternalServerError", 500, "Internal server error"},
   };

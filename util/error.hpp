@@ -28,9 +28,13 @@ enum class ErrorCode {
   PreconditionFailed,    // If-Match did not match the current ETag (412)
   UnsupportedMediaType,  // a body of a Content-Type this route does not take (415)
   TooManyRequests,       // a client over its rate limit (429)
-  Unavailable,           // shutting down or not loaded
-  InsufficientStorage,   // a write the disk has no room for (507); nothing of it was written
-  Internal,              // anything unexpected: details go to the log only
+  Unavailable,           // shutting down or not loaded, or above server.max_connections (503)
+  RequestTimeout,        // a request's head or body not received in time (408)
+  RequestHeaderFieldsTooLarge,  // request headers above server.max_header_bytes (431)
+  URITooLong,                   // a request target above server.max_uri_bytes (414)
+  NotImplemented,               // an unknown method or transfer coding (501)
+  InsufficientStorage,          // a write the disk has no room for (507); nothing of it was written
+  Internal,                     // anything unexpected: details go to the log only
 };
 
 struct ErrorSpec {

@@ -8,6 +8,7 @@
 #include <limits>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "layers/esri_query.hpp"
@@ -395,4 +396,26 @@ TEST_CASE("items_page: one call answers a page from the snapshot's encodings", "
   CHECK(other.page.collection == next);
   // Without encoding only the page is made.
   CHECK(layers::items_page(encodings, c, q, fields, true, false).features.empty());
+}
+
+TEST_CASE("items_page: a settled snapshot is encoded once, however many threads ask",
+          "[executor][unit]") {
+  auto c = corpus();
+  layers::FeatureEncodings encodings(4);
+  layers::FeatureQuery q;
+  q.limit = 3;
+  const auto fields = layers::public_fields(*c);
+  const std::chrono::milliseconds settle(1);
+  const auto first = layers::items_page(encodings, c, q, fields, true, true, settle);
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  std::vector<std::string> got(8);
+  std::vector<std::thread> threads;
+  for (std::size_t i = 0; i < got.size(); ++i)
+    threads.emplace_back([&, i] {
+      for (int k = 0; k < 20; ++k)
+        got[i] = layers::items_page(encodings, c, q, fields, true, true, settle).features;
+    });
+  for (auto& t : threads) t.join();
+  CHECK(encodings.encodings() == 1);
+  for (const auto& g : got) CHECK(g == first.features);
 }

@@ -13,6 +13,7 @@ target_sources(unit_tests PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/test_rate_limit.cpp
   ${CMAKE_CURRENT_LIST_DIR}/test_metrics.cpp
   ${CMAKE_CURRENT_LIST_DIR}/test_styles.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/test_http_parse.cpp
 )
 target_sources(integration_tests PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/test_http.cpp
@@ -29,6 +30,7 @@ target_sources(integration_tests PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/test_styles_http.cpp
   ${CMAKE_CURRENT_LIST_DIR}/test_faults.cpp
   ${CMAKE_CURRENT_LIST_DIR}/test_reload.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/test_hostile.cpp
 )
 target_compile_definitions(integration_tests PRIVATE GEBIEDEN_WEB_DIR="${CMAKE_BINARY_DIR}/web")
 add_dependencies(integration_tests gebieden_web_assets)
