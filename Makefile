@@ -9,13 +9,13 @@ CONFIG     ?= data/leeuwarden.json
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-# Debian 12 packages: build tools, GDAL, GEOS, PROJ, Pistache, nlohmann/json, CLI11, and for the
+# Debian 12 packages: build tools, GDAL, GEOS, PROJ, OpenSSL, zlib, nlohmann/json, CLI11, and for the
 # tests Catch2, cpp-httplib and GDAL's command line tools (ogrinfo is a test client),
 # PostgreSQL + PostGIS (the store tests on PostGIS: a cluster the tests start themselves,
 # tests/pg/cluster.sh), nginx and wrk (the reverse-proxy tests and the benchmarks), openssl
 # and systemd (test_ops: a self-signed certificate for nginx, systemd-analyze verify on the unit).
 DEBS := cmake g++ make pkg-config libgdal-dev gdal-bin libgeos-dev libproj-dev proj-data \
-        libpistache-dev rapidjson-dev libssl-dev nlohmann-json3-dev libcli11-dev catch2 \
+        libssl-dev zlib1g-dev nlohmann-json3-dev libcli11-dev catch2 \
         libcpp-httplib-dev libsqlite3-dev curl \
         postgresql-15 postgresql-15-postgis-3 postgresql-client-15 nginx-light wrk \
         openssl systemd
