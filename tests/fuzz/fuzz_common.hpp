@@ -22,15 +22,19 @@
 
 namespace gebieden::fuzz {
 
-/// A folder of this process, removed at exit: /dev/shm when there is one (no disk writes).
+/// A folder of this process, removed at a normal exit: under $GEBIEDEN_FUZZ_TMPDIR (smoke.sh and
+/// run.sh set it to a folder they remove, since a finding aborts before destructors run), else
+/// /dev/shm when there is one (no disk writes).
 inline const std::filesystem::path& temp_dir() {
   struct Dir {
     std::filesystem::path path;
     Dir() {
       std::error_code ec;
-      const std::filesystem::path base = std::filesystem::is_directory("/dev/shm", ec)
-                                             ? std::filesystem::path("/dev/shm")
-                                             : std::filesystem::temp_directory_path();
+      const char* env = std::getenv("GEBIEDEN_FUZZ_TMPDIR");
+      std::filesystem::path base = std::filesystem::is_directory("/dev/shm", ec)
+                                       ? std::filesystem::path("/dev/shm")
+                                       : std::filesystem::temp_directory_path();
+      if (env && *env) base = env;
       path = base / ("gebieden-fuzz-" + std::to_string(getpid()));
       std::filesystem::create_directories(path);
     }

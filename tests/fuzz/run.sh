@@ -15,6 +15,9 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:symbolize=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$here/lsan.supp:print_suppressions=0}
 mkdir -p "$build/fuzz-logs"
+# The targets' temporary folders (the dev store, the files they write), removed at the end.
+export GEBIEDEN_FUZZ_TMPDIR="$build/fuzz-tmp"
+mkdir -p "$GEBIEDEN_FUZZ_TMPDIR"
 
 one() {
   local t=$1 exe="$build/tests/fuzz/fuzz_$1"
@@ -45,6 +48,7 @@ for t in $targets; do
   if [ "$running" -ge "$jobs" ]; then wait -n; running=$((running - 1)); fi
 done
 wait
+rm -rf "$GEBIEDEN_FUZZ_TMPDIR"
 status=0
 for t in $targets; do summary "$t" || status=1; done
 exit $status
