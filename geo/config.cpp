@@ -198,7 +198,7 @@ Config parse_config(const json& j, const std::filesystem::path& file) {
     json sj;
     try {
       sj = json::parse(in);
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) {  // parse_error, or out_of_range for 1e999
       throw config_error("scheme", "'" + p.string() + "' is not valid JSON: " + e.what());
     }
     c.scheme = parse_scheme(sj, "scheme(" + p.filename().string() + ")");
@@ -369,7 +369,7 @@ Config load_config(const std::filesystem::path& file) {
   json j;
   try {
     j = json::parse(in);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, or out_of_range for 1e999
     throw config_error("", "'" + file.string() + "' is not valid JSON: " + e.what());
   }
   return parse_config(j, std::filesystem::absolute(file));

@@ -637,7 +637,9 @@ class Builder : public detail::TreeBuilder {
       } else if (a.kind == JsonKind::Object &&
                  (a.member("type") || a.member("bbox") || a.member("coordinates"))) {
         if (geometry) fail("'" + name + "' needs one property and one geometry", a.pos);
-        bbox = !a.member("type");
+        // {"bbox": [...]} is a bbox; anything else (a "type", or "coordinates" without one) is
+        // read as GeoJSON, which names what is missing.
+        bbox = a.member("bbox") && !a.member("type");
         geometry = bbox ? bbox_literal(a) : geojson(a);
       } else {
         fail("'" + name + "' needs {\"property\": ...} and a GeoJSON geometry or {\"bbox\": [...]}",
@@ -728,6 +730,10 @@ class Builder : public detail::TreeBuilder {
         fail("unknown member '" + shorten(j.keys[i]) + "' in a GeoJSON geometry", j.key_pos[i],
              ", expected \"type\" and \"coordinates\"");
       }
+    }
+    if (!type) {
+      fail("a GeoJSON geometry needs a \"type\"", j.pos,
+           ", expected {\"type\": ..., \"coordinates\": [...]} or {\"bbox\": [...]}");
     }
     if (type->kind != JsonKind::String) {
       fail("geometry \"type\" must be a string, found " + std::string(kind_name(type->kind)),

@@ -40,9 +40,13 @@ std::vector<std::string> strings(const json& j, const std::string& where) {
 }
 
 void only(const json& j, const std::string& where, std::initializer_list<const char*> names) {
-  for (const auto& [k, v] : j.items())
+  // Plain names, not structured bindings: a lambda may not capture those in clang 14 (C++20
+  // allows it; clang implements it from 16), the compiler of the fuzz build.
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    const std::string& k = it.key();
     if (std::none_of(names.begin(), names.end(), [&](const char* n) { return k == n; }))
       throw config_error(where + "." + k, "unknown member");
+  }
 }
 
 std::string joined(const std::vector<std::string>& v, std::size_t max = 20) {
@@ -126,7 +130,7 @@ StoreSchemaDef StoreSchemaDef::load(const std::filesystem::path& file,
   json j;
   try {
     j = json::parse(in);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, or out_of_range for 1e999
     throw config_error(w, "the schema '" + file.string() + "' is not valid JSON: " + e.what());
   }
   if (!j.is_object()) throw config_error(w, "the schema must be a JSON object");
@@ -329,7 +333,9 @@ std::vector<FieldProblem> StoreSchemaDef::check_record(
                      "is required when " + status->field + " is '" + *st + "' (who decided)"});
   }
   // What has a start and an end (an activity) ends after it starts.
-  for (const auto& [start, end] : intervals) {
+  for (const auto& interval : intervals) {
+    const std::string& start = interval.first;
+    const std::string& end = interval.second;  // named, not bound: captured below (clang 14)
     const auto a = value(record, start), b = value(record, end);
     if (a && b) {
       const auto ta = util::parse_iso_datetime(*a), tb = util::parse_iso_datetime(*b);

@@ -182,7 +182,7 @@ std::vector<StoredKey> parse_keys(const std::string& text, const fs::path& file)
   json j;
   try {
     j = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, or out_of_range for 1e999
     throw key_file_error(where + " is not valid JSON: " + e.what());
   }
   if (!j.is_object()) throw key_file_error(where + " must be a JSON object with \"keys\"");

@@ -454,7 +454,11 @@ Response NearbyApi::nearby(const Request& req) const {
       ",\"centre\":" + point_json(p).dump();
   body += ",\"within_m\":";
   layers::append_value(body, layers::Value{q.radius_m});
-  if (p.geocoded) body += ",\"geocode\":" + geocode_json(*p.geocoded).dump();
+  // The geocoder's warning quotes the client's text, which may not be UTF-8: replaced, as
+  // everywhere else (found by fuzzing, fuzz_http: a 500).
+  if (p.geocoded)
+    body += ",\"geocode\":" +
+            geocode_json(*p.geocoded).dump(-1, ' ', false, json::error_handler_t::replace);
   body += ",\"features\":[";
   for (std::size_t i = 0; i < hits.size(); ++i) {
     if (i) body += ',';

@@ -109,6 +109,9 @@ json options_op(const std::string& id) {
               {"responses", {{"204", ref("responses", "Preflight")}}}};
 }
 
+/// `params`: a JSON array. Pass one parameter as json::array({p}), never as {p}: clang reads a
+/// braced single json as a copy of it (CWG 1467), g++ as an array of it (found by fuzzing a
+/// clang build: the landing page's parameters were the object {"$ref": ...}).
 json get_op(const std::string& summary, const std::string& id, const std::vector<std::string>& tags,
             json params, json resp) {
   json op = {{"summary", summary}, {"operationId", "get" + id}};
@@ -432,12 +435,12 @@ json build_openapi(const ServiceState& state, const std::string& base) {
   json paths;
   const json f = ref("parameters", "f");
   paths["/"] = path_item(
-      get_op("Landing page", "LandingPage", {"Capabilities"}, {f},
+      get_op("Landing page", "LandingPage", {"Capabilities"}, json::array({f}),
              responses(ok("The landing page", "application/json", ref("schemas", "LandingPage")),
                        false)),
       "LandingPage");
   paths["/conformance"] =
-      path_item(get_op("Conformance classes", "Conformance", {"Capabilities"}, {f},
+      path_item(get_op("Conformance classes", "Conformance", {"Capabilities"}, json::array({f}),
                        responses(ok("The conformance classes implemented", "application/json",
                                     ref("schemas", "Conformance")),
                                  false)),
@@ -450,20 +453,23 @@ json build_openapi(const ServiceState& state, const std::string& base) {
                {"text/html", {{"schema", {{"type", "string"}}}}}}}},
         false);
     paths["/api"] = path_item(
-        get_op("The API definition (OpenAPI 3.0)", "Api", {"Capabilities"}, {f}, r), "Api");
+        get_op("The API definition (OpenAPI 3.0)", "Api", {"Capabilities"}, json::array({f}), r),
+        "Api");
     json doc = responses(json{{"description", "The API documentation"},
                               {"content", {{"text/html", {{"schema", {{"type", "string"}}}}}}}},
                          false);
     paths["/api.html"] = path_item(
-        get_op("The API documentation (HTML)", "ApiHtml", {"Capabilities"}, {f}, doc), "ApiHtml");
+        get_op("The API documentation (HTML)", "ApiHtml", {"Capabilities"}, json::array({f}), doc),
+        "ApiHtml");
   }
   paths["/collections"] = path_item(
-      get_op("The collections", "Collections", {"Capabilities"}, {f},
+      get_op("The collections", "Collections", {"Capabilities"}, json::array({f}),
              responses(ok("The collections", "application/json", ref("schemas", "Collections")),
                        false)),
       "Collections");
   paths["/health"] = path_item(
-      get_op("Health check: feature counts per collection", "Health", {"Capabilities"}, {f},
+      get_op("Health check: feature counts per collection", "Health", {"Capabilities"},
+             json::array({f}),
              responses(json{{"description", "Running"},
                             {"content", content("application/json", {{"type", "object"}})}},
                        false)),
@@ -609,7 +615,7 @@ json build_openapi(const ServiceState& state, const std::string& base) {
     const std::string id = op_id(c->id);
     const std::string root = "/collections/" + c->id;
     paths[root] = path_item(
-        get_op("The collection " + c->title, "Collection" + id, {"Capabilities"}, {f},
+        get_op("The collection " + c->title, "Collection" + id, {"Capabilities"}, json::array({f}),
                responses(ok("The collection", "application/json", ref("schemas", "Collection")),
                          true)),
         "Collection" + id);
@@ -739,7 +745,7 @@ json build_openapi(const ServiceState& state, const std::string& base) {
     paths[root + "/queryables"] = path_item(
         get_op(
             "The queryables of " + c->title + " (JSON Schema)", "Queryables" + id, {"Capabilities"},
-            {f},
+            json::array({f}),
             responses(ok("The queryables", "application/schema+json", ref("schemas", "Queryables")),
                       true)),
         "Queryables" + id);

@@ -78,7 +78,8 @@ Format negotiate(const Request& req) {
 
 void check_params(const Request& req, std::initializer_list<const char*> allowed) {
   std::set<std::string> seen;
-  for (const auto& [k, v] : req.query) {
+  for (const auto& pair : req.query) {
+    const std::string& k = pair.first;  // named, not bound: the lambda captures it (clang 14)
     if (std::find_if(allowed.begin(), allowed.end(), [&](const char* a) { return k == a; }) ==
         allowed.end())
       throw input_error(ErrorCode::UnknownParameter, k, "unknown parameter '" + shown(k) + "'");

@@ -267,6 +267,9 @@ json feature_object(const std::string& body, const char* empty, const char* not_
     j = json::parse(body);
   } catch (const json::parse_error& e) {
     bad("body", "not valid JSON (at byte " + std::to_string(e.byte) + ")");
+  } catch (const json::out_of_range&) {
+    // A number beyond a double (1e999): valid JSON text, but no value can hold it.
+    bad("body", "a number is out of range (beyond a double)");
   }
   if (!j.is_object()) bad("body", not_object + std::string(type_name(j)));
   for (const auto& [k, v] : j.items())

@@ -92,6 +92,13 @@ TEST_CASE("a malformed configuration names the member", "[config][unit]") {
 
 TEST_CASE("missing or broken configuration files are config errors", "[config][unit]") {
   CHECK_THROWS_AS(geo::load_config("/nonexistent/gebieden.json"), config_error);
+  // Found by fuzzing (tests/fuzz, fuzz_config): a number beyond a double is valid JSON text
+  // that nlohmann refuses with out_of_range, not parse_error, and that escaped as is.
+  const auto f = test::temp_path("huge-number.json");
+  test::write_file(f, R"({"server": {"port": 1e999}})");
+  CHECK_THROWS_AS(geo::load_config(f), config_error);
+  test::write_file(f, "{\"server\": ");
+  CHECK_THROWS_AS(geo::load_config(f), config_error);
 }
 
 TEST_CASE("sources resolve relative to the configuration file", "[config][unit]") {

@@ -383,6 +383,28 @@ TEST_CASE("CQL2 JSON: malformed filters are rejected with a clear message", "[fi
   }
 }
 
+// Found by fuzzing (tests/fuzz, fuzz_cql2_json): a geometry literal with "coordinates" but no
+// "type" was taken for a bbox and its missing "bbox" member dereferenced (a crash).
+TEST_CASE("CQL2 JSON: a geometry without \"type\" is a parse_error, not a crash",
+          "[filter][cql2json][fuzz]") {
+  for (const std::string geometry :
+       {R"({"coordinates":[5.8,53.2]})", R"({"coordinates":0})", R"({"coordinates":[]})"}) {
+    INFO(geometry);
+    const std::string j =
+        R"({"op":"s_intersects","args":[{"property":"geometry"},)" + geometry + "]}";
+    const parse_error e = json_error(j);
+    CHECK_THAT(e.what(), Catch::Contains("needs a \"type\""));
+    CHECK(e.position() == j.find(geometry));
+  }
+  // Still a bbox when "bbox" comes without "type", and still GeoJSON with one.
+  CHECK(
+      json_str(R"({"op":"s_intersects","args":[{"property":"geometry"},{"bbox":[5,53,6,54]}]})") ==
+      text_str("S_INTERSECTS(geometry, BBOX(5, 53, 6, 54))"));
+  CHECK(json_str(R"({"op":"s_intersects","args":[{"property":"geometry"},)"
+                 R"({"type":"Point","coordinates":[5.8,53.2]}]})") ==
+        text_str("S_INTERSECTS(geometry, POINT(5.8 53.2))"));
+}
+
 TEST_CASE("CQL2 JSON: error positions point into the JSON", "[filter][cql2json]") {
   std::string json = R"({"op":"=","args":[{"property":"a"},1],"x":2})";
   CHECK(json_error(json).position() == json.find("\"x\""));

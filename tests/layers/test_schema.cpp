@@ -104,6 +104,9 @@ TEST_CASE("schema: a bad schema file is a config error naming the member", "[sch
     return "(accepted)";
   };
   CHECK(member("{").find("not valid JSON") != std::string::npos);
+  // Found by fuzzing (tests/fuzz, fuzz_config): nlohmann's out_of_range for 1e999 escaped.
+  CHECK(member(R"({"fields":[{"name":"a","type":"number","max":1e999}]})").find("not valid JSON") !=
+        std::string::npos);
   CHECK(member(R"({"fields":[{"name":"a","type":"text"}]})").find("fields[0].type") !=
         std::string::npos);
   CHECK(member(R"({"fields":[{"name":"a"},{"name":"a"}]})").find("duplicate") != std::string::npos);

@@ -287,6 +287,11 @@ TEST_CASE("a broken key file keeps the last good set, at start it is an error", 
   // At start there is no good set to keep: the constructor says what is wrong.
   test::write_file(file, "not json");
   CHECK_THROWS_AS(KeyRing(file, {}), key_file_error);
+  // Found by fuzzing (tests/fuzz, fuzz_config): a number beyond a double (nlohmann's
+  // out_of_range, not parse_error) escaped as another exception type.
+  const fs::path huge = test::temp_path("huge-number.json");
+  test::write_file(huge, R"({"keys": [], "comment": 1e999})");
+  CHECK_THROWS_AS(KeyRing(huge, {}), key_file_error);
   // And so do the operations: they never overwrite a file they cannot read.
   CHECK_THROWS_AS(add_key(file, "kees", Role::Reader), key_file_error);
   CHECK_THROWS_AS(revoke_key(file, "anna"), key_file_error);

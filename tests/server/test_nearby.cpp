@@ -262,6 +262,19 @@ TEST_CASE("nearby: private fields never, CSV and HTML, the address as q", "[near
   check_against(j, brute(x, y, 1000, 3, [](auto&) { return true; }));
 }
 
+// Found by fuzzing (tests/fuzz, fuzz_http): a place name that is not UTF-8 is corrected as a
+// typo, and the warning that quotes it made the JSON encoder throw (a 500).
+TEST_CASE("nearby: a q that is not UTF-8 is answered in valid JSON", "[nearby][fuzz]") {
+  auto r = get("/nearby", {{"q",
+                            "Tweede Beukenpad 29, Leeuw\xAD"
+                            "rden"},
+                           {"limit", "3"}});
+  REQUIRE(r.status == 200);
+  const auto j = json::parse(r.body);  // throws on invalid UTF-8
+  CHECK(j["geocode"]["status"] != "unmatched");
+  CHECK(j["features"].size() == 3);
+}
+
 TEST_CASE("nearby and locate: bad input is a 4xx naming the parameter", "[nearby]") {
   const std::string c = "POINT(5.7965 53.2005)";
   struct Case {

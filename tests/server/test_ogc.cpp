@@ -800,6 +800,9 @@ TEST_CASE("OGC: the OpenAPI document declares every path - parameter and respons
     CHECK(get_op["responses"].contains("304"));
     CHECK(item["options"]["responses"].contains("204"));
     std::set<std::string> names;
+    // An array, whatever the compiler (fuzzing a clang build found the object {"$ref": ...}
+    // there: clang reads a braced single json as a copy of it, g++ as an array).
+    CHECK(get_op["parameters"].is_array());
     for (const auto& raw : get_op["parameters"]) {
       const json p = resolve(raw);
       CHECK(p.contains("name"));

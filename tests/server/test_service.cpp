@@ -8,6 +8,7 @@
 #include "server/http_server.hpp"
 #include "server/in_process.hpp"
 #include "server/service.hpp"
+#include "server/store_api.hpp"
 #include "test_paths.hpp"
 
 using namespace gebieden;
@@ -266,4 +267,31 @@ TEST_CASE("queryables declare the geometry types the data has", "[service][ogc][
   CHECK(polygons > 0);
   CHECK(multi > 0);
   CHECK(polygons + multi == c.features.size());
+}
+
+// Found by fuzzing (tests/fuzz, fuzz_store_body): a number beyond a double in a write's body is
+// valid JSON text that nlohmann refuses with out_of_range, which escaped as a 500.
+TEST_CASE("a write's body with a number beyond a double is a 400 naming the body",
+          "[service][store][unit][fuzz]") {
+  const auto& state = test::default_service().state();
+  REQUIRE(state.store);
+  const auto& collection = state.config.store.collections.front();
+  for (const std::string body :
+       {R"({"type":"Feature","properties":{"lat":1e999}})",
+        R"({"type":"Feature","geometry":{"type":"Point","coordinates":[-1e999,53]}})",
+        R"({"properties":{"scharrelbudget":1e400}})"}) {
+    INFO(body);
+    const bool patch = body.find("\"type\":\"Feature\"") == std::string::npos;
+    try {
+      if (patch)
+        server::parse_item_patch(body, "x1", state.store->schema(), state.config.store);
+      else
+        server::parse_item_write(body, state.store->schema(), state.config.store, collection);
+      FAIL("expected an input_error");
+    } catch (const gebieden::input_error& e) {
+      CHECK(e.parameter() == "body");
+      CHECK(gebieden::error_spec(e.code()).http_status == 400);
+      CHECK_THAT(e.what(), Catch::Contains("out of range"));
+    }
+  }
 }
