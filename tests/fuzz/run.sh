@@ -9,7 +9,7 @@ set -u
 build=$(cd "${1:?usage: run.sh BUILD_FUZZ [SECONDS]}" && pwd)
 seconds=${2:-600}
 here=$(cd "$(dirname "$0")" && pwd)
-targets=${FUZZ_TARGETS:-"cql2_text cql2_json esri_where http geocoder config store_body csv"}
+targets=${FUZZ_TARGETS:-"cql2_text cql2_json esri_where http http_parse geocoder config store_body csv"}
 jobs=${FUZZ_JOBS:-1}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:symbolize=1}
 # The targets that reach GEOS's MakeValid (filter literals): the slow unwinder, so that the

@@ -8,7 +8,7 @@ set -u
 build=${1:?usage: smoke.sh BUILD_FUZZ [SECONDS]}
 seconds=${2:-5}
 here=$(cd "$(dirname "$0")" && pwd)
-targets=${FUZZ_TARGETS:-"cql2_text cql2_json esri_where http geocoder config store_body csv"}
+targets=${FUZZ_TARGETS:-"cql2_text cql2_json esri_where http http_parse geocoder config store_body csv"}
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 # The targets' temporary folders (the dev store, the files they write) go there too.
