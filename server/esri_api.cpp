@@ -14,6 +14,7 @@
 #include "layers/filter.hpp"
 #include "layers/json_format.hpp"
 #include "server/esri_edit.hpp"
+#include "server/esri_html.hpp"
 #include "server/service.hpp"
 #include "util/ascii.hpp"
 #include "util/error.hpp"
@@ -598,8 +599,9 @@ std::string sanitise_callback(std::string_view cb) {
   return out;
 }
 
-/// The output format: callback (JSONP) and f=json|pjson|geojson.
-void parse_format(const EsriParams& params, std::string& callback, bool& pretty, bool& geojson) {
+/// The output format: callback (JSONP) and f=json|pjson|geojson|html.
+void parse_format(const EsriParams& params, std::string& callback, bool& pretty, bool& geojson,
+                  bool& html) {
   if (const std::string* cb = params.get("callback")) callback = sanitise_callback(*cb);
   if (const std::string* f = params.get("f")) {
     const std::string fmt = util::ascii_lower(util::trim(*f));
@@ -607,8 +609,11 @@ void parse_format(const EsriParams& params, std::string& callback, bool& pretty,
       pretty = true;
     else if (fmt == "geojson")
       geojson = true;
+    else if (fmt == "html")
+      html = true;
     else if (fmt != "json")
-      invalid("f", "unsupported format '" + excerpt(*f) + "' (supported: json, pjson, geojson)");
+      invalid("f",
+              "unsupported format '" + excerpt(*f) + "' (supported: json, pjson, geojson, html)");
   }
 }
 
@@ -1363,7 +1368,7 @@ std::string EsriApi::dispatch(const Request& req, const std::vector<std::string>
 Response EsriApi::route(const Request& req, const std::vector<std::string>& seg) const {
   if (req.method == "OPTIONS") return options_response(kAllow);
   std::string callback;
-  bool pretty = false, geojson = false;
+  bool pretty = false, geojson = false, html = false;
   std::string body;
   try {
     if (req.method != "GET" && req.method != "POST") {
@@ -1379,7 +1384,7 @@ Response EsriApi::route(const Request& req, const std::vector<std::string>& seg)
     // The callback and format first: errors are rendered with them too.
     if (auto cb = req.param("callback")) callback = sanitise_callback(*cb);
     const EsriParams params = EsriParams::from_request(req);
-    parse_format(params, callback, pretty, geojson);
+    parse_format(params, callback, pretty, geojson, html);
     body = dispatch(req, seg, params, geojson);
   } catch (const input_error& e) {
     geojson = false;
@@ -1399,6 +1404,7 @@ Response EsriApi::route(const Request& req, const std::vector<std::string>& seg)
                       "an unexpected error occurred; it has been logged");
   }
   try {
+    if (html) return esri_html_page(base_url(req), req, seg, body);
     return finish(std::move(body), geojson, pretty, callback);
   } catch (...) {
     Response r;

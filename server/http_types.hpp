@@ -1,6 +1,6 @@
 #pragma once
 // Our own request/response values: handlers are plain functions of these, testable without a
-// socket; only pistache_server.cpp knows Pistache.
+// socket; only the HTTP front (server/http_server.cpp) knows sockets.
 
 #include <chrono>
 #include <map>
@@ -47,7 +47,7 @@ std::optional<std::string> percent_decode(std::string_view s, bool form);
 /// The pairs of a raw query string (`a=1&b=2&a=3`, without the '?'), percent-decoded with
 /// '+' as space, in order and with repeated keys kept (so that the parsers can answer "given
 /// more than once"). A key without '=' has an empty value; an empty piece (`a=1&&b=2`, a
-/// trailing '&') is an empty key, as Pistache reads it. Throws input_error (InvalidParameter,
+/// trailing '&') is an empty key. Throws input_error (InvalidParameter,
 /// naming the key) on a malformed escape.
 std::vector<std::pair<std::string, std::string>> parse_query_string(std::string_view raw);
 /// Percent-encode for use in a query value or a path segment.

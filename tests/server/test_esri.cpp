@@ -636,7 +636,7 @@ TEST_CASE(
   check_error(get("/arcgis/nothing"), 404);
   check_error(get("/arcgis"), 404);
   check_error(get(kFs, {{"f", "pbf"}}), 400, "f");
-  check_error(get(kFs, {{"f", "html"}}), 400);
+  check_error(get(kFs, {{"f", "kml"}}), 400);
   for (auto m : {"PUT", "DELETE", "PATCH", "OTHER"}) {
     auto r = call(service(), m, kFs + "/0/query");
     CHECK(r.status == 405);
@@ -1055,4 +1055,60 @@ TEST_CASE("esri: the typed query parser", "[esri][unit]") {
   CHECK(r.kind == layers::esri::Result::Kind::Features);
   CHECK(r.page.features.size() == 25);
   CHECK(r.exceeded_transfer_limit);
+}
+
+TEST_CASE("esri: f=html is a services directory: catalogue, service, layer, a query form",
+          "[esri][unit]") {
+  auto page = [](const std::string& path, Query q) {
+    q.emplace_back("f", "html");
+    auto r = get(path, std::move(q));
+    INFO(path << ": " << r.body.substr(0, 300));
+    CHECK(r.content_type.rfind("text/html", 0) == 0);
+    return r;
+  };
+  auto r = page("/arcgis/rest/services", {});
+  REQUIRE(r.status == 200);
+  CHECK(r.body.find("href=\"http://gebieden.test" + kFs + "?f=html\"") != std::string::npos);
+
+  r = page(kFs, {});
+  REQUIRE(r.status == 200);
+  // Every layer of the service's JSON is linked from its page.
+  const json fs = get_json(kFs, {{"f", "json"}});
+  REQUIRE(fs["layers"].size() >= 10);
+  for (const auto& l : fs["layers"]) {
+    INFO(l["name"]);
+    CHECK(r.body.find(kFs + "/" + std::to_string(l["id"].get<int>()) + "?f=html\">") !=
+          std::string::npos);
+  }
+  CHECK(r.body.find("?f=pjson") != std::string::npos);
+
+  const std::string buurten = layer_path("buurten");
+  r = page(buurten, {});
+  REQUIRE(r.status == 200);
+  CHECK(r.body.find("<td>buurtnaam</td>") != std::string::npos);
+  CHECK(r.body.find(buurten + "/query?f=html") != std::string::npos);
+
+  // The query form keeps what was asked, and the result is a table of the features asked for.
+  r = page(buurten + "/query",
+           {{"where", "buurtnaam LIKE 'Wergea%'"}, {"outFields", "buurtcode,buurtnaam"}});
+  REQUIRE(r.status == 200);
+  CHECK(r.body.find("<form method=\"get\"") != std::string::npos);
+  CHECK(r.body.find("value=\"buurtnaam LIKE &#39;Wergea%&#39;\"") != std::string::npos);
+  const json q = get_json(
+      buurten + "/query",
+      {{"where", "buurtnaam LIKE 'Wergea%'"}, {"outFields", "buurtcode,buurtnaam"}, {"f", "json"}});
+  REQUIRE_FALSE(q["features"].empty());
+  CHECK(r.body.find("<p>" + std::to_string(q["features"].size()) + " features") !=
+        std::string::npos);
+  for (const auto& f : q["features"])
+    CHECK(r.body.find("<td>" + f["attributes"]["buurtnaam"].get<std::string>() + "</td>") !=
+          std::string::npos);
+
+  // Errors are pages with the error's status, saying what was wrong; markup in input is text.
+  r = page(buurten + "/query", {{"where", "nope = <b>1</b>"}});
+  CHECK(r.status == 400);
+  CHECK(r.body.find("<b>1</b>") == std::string::npos);
+  r = page(kFs + "/999", {});
+  CHECK(r.status == 404);
+  CHECK(r.body.find("Error 404") != std::string::npos);
 }

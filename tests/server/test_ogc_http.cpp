@@ -918,7 +918,7 @@ TEST_CASE("a corpus of hostile requests gets 400/404 with JSON naming the proble
       {"/conformance?limit=5", 400, "limit"},
       {I + "/BU00801001?limit=3", 400, "limit"},
       {I + "/BU00801001?bbox=1,2,3,4", 400, "bbox"},
-      // Repeated keys (Pistache keeps the first: the bad one).
+      // Repeated keys, the first of them bad.
       {I + "?limit=abc&limit=5", 400, "limit"},
       {I + "?bbox=1,2&bbox=1,2,3,4", 400, "bbox"},
       // Percent-encoding tricks.
