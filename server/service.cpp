@@ -13,10 +13,12 @@
 #include "server/esri_api.hpp"
 #include "server/forwarded.hpp"
 #include "server/geocode_api.hpp"
+#include "server/html.hpp"
 #include "server/http_manners.hpp"
 #include "server/nearby_api.hpp"
 #include "server/ogc_api.hpp"
 #include "server/ogc_cache.hpp"
+#include "server/ogc_params.hpp"
 #include "server/overview_api.hpp"
 #include "server/store_api.hpp"
 #include "server/styles_api.hpp"
@@ -255,6 +257,54 @@ void WriteHold::unlock() {
 
 namespace {
 std::vector<std::string> split_path(const std::string& raw);
+
+/// A browser (f=html, or an Accept that prefers text/html) gets an error as a page; every other
+/// client the JSON body. The GeoServices front answers in its own envelope (and pages).
+bool wants_html_error(const Request& req) {
+  if (req.path.rfind("/arcgis", 0) == 0) return false;
+  try {
+    return negotiate(req) == Format::Html;
+  } catch (const std::exception&) {
+    return false;  // an f that is not known: the error is about f, in JSON
+  }
+}
+
+/// The JSON error `r` as an HTML page (Dutch first): the status, what was wrong, the parameter,
+/// and the way back.
+void to_html_error(const std::string& base, Response& r) {
+  const nlohmann::json j = nlohmann::json::parse(r.body, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return;
+  static const std::map<int, const char*> kTitles = {{400, "ongeldige vraag"},
+                                                     {401, "niet aangemeld"},
+                                                     {403, "geen toegang"},
+                                                     {404, "niet gevonden"},
+                                                     {405, "methode niet toegestaan"},
+                                                     {406, "formaat niet beschikbaar"},
+                                                     {409, "conflict"},
+                                                     {412, "voorwaarde niet vervuld"},
+                                                     {413, "te groot"},
+                                                     {415, "soort inhoud niet ondersteund"},
+                                                     {429, "te veel verzoeken"},
+                                                     {500, "interne fout"},
+                                                     {503, "tijdelijk niet beschikbaar"},
+                                                     {507, "schijf vol"}};
+  const auto it = kTitles.find(r.status);
+  const std::string title = it == kTitles.end() ? std::string() : it->second;
+  html::Page page;
+  page.base = base;
+  page.title = "Fout " + std::to_string(r.status) + (title.empty() ? "" : ": " + title);
+  page.crumbs = {{"gebieden", base + "/?f=html"}, {"fout " + std::to_string(r.status), ""}};
+  std::string& b = page.body;
+  b += "<p class=\"error\"><strong>" + html::escape(j.value("description", "")) + "</strong></p>";
+  b += "<dl><dt>status</dt><dd>" + std::to_string(r.status) + "</dd><dt>code</dt><dd>" +
+       html::escape(j.value("code", "")) + "</dd>";
+  if (j.contains("parameter") && j["parameter"].is_string())
+    b += "<dt>parameter</dt><dd>" + html::escape(j["parameter"].get<std::string>()) + "</dd>";
+  b += "</dl><p><a href=\"" + html::escape(base + "/?f=html") +
+       "\">Naar de startpagina</a> · dezelfde fout als JSON: vraag met <code>f=json</code>.</p>";
+  r.body = html::render(page);
+  r.content_type = "text/html; charset=utf-8";
+}
 }  // namespace
 
 Service::Service(std::shared_ptr<ServiceState> state)
@@ -355,6 +405,13 @@ Response Service::answer(const Request& req) const {
   } catch (...) {
     std::cerr << "error: " << req.method << " " << req.path << ": unknown exception" << std::endl;
     r = error_response(ErrorCode::Internal, "an unexpected error occurred; it has been logged");
+  }
+  if (r.status >= 400 && r.content_type == "application/json" && wants_html_error(req)) {
+    try {
+      to_html_error(base_url(*m_state, req), r);
+    } catch (const std::exception&) {
+      // the JSON answer stays
+    }
   }
   // While writes are enabled, what a client has may be outdated by the next write: it keeps
   // its copy but asks again each time (a 304 when nothing changed). Otherwise a minute. An

@@ -295,3 +295,41 @@ TEST_CASE("a write's body with a number beyond a double is a 400 naming the body
     }
   }
 }
+
+TEST_CASE("a browser gets an error as a page, every other client the JSON", "[service][unit]") {
+  auto ask = [](const std::string& path, const std::string& accept,
+                std::vector<std::pair<std::string, std::string>> query = {}) {
+    server::Request r;
+    r.method = "GET";
+    r.path = path;
+    r.query = std::move(query);
+    r.headers["host"] = "gebieden.test";
+    if (!accept.empty()) r.headers["accept"] = accept;
+    return test::default_service().handle(r);
+  };
+  const std::string browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+  auto r = ask("/collections/nope", browser);
+  CHECK(r.status == 404);
+  CHECK(r.content_type.rfind("text/html", 0) == 0);
+  CHECK(r.body.find("Fout 404: niet gevonden") != std::string::npos);
+  CHECK(r.body.find("collectionId") != std::string::npos);
+  CHECK(r.body.find("no collection") != std::string::npos);
+  // f=html asks for the page too; markup in what was asked is shown as text.
+  r = ask("/collections/buurten/items", "", {{"f", "html"}, {"limit", "<b>x</b>"}});
+  CHECK(r.status == 400);
+  CHECK(r.content_type.rfind("text/html", 0) == 0);
+  CHECK(r.body.find("<b>x</b>") == std::string::npos);
+  CHECK(r.body.find("limit") != std::string::npos);
+  // JSON for everyone else, and for an f the service does not know (the error is about f).
+  r = ask("/collections/nope", "application/json");
+  CHECK(r.status == 404);
+  CHECK(json::parse(r.body)["parameter"] == "collectionId");
+  r = ask("/collections/nope", "");
+  CHECK(r.content_type == "application/json");
+  r = ask("/collections", browser, {{"f", "kml"}});
+  CHECK(r.status == 400);
+  CHECK(json::parse(r.body)["parameter"] == "f");
+  // The GeoServices front keeps its own envelope.
+  r = ask("/arcgis/rest/services/gebieden/FeatureServer/999", browser);
+  CHECK(r.content_type == "application/json");
+}
