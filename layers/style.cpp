@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "util/error.hpp"
+#include "util/markup.hpp"
 
 namespace gebieden::layers::style {
 
@@ -181,26 +182,7 @@ ojson esri_symbol(const LayerStyle& l, const Class& c, bool use_class_color) {
 }
 
 std::string xml_escape(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out.push_back(c);
-    }
-  }
-  return out;
+  return util::markup_escape(s);
 }
 
 std::string num(double d) {

@@ -1,32 +1,11 @@
 #include "server/html.hpp"
 
+#include "util/markup.hpp"
+
 namespace gebieden::server::html {
 
 std::string escape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size() + 16);
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out.push_back(c);
-    }
-  }
-  return out;
+  return util::markup_escape(s);
 }
 
 std::string script_json(std::string_view json) {
