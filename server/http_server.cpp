@@ -281,8 +281,12 @@ Response exception_response(std::exception_ptr error, const std::string& context
   return resp;
 }
 
-PortCheck::PortCheck(const std::string& host, int port) {
-  if (port == 0) return;
+namespace {
+
+/// A TCP socket bound to host:port (SO_REUSEADDR, as a restarted server needs), or an exception
+/// saying "cannot listen on host:port: why". `flags` are added to the socket type
+/// (SOCK_NONBLOCK); the socket is close-on-exec.
+int bound_socket(const std::string& host, int port, int flags) {
   const std::string where = host + ":" + std::to_string(port);
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
@@ -295,19 +299,28 @@ PortCheck::PortCheck(const std::string& host, int port) {
       rc != 0)
     throw exception("cannot listen on " + where + ": " + ::gai_strerror(rc));
   std::unique_ptr<addrinfo, decltype(&::freeaddrinfo)> list(found, &::freeaddrinfo);
-  m_fd = ::socket(found->ai_family, found->ai_socktype | SOCK_CLOEXEC, found->ai_protocol);
-  if (m_fd < 0) throw exception("cannot listen on " + where + ": " + std::strerror(errno));
-  // As Pistache binds (SO_REUSEADDR): only a socket that really holds the port makes this fail.
+  const int fd =
+      ::socket(found->ai_family, found->ai_socktype | flags | SOCK_CLOEXEC, found->ai_protocol);
+  if (fd < 0) throw exception("cannot listen on " + where + ": " + std::strerror(errno));
+  // Only a socket that really holds the port makes bind fail.
   const int one = 1;
-  ::setsockopt(m_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-  if (::bind(m_fd, found->ai_addr, found->ai_addrlen) != 0) {
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  if (::bind(fd, found->ai_addr, found->ai_addrlen) != 0) {
     const int err = errno;
-    release();
+    ::close(fd);
     throw exception("cannot listen on " + where + ": " + std::strerror(err) +
                     (err == EADDRINUSE ? " (another process listens there; choose another "
                                          "with --port or server.port)"
                                        : ""));
   }
+  return fd;
+}
+
+}  // namespace
+
+PortCheck::PortCheck(const std::string& host, int port) {
+  if (port == 0) return;
+  m_fd = bound_socket(host, port, 0);
 }
 
 PortCheck::~PortCheck() {
@@ -396,28 +409,13 @@ struct HttpServer::Impl {
 };
 
 void HttpServer::Impl::bind_and_listen() {
-  const std::string where = host + ":" + std::to_string(port);
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-  addrinfo* found = nullptr;
-  const std::string service_name = std::to_string(port);
-  if (const int rc = ::getaddrinfo(host.empty() ? nullptr : host.c_str(), service_name.c_str(),
-                                   &hints, &found);
-      rc != 0)
-    throw exception("cannot listen on " + where + ": " + ::gai_strerror(rc));
-  std::unique_ptr<addrinfo, decltype(&::freeaddrinfo)> list(found, &::freeaddrinfo);
-  listen_fd = ::socket(found->ai_family, found->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                       found->ai_protocol);
-  if (listen_fd < 0) throw exception("cannot listen on " + where + ": " + std::strerror(errno));
-  const int one = 1;
-  ::setsockopt(listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-  if (::bind(listen_fd, found->ai_addr, found->ai_addrlen) != 0 || ::listen(listen_fd, 4096) != 0) {
+  listen_fd = bound_socket(host, port, SOCK_NONBLOCK);
+  if (::listen(listen_fd, 4096) != 0) {
     const int err = errno;
     ::close(listen_fd);
     listen_fd = -1;
-    throw exception("cannot listen on " + where + ": " + std::strerror(err));
+    throw exception("cannot listen on " + host + ":" + std::to_string(port) + ": " +
+                    std::strerror(err));
   }
   sockaddr_storage ss{};
   socklen_t len = sizeof(ss);
