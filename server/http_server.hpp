@@ -15,9 +15,9 @@ namespace gebieden::server {
 
 class Service;
 
-/// The answer when turning a request as read off the socket into ours (or anything around Service::respond,
-/// which itself never throws) fails: an input_error is the client's and gets the registry's
-/// status and message; anything else is a 500 with a generic body from the registry
+/// The answer when turning a request as read off the socket into ours (or anything around
+/// Service::respond, which itself never throws) fails: an input_error is the client's and gets the
+/// registry's status and message; anything else is a 500 with a generic body from the registry
 /// (ErrorCode::Internal), its text only in the log (stderr, with `context`).
 Response exception_response(std::exception_ptr error, const std::string& context);
 
