@@ -23,6 +23,7 @@ SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEBS := cmake g++ make pkg-config libgdal-dev gdal-bin libgeos-dev libproj-dev proj-data \
         libssl-dev zlib1g-dev nlohmann-json3-dev libcli11-dev catch2 \
         libcpp-httplib-dev libsqlite3-dev curl \
+        libcairo2-dev libpango1.0-dev fonts-dejavu-core poppler-utils \
         postgresql-15 postgresql-15-postgis-3 postgresql-client-15 nginx-light wrk \
         openssl systemd clang libclang-rt-14-dev
 
