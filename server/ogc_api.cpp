@@ -202,9 +202,13 @@ Response html_response(const html::Page& page, const Request& req) {
   if (req.param("lang")) {
     const std::string from = "?f=html\"";
     const std::string to = "?f=html&amp;lang=" + page.lang + "\"";
-    for (auto pos = body.find(from); pos != std::string::npos;
-         pos = body.find(from, pos + to.size()))
+    // In the markup only: the map's data (after </main>) is JSON, not HTML.
+    std::size_t end = body.find("</main>");
+    for (auto pos = body.find(from); pos != std::string::npos && pos < end;
+         pos = body.find(from, pos + to.size())) {
       body.replace(pos, from.size(), to);
+      end += to.size() - from.size();
+    }
   }
   Response r = make(std::move(body), kHtmlType);
   for (auto& h : r.headers)
