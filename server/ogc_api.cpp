@@ -203,7 +203,7 @@ Response html_response(const html::Page& page, const Request& req) {
     const std::string from = "?f=html\"";
     const std::string to = "?f=html&amp;lang=" + page.lang + "\"";
     // In the markup only: the map's data (after </main>) is JSON, not HTML.
-    std::size_t end = body.find("</main>");
+    std::size_t end = std::min(body.find("</main>"), body.size());
     for (auto pos = body.find(from); pos != std::string::npos && pos < end;
          pos = body.find(from, pos + to.size())) {
       body.replace(pos, from.size(), to);
