@@ -107,8 +107,10 @@ constexpr Message kMessages[] = {
     {"items.pager", "Bladeren", "Pages"},
     {"items.table", "De objecten op deze pagina", "The features on this page"},
     {"items.map_all",
-     "De kaart toont alle {1} objecten van {2}; de {3} van deze pagina zijn dikker omlijnd.",
-     "The map shows all {1} features of {2}; the {3} of this page have a thicker outline."},
+     "De kaart toont alle {1} objecten van {2}; de {3} van deze pagina zijn dikker omlijnd en "
+     "benoemd, en de kaart begint bij hen.",
+     "The map shows all {1} features of {2}; the {3} of this page have a thicker outline and "
+     "their names, and the map starts at them."},
     {"items.map_page", "De kaart toont de objecten van deze pagina.",
      "The map shows the features of this page."},
     {"items.unplaced",
@@ -356,7 +358,7 @@ tr.hl td{background:#fff6d5}
 .sw{flex:none}
 .leaflet-tooltip.lbl{background:transparent;border:0;box-shadow:none;padding:0;font-weight:600;white-space:nowrap}
 .leaflet-tooltip.lbl:before{display:none}
-.nolabels .leaflet-tooltip.lbl{display:none}
+.nolabels .leaflet-tooltip.lbl:not(.lbl-page){display:none}
 .sym{background:none;border:0}
 .notice{background:#fff6d5;border-left:4px solid #c9a400;padding:.5rem 1rem;margin:1rem 0}
 dl{margin:0}dt{font-weight:600}dd{margin:0 0 .4rem 1rem}
@@ -450,7 +452,7 @@ constexpr const char* kMapScript = R"(
     }
     return div;
   }
-  var placed = 0;
+  var placed = 0, page = L.featureGroup();
   var features = data('features');
   if (features) {
     L.geoJSON(features, {
@@ -458,6 +460,7 @@ constexpr const char* kMapScript = R"(
       style: polygonStyle,
       onEachFeature: function (f, layer) {
         placed++;
+        if (anyHl && hl[f.id]) page.addLayer(layer);
         var href = itemsHref ? itemsHref + '/' + encodeURIComponent(f.id) + '?f=html' : null;
         var name = labelOf(f) || String(f.id);
         layer.bindPopup(function () { return popup(f.properties, href, name); });
@@ -469,13 +472,15 @@ constexpr const char* kMapScript = R"(
           span.style.color = lab.color;
           var h = lab.halo;
           span.style.textShadow = '-1px -1px 0 ' + h + ',1px -1px 0 ' + h + ',-1px 1px 0 ' + h + ',1px 1px 0 ' + h;
-          layer.bindTooltip(span, {permanent: true, interactive: false, className: 'lbl',
+          layer.bindTooltip(span, {permanent: true, interactive: false,
+                                   className: anyHl && hl[f.id] ? 'lbl lbl-page' : 'lbl',
                                    direction: f.geometry.type === 'Point' ? 'right' : 'center'});
         }
       }
     }).addTo(group);
   }
-  // Labels from their zoom level on (MapLibre's zoom + 1 in Leaflet), always when few.
+  // Labels from their zoom level on (MapLibre's zoom + 1 in Leaflet), always when few and for
+  // the emphasised features (the current page, where the map starts).
   function labels() {
     var show = !lab || placed <= 25 || map.getZoom() >= (lab.minzoom || 0) + 1;
     el.classList.toggle('nolabels', !show);
@@ -504,7 +509,7 @@ constexpr const char* kMapScript = R"(
       });
     }
   }
-  var bounds = group.getBounds();
+  var bounds = anyHl && page.getLayers().length ? page.getBounds() : group.getBounds();
   if (!bounds.isValid() && contextLayer) bounds = contextLayer.getBounds();
   map.on('zoomend', labels);
   if (bounds.isValid()) map.fitBounds(bounds, {maxZoom: 16, padding: [10, 10]}); else map.setView([53.2, 5.8], 10);
