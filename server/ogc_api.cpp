@@ -347,7 +347,7 @@ std::string unplaced_notice(const layers::Collection& c, const layers::Feature& 
   out += html::escape(html::text(lang, status == "unmatched" ? "item.unplaced.unmatched"
                                        : status == "outside" ? "item.unplaced.outside"
                                                              : "item.unplaced.other"));
-  if (!reason.empty()) {
+  if (!reason.empty() && !(status == "outside" && reason == "outside the gemeente")) {
     const std::string key = "reason." + reason;
     std::string why = html::text(lang, key);
     if (why == key) why = reason;
