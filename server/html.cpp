@@ -298,7 +298,8 @@ std::string legend(const nlohmann::ordered_json& style, const nlohmann::ordered_
         out += "<li>" +
                swatch(kind, str(c, "color"), opacity, stroke, width, str(c, "shape", "circle")) +
                " " + escape(str(c, "label", str(c, "value"))) + "</li>";
-      const auto& o = style["other"];
+      const nlohmann::ordered_json o =
+          style.contains("other") ? style["other"] : nlohmann::ordered_json();
       out += "<li>" +
              swatch(kind, str(o, "color"), opacity, stroke, width, str(o, "shape", "circle")) +
              " " + escape(text(lang, "legend.other")) + "</li>";
@@ -310,7 +311,8 @@ std::string legend(const nlohmann::ordered_json& style, const nlohmann::ordered_
     }
   }
   if (context_style.is_object()) {
-    const auto& outline = context_style["outline"];
+    const nlohmann::ordered_json outline =
+        context_style.contains("outline") ? context_style["outline"] : nlohmann::ordered_json();
     out +=
         "<li>" +
         swatch("polygon", "", 1, str(outline, "color", "#282828"), num(outline, "width", 2), "") +
