@@ -352,3 +352,17 @@ TEST_CASE("OGC HTML: tables - the id once, links in values, columns by usefulnes
         "<a href=\"https://x.nl/a?b=1&amp;c=2\" rel=\"noopener\">https://x.nl/a?b=1&amp;c=2</a>");
   CHECK(server::html::text_value("javascript:alert(1)") == "javascript:alert(1)");
 }
+
+TEST_CASE("OGC HTML: a map page without a style sheet or context", "[ogc][html][unit]") {
+  using server::html::Lang;
+  CHECK(server::html::legend(nlohmann::ordered_json(), nlohmann::ordered_json::object(), Lang::Nl)
+            .find("Gemeentegrens") != std::string::npos);
+  CHECK(server::html::legend(nlohmann::ordered_json(), nlohmann::ordered_json(), Lang::En).empty());
+  server::html::Page p;
+  p.title = "t";
+  p.geojson = R"({"type":"FeatureCollection","features":[]})";
+  p.context_geojson = p.geojson;
+  const std::string out = server::html::render(p);
+  CHECK(out.find("id=\"map\"") != std::string::npos);
+  CHECK(out.find("id=\"context\"") != std::string::npos);
+}
