@@ -181,17 +181,198 @@ std::vector<html::Crumb> crumbs(const std::string& base, std::initializer_list<h
   return out;
 }
 
-std::string properties_table(const layers::Collection& c, const layers::Feature& f,
-                             const std::vector<int>& fields) {
-  std::string out = "<table><tr><th>property</th><th>value</th></tr>";
-  out += "<tr><td>id</td><td>" + html::escape(f.id) + "</td></tr>";
-  for (int i : fields) {
-    if (c.fields[i].is_private) continue;
-    out += "<tr><td title=\"" + html::escape(c.fields[i].title) + "\">" +
-           html::escape(c.fields[i].name) + "</td><td>" +
-           html::escape(layers::to_string(f.values[i])) + "</td></tr>";
+/// The language of an HTML page: `lang`, else Accept-Language (Dutch by default). A `lang` other
+/// than nl or en is an input_error, in every format.
+html::Lang page_lang(const Request& req) {
+  if (auto v = req.param("lang")) {
+    auto l = html::parse_lang(*v);
+    if (!l)
+      throw input_error(ErrorCode::InvalidParameter, "lang",
+                        "lang: '" + shown(*v, 20) + "' is not supported (supported: nl, en)");
+    return *l;
   }
-  return out + "</table>";
+  return html::accept_language(req.header("accept-language"));
+}
+
+/// An HTML page: negotiated by Accept and, for its language, by Accept-Language. A language
+/// asked for by `lang` is kept in the page's links to other pages (those ending in ?f=html; the
+/// paging links keep it with their other parameters).
+Response html_response(const html::Page& page, const Request& req) {
+  std::string body = html::render(page);
+  if (req.param("lang")) {
+    const std::string from = "?f=html\"";
+    const std::string to = "?f=html&amp;lang=" + page.lang + "\"";
+    // In the markup only: the map's data (after </main>) is JSON, not HTML.
+    std::size_t end = std::min(body.find("</main>"), body.size());
+    for (auto pos = body.find(from); pos != std::string::npos && pos < end;
+         pos = body.find(from, pos + to.size())) {
+      body.replace(pos, from.size(), to);
+      end += to.size() - from.size();
+    }
+  }
+  Response r = make(std::move(body), kHtmlType);
+  for (auto& h : r.headers)
+    if (h.first == "Vary") h.second = "Accept, Accept-Language";
+  return r;
+}
+
+/// The links of a JSON document for its HTML page: the same links with the page's titles.
+json page_links(const json& links, html::Lang lang, const std::string& title) {
+  json out = json::array();
+  for (json l : links) {
+    const std::string rel = l.value("rel", "");
+    const std::string type = l.value("type", "");
+    const bool is_html = type == kHtml;
+    std::string t;
+    if (rel == "self")
+      t = html::text(lang, "link.self");
+    else if (rel == "alternate")
+      t = html::text(lang, type == kGeoJson      ? "link.geojson"
+                           : type == kSchemaJson ? "link.schema"
+                                                 : "link.json");
+    else if (rel == "service-desc")
+      t = html::text(lang, "link.openapi");
+    else if (rel == "service-doc")
+      t = html::text(lang, "link.apidoc");
+    else if (rel == "conformance")
+      t = html::text(lang, is_html ? "link.conformance_html" : "link.conformance");
+    else if (rel == "data")
+      t = html::text(lang, is_html ? "link.collections_html" : "link.collections");
+    else if (rel == "items")
+      t = html::text(lang, is_html ? "link.items" : "link.items_geojson", {title});
+    else if (rel == kQueryablesRel)
+      t = html::text(lang, "link.queryables", {title}) + (is_html ? "" : " (JSON)");
+    else if (rel == "license")
+      t = html::text(lang, "link.license");
+    else if (rel == "collection")
+      t = html::text(lang, "link.collection", {title});
+    if (!t.empty()) l["title"] = t;
+    out.push_back(std::move(l));
+  }
+  return out;
+}
+
+std::string links_section(const json& links, html::Lang lang) {
+  return "<h2>" + html::escape(html::text(lang, "links")) + "</h2>" + html::links_list(links);
+}
+
+bool is_point_collection(const layers::Collection& c) {
+  return c.geometry_type == geo::GeometryType::Point ||
+         c.geometry_type == geo::GeometryType::MultiPoint;
+}
+
+bool empty_value(const layers::Value& v) {
+  if (std::holds_alternative<std::monostate>(v)) return true;
+  const auto* s = std::get_if<std::string>(&v);
+  return s && s->empty();
+}
+
+std::string cell(const layers::Value& v) {
+  if (const auto* s = std::get_if<std::string>(&v)) return html::text_value(*s);
+  return html::escape(layers::to_string(v));
+}
+
+/// The header of a field: its title (the schema's), else its name.
+std::string field_header(const layers::Field& f) {
+  return f.title.empty() ? f.name : f.title;
+}
+
+/// The position of a field in a table made for people: the name first, then soort and
+/// categorie, the areas (buurt, wijk, gebied), the status; the rest in the collection's order.
+int usefulness(const layers::Collection& c, const std::string& name) {
+  static const char* const kOrder[] = {"soort",    "categorie",      "buurtnaam",  "buurtcode",
+                                       "wijknaam", "wijkcode",       "gebiednaam", "gebied",
+                                       "status",   "geocode_status", nullptr};
+  if (name == c.display_field || name == "naam") return 0;
+  for (int i = 0; kOrder[i]; ++i)
+    if (name == kOrder[i]) return 1 + i;
+  return 100;
+}
+
+/// `fields` in the order of usefulness(), the field "id" left out (the id is shown once, by the
+/// page); fields empty in every one of `features` go to `empty` when it is given.
+std::vector<int> useful_fields(const layers::Collection& c, const std::vector<int>& fields,
+                               const std::vector<const layers::Feature*>& features,
+                               std::vector<int>* empty, bool reorder) {
+  std::vector<int> out;
+  for (int i : fields) {
+    if (c.fields[i].is_private || c.fields[i].name == "id") continue;
+    if (empty && std::all_of(features.begin(), features.end(),
+                             [i](const layers::Feature* f) { return empty_value(f->values[i]); })) {
+      empty->push_back(i);
+      continue;
+    }
+    out.push_back(i);
+  }
+  if (reorder)
+    std::stable_sort(out.begin(), out.end(), [&c](int a, int b) {
+      return usefulness(c, c.fields[a].name) < usefulness(c, c.fields[b].name);
+    });
+  return out;
+}
+
+std::string field_names(const layers::Collection& c, const std::vector<int>& fields) {
+  std::string out;
+  for (int i : fields) {
+    if (!out.empty()) out += ", ";
+    out += field_header(c.fields[i]);
+  }
+  return out;
+}
+
+/// The name of a feature for people (its display field), else its id.
+std::string feature_name(const layers::Collection& c, const layers::Feature& f) {
+  int i = c.display_field.empty() ? -1 : c.field_index(c.display_field);
+  if (i < 0) i = c.field_index("naam");
+  if (i >= 0 && !c.fields[i].is_private)
+    if (const auto* s = std::get_if<std::string>(&f.values[i]); s && !s->empty()) return *s;
+  return f.id;
+}
+
+std::string string_field(const layers::Collection& c, const layers::Feature& f, const char* name) {
+  const int i = c.field_index(name);
+  if (i < 0 || c.fields[i].is_private) return {};
+  if (const auto* s = std::get_if<std::string>(&f.values[i])) return *s;
+  return {};
+}
+
+/// Why a record has no place on the map (its geocoding status and reason).
+std::string unplaced_notice(const layers::Collection& c, const layers::Feature& f,
+                            html::Lang lang) {
+  const std::string status = string_field(c, f, "geocode_status");
+  const std::string reason = string_field(c, f, "geocode_reason");
+  std::string out =
+      "<section class=\"notice\" aria-labelledby=\"unplaced-h\"><h2 id=\"unplaced-h\">" +
+      html::escape(html::text(lang, "item.unplaced.title")) + "</h2><p>";
+  out += html::escape(html::text(lang, status == "unmatched" ? "item.unplaced.unmatched"
+                                       : status == "outside" ? "item.unplaced.outside"
+                                                             : "item.unplaced.other"));
+  if (!reason.empty() && !(status == "outside" && reason == "outside the gemeente")) {
+    const std::string key = "reason." + reason;
+    std::string why = html::text(lang, key);
+    if (why == key) why = reason;
+    out += " " + html::escape(html::text(lang, "item.unplaced.reason", {why}));
+  }
+  std::string address = string_field(c, f, "straat");
+  if (!address.empty()) {
+    const std::string nr = string_field(c, f, "huisnummer");
+    if (!nr.empty()) address += " " + nr;
+  }
+  for (const char* part : {"postcode", "plaats"}) {
+    const std::string v = string_field(c, f, part);
+    if (v.empty()) continue;
+    address += (address.empty() ? "" : ", ") + v;
+  }
+  if (!address.empty())
+    out += " " + html::escape(html::text(lang, "item.unplaced.address", {address}));
+  return out + "</p></section>";
+}
+
+std::string extent_text(const geo::Box& b, html::Lang lang) {
+  if (!b.valid) return html::escape(html::text(lang, "no_extent"));
+  char buf[96];
+  std::snprintf(buf, sizeof(buf), "%.3f – %.3f, %.3f – %.3f", b.minx, b.maxx, b.miny, b.maxy);
+  return buf;
 }
 
 /// A FeatureCollection of CRS84 encodings for the map of an HTML page.
@@ -319,6 +500,32 @@ layers::CollectionPtr OgcApi::find_collection(const std::string& id) const {
   return c;
 }
 
+html::Page OgcApi::html_page(const std::string& base, html::Lang lang) const {
+  html::Page p;
+  p.base = base;
+  p.lang = std::string(html::lang_code(lang));
+  if (auto g = m_ctx.catalogue.get("gemeente"); g && !g->features.empty()) {
+    p.context_geojson = all_features_geojson(g);
+    p.context_style = layer_style(*g);
+    if (!p.context_style.is_object()) p.context_style = json::object();
+  }
+  return p;
+}
+
+json OgcApi::layer_style(const layers::Collection& c) const {
+  if (!m_state.style_sheet) return json();
+  const auto* s = m_state.style_sheet->for_collection(c.id, is_point_collection(c));
+  return s ? html::style_json(*s) : json();
+}
+
+std::string OgcApi::all_features_geojson(const layers::CollectionPtr& c) const {
+  const auto enc = m_cache.features(c, geo::Crs::CRS84);
+  std::vector<const layers::Feature*> all;
+  all.reserve(c->features.size());
+  for (const auto& f : c->features) all.push_back(&f);
+  return map_geojson(*enc, *c, all);
+}
+
 Response OgcApi::health(const Request& req) const {
   check_params(req, {"f"});
   json j;
@@ -332,8 +539,9 @@ Response OgcApi::health(const Request& req) const {
 }
 
 Response OgcApi::landing(const Request& req) const {
-  check_params(req, {"f"});
+  check_params(req, {"f", "lang"});
   const Format format = negotiate(req);
+  const html::Lang lang = page_lang(req);
   const std::string base = base_url(req);
   json j;
   j["title"] = "gebieden: " + m_state.config.gemeentenaam;
@@ -350,42 +558,44 @@ Response OgcApi::landing(const Request& req) const {
   links.push_back(link(base + "/collections?f=html", "data", kHtml, "The collections (HTML)"));
   j["links"] = links;
   if (format == Format::Json) return make(dump(j), kJson);
-  html::Page page;
-  page.base = base;
-  page.title = j["title"];
+  html::Page page = html_page(base, lang);
+  page.title = html::text(lang, "landing.title", {m_state.config.gemeentenaam});
   page.crumbs = {{"gebieden", ""}};
-  page.body =
-      "<p>" + html::escape(j["description"].get<std::string>()) + "</p>" + html::links_list(links);
-  return make(html::render(page), kHtmlType);
+  page.body = "<p>" +
+              html::escape(html::text(lang, "landing.description", {m_state.config.gemeentenaam})) +
+              "</p>" + links_section(page_links(links, lang, ""), lang);
+  return html_response(page, req);
 }
 
 Response OgcApi::conformance(const Request& req) const {
-  check_params(req, {"f"});
+  check_params(req, {"f", "lang"});
   const Format format = negotiate(req);
+  const html::Lang lang = page_lang(req);
   const std::string base = base_url(req);
   json j;
   j["links"] = doc_links(base + "/conformance", format, kJson, "Conformance classes");
   j["conformsTo"] = conformance_classes();
   if (format == Format::Json) return make(dump(j), kJson);
-  html::Page page;
-  page.base = base;
-  page.title = "Conformance classes";
+  html::Page page = html_page(base, lang);
+  page.title = html::text(lang, "conformance.title");
   page.crumbs = crumbs(base, {{"conformance", ""}});
-  page.body = html::links_list(j["links"]) + "<ul>";
+  page.body = "<p>" + html::escape(html::text(lang, "conformance.intro")) + "</p><ul>";
   for (const auto& c : conformance_classes())
     page.body += "<li><a href=\"" + html::escape(c) + "\">" + html::escape(c) + "</a></li>";
-  page.body += "</ul>";
-  return make(html::render(page), kHtmlType);
+  page.body += "</ul>" + links_section(page_links(j["links"], lang, ""), lang);
+  return html_response(page, req);
 }
 
 Response OgcApi::openapi(const Request& req) const {
-  check_params(req, {"f"});
+  check_params(req, {"f", "lang"});
+  page_lang(req);  // a bad lang is an error here too
   if (negotiate(req) == Format::Html) return api_html(req);
   return make(dump(build_openapi(m_state, base_url(req))), kOpenApi);
 }
 
 Response OgcApi::api_html(const Request& req) const {
-  check_params(req, {"f"});
+  check_params(req, {"f", "lang"});
+  page_lang(req);
   if (auto f = req.param("f"); f && negotiate(req) != Format::Html)
     throw input_error(ErrorCode::InvalidParameter, "f",
                       "f: /api.html is HTML only; use /api for the OpenAPI document");
@@ -393,6 +603,7 @@ Response OgcApi::api_html(const Request& req) const {
   const json api = build_openapi(m_state, base);
   html::Page page;
   page.base = base;
+  page.lang = "en";  // the OpenAPI document's texts are English, in every language asked for
   page.title = "API documentation";
   page.crumbs = crumbs(base, {{"api", ""}});
   std::string& b = page.body;
@@ -434,8 +645,9 @@ Response OgcApi::api_html(const Request& req) const {
 }
 
 Response OgcApi::collections(const Request& req) const {
-  check_params(req, {"f"});
+  check_params(req, {"f", "lang"});
   const Format format = negotiate(req);
+  const html::Lang lang = page_lang(req);
   const std::string base = base_url(req);
   json j;
   j["links"] = doc_links(base + "/collections", format, kJson, "The collections");
@@ -448,55 +660,80 @@ Response OgcApi::collections(const Request& req) const {
   j["collections"] = arr;
   if (format == Format::Json) return make(dump(j), kJson);
 
-  html::Page page;
-  page.base = base;
-  page.title = "Collections";
+  // One map of the gemeente and its gebieden; per collection its count and extent as text, its
+  // extent drawn on the map while the pointer or the focus is on its row.
+  html::Page page = html_page(base, lang);
+  page.title = html::text(lang, "collections.title");
   page.crumbs = crumbs(base, {{"collections", ""}});
   page.boxes = json::array();
+  if (auto g = m_ctx.catalogue.get("gebieden"); g && !g->features.empty()) {
+    page.geojson = all_features_geojson(g);
+    page.items_href = base + "/collections/" + g->id + "/items";
+    page.map_style = layer_style(*g);
+    page.map_label = html::text(lang, "collections.map", {std::to_string(g->features.size())});
+  }
+  page.map_note = html::text(lang, "collections.note");
   std::string& b = page.body;
-  b += html::links_list(j["links"]);
-  b += "<table><tr><th>collection</th><th>description</th><th>features</th><th>items</th></tr>";
+  b += "<table><caption>" + html::escape(page.title) + "</caption><tr><th scope=\"col\">" +
+       html::escape(html::text(lang, "col.collection")) + "</th><th scope=\"col\">" +
+       html::escape(html::text(lang, "col.description")) + "</th><th scope=\"col\">" +
+       html::escape(html::text(lang, "col.count")) + "</th><th scope=\"col\">" +
+       html::escape(html::text(lang, "col.extent")) + "</th><th scope=\"col\">" +
+       html::escape(html::text(lang, "col.data")) + "</th></tr>";
   for (const auto& c : all) {
     const std::string path = base + "/collections/" + c->id;
-    b += "<tr><td><a href=\"" + html::escape(path) + "?f=html\">" + html::escape(c->title) +
-         "</a></td><td>" + html::escape(c->description) + "</td><td>" +
-         std::to_string(c->features.size()) + "</td><td><a href=\"" + html::escape(path) +
-         "/items?f=html\">items</a> · <a href=\"" + html::escape(path) +
-         "/items\" type=\"application/geo+json\">GeoJSON</a></td></tr>";
-    if (c->extent().valid)
+    std::string row = "<tr";
+    if (c->extent().valid) {
+      row += " data-box=\"" + std::to_string(page.boxes.size()) + "\"";
       page.boxes.push_back(
           {{"bbox", bbox_json(c->extent())[0]}, {"title", c->title}, {"href", path + "?f=html"}});
+    }
+    b += row + "><td><a href=\"" + html::escape(path) + "?f=html\">" + html::escape(c->title) +
+         "</a></td><td>" + html::escape(c->description) + "</td><td>" +
+         std::to_string(c->features.size()) + "</td><td>" + extent_text(c->extent(), lang) +
+         "</td><td><a href=\"" + html::escape(path) + "/items?f=html\">" +
+         html::escape(html::text(lang, "items")) + "</a> · <a href=\"" + html::escape(path) +
+         "/items\" type=\"application/geo+json\">GeoJSON</a></td></tr>";
   }
   b += "</table>";
-  return make(html::render(page), kHtmlType);
+  b += links_section(page_links(j["links"], lang, ""), lang);
+  if (page.boxes.empty()) page.boxes = json();
+  return html_response(page, req);
 }
 
 Response OgcApi::collection(const Request& req, const std::string& id) const {
-  check_params(req, {"f"});
+  check_params(req, {"f", "lang"});
   const Format format = negotiate(req);
+  const html::Lang lang = page_lang(req);
   auto c = find_collection(id);
   const std::string base = base_url(req);
   json j = collection_json(*c, base, format, *m_cache.summary(c));
   add_collection_styles(j, m_state, *c, base);
   if (format == Format::Json) return make(dump(j), kJson);
-  html::Page page;
-  page.base = base;
+  html::Page page = html_page(base, lang);
   page.title = c->title;
   page.crumbs = crumbs(base, {{"collections", base + "/collections?f=html"}, {c->id, ""}});
-  page.boxes = json::array();
-  if (c->extent().valid)
-    page.boxes.push_back({{"bbox", bbox_json(c->extent())[0]},
-                          {"title", c->title},
-                          {"href", base + "/collections/" + c->id + "/items?f=html"}});
-  page.body = "<p>" + html::escape(c->description) + "</p><p><a href=\"" +
-              html::escape(base + "/collections/" + c->id) + "/items?f=html\">Browse the " +
-              std::to_string(c->features.size()) + " features</a></p>" + html::value(j);
-  return make(html::render(page), kHtmlType);
+  if (!c->features.empty()) {
+    page.geojson = all_features_geojson(c);
+    page.items_href = base + "/collections/" + c->id + "/items";
+    page.map_style = layer_style(*c);
+    page.map_note = html::text(lang, "collection.map", {std::to_string(c->features.size())});
+  }
+  json meta = j;
+  meta.erase("links");
+  page.body =
+      "<p>" + html::escape(c->description) + "</p><p><a href=\"" +
+      html::escape(base + "/collections/" + c->id) + "/items?f=html\">" +
+      html::escape(html::text(lang, "collection.browse", {std::to_string(c->features.size())})) +
+      "</a></p>" + links_section(page_links(j["links"], lang, c->title), lang) + "<h2>" +
+      html::escape(html::text(lang, "collection.details")) + "</h2>" + html::value(meta);
+  return html_response(page, req);
 }
 
 Response OgcApi::queryables(const Request& req, const std::string& id) const {
-  check_params(req, {"f"});
+  check_params(req, {"f", "lang"});
   const Format format = negotiate(req);
+  const html::Lang lang = page_lang(req);
   auto c = find_collection(id);
   const std::string base = base_url(req);
   const std::string path = base + "/collections/" + c->id + "/queryables";
@@ -534,24 +771,28 @@ Response OgcApi::queryables(const Request& req, const std::string& id) const {
   j["properties"] = props;
   j["additionalProperties"] = false;
   if (format == Format::Json) return make(dump(j), kSchemaJson);
-  html::Page page;
-  page.base = base;
-  page.title = "Queryables of " + c->title;
+  html::Page page = html_page(base, lang);
+  page.title = html::text(lang, "queryables.title", {c->title});
   page.crumbs = crumbs(base, {{"collections", base + "/collections?f=html"},
                               {c->id, base + "/collections/" + c->id + "?f=html"},
                               {"queryables", ""}});
   std::string& b = page.body;
-  b += html::links_list(doc_links(path, format, kSchemaJson, "Queryables"));
-  b += "<p>Use them as <code>?name=value</code> or in a CQL2 <code>filter</code>.</p>";
-  b += "<table><tr><th>name</th><th>type</th><th>title</th></tr>";
-  b += "<tr><td>geometry</td><td>geometry</td><td>Geometry</td></tr>";
+  b += "<p>" + html::text(lang, "queryables.intro") + "</p>";  // the message holds markup
+  b += "<table><caption>" + html::escape(page.title) + "</caption><tr><th scope=\"col\">" +
+       html::escape(html::text(lang, "col.name")) + "</th><th scope=\"col\">" +
+       html::escape(html::text(lang, "col.type")) + "</th><th scope=\"col\">" +
+       html::escape(html::text(lang, "col.title")) + "</th></tr>";
+  b += "<tr><td>geometry</td><td>geometry</td><td>" +
+       html::escape(html::text(lang, "queryables.geometry")) + "</td></tr>";
   for (const auto& f : c->fields) {
     if (f.is_private) continue;
     b += "<tr><td>" + html::escape(f.name) + "</td><td>" + field_type_name(f.type) + "</td><td>" +
          html::escape(f.title) + "</td></tr>";
   }
   b += "</table>";
-  return make(html::render(page), kHtmlType);
+  b += links_section(page_links(doc_links(path, format, kSchemaJson, "Queryables"), lang, c->title),
+                     lang);
+  return html_response(page, req);
 }
 
 ItemsRequest OgcApi::parse_items(const Request& req, const layers::Collection& c) const {
@@ -561,9 +802,13 @@ ItemsRequest OgcApi::parse_items(const Request& req, const layers::Collection& c
 Response OgcApi::items(const Request& req, const std::string& id) const {
   auto c = find_collection(id);
   ItemsRequest ir = parse_items(req, *c);
+  const html::Lang lang = page_lang(req);
   const std::string base = base_url(req);
   const bool gz = accepts_gzip(req);
-  const std::string key = cache_key("items", c.get(), base, ir.format, gz, req);
+  // An HTML page is also in a language (Accept-Language); a JSON answer has the key it had.
+  const std::string key =
+      cache_key("items", c.get(), base, ir.format, gz, req,
+                ir.format == Format::Html ? std::string(html::lang_code(lang)) : std::string());
   if (auto hit = m_cache.response(c, key)) return *hit;
 
   // One call down: the query and its page of encoded features, from the snapshot.
@@ -617,45 +862,100 @@ Response OgcApi::items(const Request& req, const std::string& id) const {
     r = make(std::move(out), kGeoJson);
     r.headers.emplace_back("Content-Crs", "<" + geo::crs_uri(ir.query.crs) + ">");
   } else {
-    html::Page hp;
-    hp.base = base;
-    hp.title = c->title + ": features";
+    html::Page hp = html_page(base, lang);
+    hp.title = html::text(lang, "items.title", {c->title});
     hp.crumbs = crumbs(base, {{"collections", base + "/collections?f=html"},
                               {c->id, base + "/collections/" + c->id + "?f=html"},
                               {"items", ""}});
     std::string& b = hp.body;
-    json links = json::array(
-        {link(href(path, page_params(offset), Format::Html), "self", kHtml, "This page"),
-         link(href(path, page_params(offset), Format::Json), "alternate", kGeoJson,
-              "This page as GeoJSON"),
-         link(base + "/collections/" + c->id + "?f=html", "collection", kHtml, c->title)});
-    b += "<p>" + std::to_string(page.number_matched) + " features match; " +
-         (page.features.empty() ? std::string("none shown")
-                                : "showing " + std::to_string(offset + 1) + "–" +
-                                      std::to_string(offset + page.features.size())) +
-         ".</p><p class=\"pager\">";
-    if (has_prev)
-      b += "<a rel=\"prev\" href=\"" +
-           html::escape(href(path, page_params(prev_offset), Format::Html)) + "\">« previous</a>";
-    if (has_next)
-      b += "<a rel=\"next\" href=\"" +
-           html::escape(href(path, page_params(offset + page.features.size()), Format::Html)) +
-           "\">next »</a>";
-    b += "</p>" + html::links_list(links);
-    b += "<table><tr><th>id</th>";
-    for (int i : ir.fields) b += "<th>" + html::escape(c->fields[i].name) + "</th>";
-    b += "</tr>";
-    for (const auto* f : page.features) {
-      b += "<tr><td><a href=\"" + html::escape(path + "/" + percent_encode(f->id)) + "?f=html\">" +
-           html::escape(f->id) + "</a></td>";
-      for (int i : ir.fields) b += "<td>" + html::escape(layers::to_string(f->values[i])) + "</td>";
-      b += "</tr>";
+    json links = json::array({link(href(path, page_params(offset), Format::Html), "self", kHtml,
+                                   html::text(lang, "link.self")),
+                              link(href(path, page_params(offset), Format::Json), "alternate",
+                                   kGeoJson, html::text(lang, "link.geojson")),
+                              link(base + "/collections/" + c->id + "?f=html", "collection", kHtml,
+                                   html::text(lang, "link.collection", {c->title}))});
+    if (page.number_matched == 0)
+      b += "<p>" + html::escape(html::text(lang, "items.none")) + "</p>";
+    else if (page.features.empty())
+      b += "<p>" +
+           html::escape(
+               html::text(lang, "items.match_none_shown", {std::to_string(page.number_matched)})) +
+           "</p>";
+    else
+      b += "<p>" +
+           html::escape(html::text(lang, "items.match",
+                                   {std::to_string(page.number_matched), std::to_string(offset + 1),
+                                    std::to_string(offset + page.features.size())})) +
+           "</p>";
+    if (has_prev || has_next) {
+      b += "<nav class=\"pager\" aria-label=\"" + html::escape(html::text(lang, "items.pager")) +
+           "\">";
+      if (has_prev)
+        b += "<a rel=\"prev\" href=\"" +
+             html::escape(href(path, page_params(prev_offset), Format::Html)) + "\">" +
+             html::escape(html::text(lang, "items.prev")) + "</a>";
+      if (has_next)
+        b += "<a rel=\"next\" href=\"" +
+             html::escape(href(path, page_params(offset + page.features.size()), Format::Html)) +
+             "\">" + html::escape(html::text(lang, "items.next")) + "</a>";
+      b += "</nav>";
     }
-    b += "</table>";
-    const auto map_enc = m_cache.features(c, geo::Crs::CRS84);
-    hp.geojson = map_geojson(*map_enc, *c, page.features);
+    // The table: the name first (the link to the feature), then soort/categorie, the areas, the
+    // status, the rest; the id last; columns without a value on this page left out (named).
+    std::vector<int> empty;
+    const std::vector<int> cols = useful_fields(*c, ir.fields, page.features,
+                                                ir.all_fields ? &empty : nullptr, ir.all_fields);
+    const bool name_first = !cols.empty() && usefulness(*c, c->fields[cols.front()].name) == 0;
+    if (!page.features.empty()) {
+      b += "<table><caption>" + html::escape(html::text(lang, "items.table")) + "</caption><tr>";
+      for (std::size_t k = 0; k < cols.size(); ++k) {
+        const auto& fd = c->fields[cols[k]];
+        b += "<th scope=\"col\" title=\"" + html::escape(fd.name) + "\">" +
+             html::escape(field_header(fd)) + "</th>";
+      }
+      b += "<th scope=\"col\">" + html::escape(html::text(lang, "col.id")) + "</th></tr>";
+      for (const auto* f : page.features) {
+        const std::string item_href = path + "/" + percent_encode(f->id) + "?f=html";
+        b += "<tr>";
+        for (std::size_t k = 0; k < cols.size(); ++k) {
+          const auto& v = f->values[cols[k]];
+          if (k == 0 && name_first && !empty_value(v))
+            b += "<td><a href=\"" + html::escape(item_href) + "\">" +
+                 html::escape(layers::to_string(v)) + "</a></td>";
+          else
+            b += "<td>" + cell(v) + "</td>";
+        }
+        b += "<td><a href=\"" + html::escape(item_href) + "\">" + html::escape(f->id) +
+             "</a></td></tr>";
+      }
+      b += "</table>";
+    }
+    if (!empty.empty())
+      b += "<p class=\"muted\">" +
+           html::escape(html::text(lang, "items.empty_columns", {field_names(*c, empty)})) + "</p>";
+    b += links_section(links, lang);
+    // The map: a boundary collection whole (a few hundred polygons at most), the page's
+    // features emphasised; points: the page's placed features.
+    const std::size_t unplaced = static_cast<std::size_t>(
+        std::count_if(page.features.begin(), page.features.end(),
+                      [](const layers::Feature* f) { return f->wgs84.empty(); }));
+    const bool whole = !is_point_collection(*c) && c->geometry_type != geo::GeometryType::None;
+    if (whole) {
+      hp.geojson = all_features_geojson(c);
+      for (const auto* f : page.features) hp.highlight.push_back(f->id);
+      hp.map_note = html::text(
+          lang, "items.map_all",
+          {std::to_string(c->features.size()), c->title, std::to_string(page.features.size())});
+    } else if (unplaced < page.features.size()) {
+      const auto map_enc = m_cache.features(c, geo::Crs::CRS84);
+      hp.geojson = map_geojson(*map_enc, *c, page.features);
+      hp.map_note = html::text(lang, "items.map_page");
+      if (unplaced)
+        hp.map_note += " " + html::text(lang, "items.unplaced", {std::to_string(unplaced)});
+    }
+    hp.map_style = layer_style(*c);
     hp.items_href = path;
-    r = make(html::render(hp), kHtmlType);
+    r = html_response(hp, req);
   }
   encode_body(req, r);
   m_cache.store(c, key, r);
@@ -665,8 +965,9 @@ Response OgcApi::items(const Request& req, const std::string& id) const {
 Response OgcApi::item(const Request& req, const std::string& id,
                       const std::string& feature_id) const {
   auto c = find_collection(id);
-  check_params(req, {"f", "crs", "properties"});
+  check_params(req, {"f", "crs", "properties", "lang"});
   const Format format = negotiate(req);
+  const html::Lang lang = page_lang(req);
   geo::Crs crs = geo::Crs::CRS84;
   std::optional<std::vector<int>> fields;
   if (auto v = req.param("crs")) crs = parse_crs("crs", *v);
@@ -702,21 +1003,43 @@ Response OgcApi::item(const Request& req, const std::string& id,
     r.headers.emplace_back("ETag", layers::feature_etag(*c, *f));
     return r;
   }
-  html::Page page;
-  page.base = base;
-  page.title = c->title + ": " + f->id;
+  html::Page page = html_page(base, lang);
+  page.title = c->title + ": " + feature_name(*c, *f);
   page.crumbs = crumbs(base, {{"collections", base + "/collections?f=html"},
                               {c->id, base + "/collections/" + c->id + "?f=html"},
                               {"items", base + "/collections/" + c->id + "/items?f=html"},
                               {f->id, ""}});
   json links = json::array(
-      {link(href(path, keep, Format::Html), "self", kHtml, "This feature"),
-       link(href(path, keep, Format::Json), "alternate", kGeoJson, "This feature as GeoJSON"),
-       link(base + "/collections/" + c->id + "?f=html", "collection", kHtml, c->title)});
-  page.body = html::links_list(links) + properties_table(*c, *f, shown_fields);
-  const auto enc = m_cache.features(c, geo::Crs::CRS84);
-  page.geojson = map_geojson(*enc, *c, {f});
-  return make(html::render(page), kHtmlType);
+      {link(href(path, keep, Format::Html), "self", kHtml, html::text(lang, "link.self")),
+       link(href(path, keep, Format::Json), "alternate", kGeoJson,
+            html::text(lang, "link.geojson")),
+       link(base + "/collections/" + c->id + "?f=html", "collection", kHtml,
+            html::text(lang, "link.collection", {c->title}))});
+  // The properties: in the order of the items table, the id once (last), the empty ones named.
+  std::vector<int> empty;
+  const std::vector<int> rows =
+      useful_fields(*c, shown_fields, {f}, fields ? nullptr : &empty, !fields.has_value());
+  std::string& b = page.body;
+  if (f->wgs84.empty()) b += unplaced_notice(*c, *f, lang);
+  b += "<table><caption>" + html::escape(html::text(lang, "item.properties")) +
+       "</caption><tr><th scope=\"col\">" + html::escape(html::text(lang, "col.property")) +
+       "</th><th scope=\"col\">" + html::escape(html::text(lang, "col.value")) + "</th></tr>";
+  for (int i : rows)
+    b += "<tr><th scope=\"row\" title=\"" + html::escape(c->fields[i].name) + "\">" +
+         html::escape(field_header(c->fields[i])) + "</th><td>" + cell(f->values[i]) + "</td></tr>";
+  b += "<tr><th scope=\"row\" title=\"id\">" + html::escape(html::text(lang, "col.id")) +
+       "</th><td>" + html::escape(f->id) + "</td></tr></table>";
+  if (!empty.empty())
+    b += "<p class=\"muted\">" +
+         html::escape(html::text(lang, "item.empty", {field_names(*c, empty)})) + "</p>";
+  b += links_section(links, lang);
+  if (!f->wgs84.empty()) {
+    const auto enc = m_cache.features(c, geo::Crs::CRS84);
+    page.geojson = map_geojson(*enc, *c, {f});
+    page.map_style = layer_style(*c);
+    page.items_href = base + "/collections/" + c->id + "/items";
+  }
+  return html_response(page, req);
 }
 
 Response OgcApi::static_file(const Request& req, const std::vector<std::string>& seg) const {

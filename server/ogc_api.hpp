@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "layers/query.hpp"
+#include "server/html.hpp"
 #include "server/http_types.hpp"
 #include "server/ogc_cache.hpp"
 #include "server/ogc_params.hpp"
@@ -47,6 +48,12 @@ class OgcApi {
 
  private:
   layers::CollectionPtr find_collection(const std::string& id) const;
+  /// An HTML page in `lang` with the gemeente outline as the context of its map.
+  html::Page html_page(const std::string& base, html::Lang lang) const;
+  /// The service's style of collection `c` for a page's map (html::style_json), null without.
+  nlohmann::ordered_json layer_style(const layers::Collection& c) const;
+  /// Every feature of `c` as a CRS84 FeatureCollection (for a page's map).
+  std::string all_features_geojson(const layers::CollectionPtr& c) const;
   const ServiceState& m_state;
   RequestContext m_ctx;
   OgcCache& m_cache;

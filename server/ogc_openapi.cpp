@@ -147,6 +147,11 @@ json components(const ServiceState& state) {
                        "The representation: json (GeoJSON for features) or html. Without it, the "
                        "Accept header decides (a browser gets HTML).",
                        {{"type", "string"}, {"enum", {"json", "html"}}, {"default", "json"}});
+  p["lang"] = query_param("lang",
+                          "The language of an HTML page: nl (the default) or en. Without it, the "
+                          "Accept-Language header decides (en when preferred over nl). JSON "
+                          "answers are the same in every language.",
+                          {{"type", "string"}, {"enum", {"nl", "en"}}, {"default", "nl"}});
   p["limit"] = query_param(
       "limit", "The number of features per page. A larger value than the maximum is clamped to it.",
       {{"type", "integer"},
@@ -402,6 +407,7 @@ json etag_header() {
 }  // namespace
 
 bool is_items_parameter(const std::string& name) {
+  if (name == "lang") return true;  // the language of the HTML pages
   static const char* const kNames[] = {"f",           "limit",      "offset",   "bbox",
                                        "bbox-crs",    "crs",        "datetime", "filter",
                                        "filter-lang", "filter-crs", "sortby",   "properties"};
@@ -845,6 +851,17 @@ json build_openapi(const ServiceState& state, const std::string& base) {
     paths["/submissions"] = {{"post", std::move(post)},
                              {"get", std::move(queue)},
                              {"options", options_op("Submissions")}};
+  }
+  // The routes with an HTML page also take lang (server/html.hpp).
+  for (auto it = paths.begin(); it != paths.end(); ++it) {
+    const std::string& path = it.key();
+    json& item = it.value();
+    const bool page = path == "/" || path == "/conformance" || path == "/api" ||
+                      path == "/api.html" || path.rfind("/collections", 0) == 0;
+    const bool other =
+        path.find("/styles") != std::string::npos || path.find("/history") != std::string::npos;
+    if (page && !other && item.contains("get"))
+      item["get"]["parameters"].push_back(ref("parameters", "lang"));
   }
   p["paths"] = paths;
   p["components"] = components(state);

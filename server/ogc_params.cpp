@@ -299,6 +299,8 @@ ItemsRequest parse_items_request(const Request& req, const layers::Collection& c
           invalid("sortby", "unknown property '" + shown(name) + "' in " + c.id);
         }
       }
+    } else if (k == "lang") {
+      // The language of the HTML page (checked by the page); kept in its paging links.
     } else if (k == "properties") {
       out.fields = parse_properties(c, v);
       out.all_fields = false;

@@ -14,6 +14,7 @@ target_sources(unit_tests PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/test_metrics.cpp
   ${CMAKE_CURRENT_LIST_DIR}/test_styles.cpp
   ${CMAKE_CURRENT_LIST_DIR}/test_http_parse.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/test_ogc_html.cpp
 )
 target_sources(integration_tests PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/test_http.cpp
