@@ -111,6 +111,7 @@ Response esri_html_page(const std::string& base, const Request& req,
   const json j = json::parse(json_body, nullptr, false);
   html::Page page;
   page.base = base;
+  page.lang = "en";  // the services directory speaks English, as ArcGIS Server's does
   // Crumbs: Home (the catalogue), then each segment after "services".
   page.crumbs.push_back({"Home", base + "/arcgis/rest/services?f=html"});
   std::string path = base + "/arcgis/rest/services";
