@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "geo/area_model.hpp"
+#include "layers/feature_store.hpp"
 #include "layers/style.hpp"
 #include "server/ogc_params.hpp"
 #include "util/error.hpp"
@@ -144,6 +145,11 @@ Response MapApi::config(const Request& req) const {
   j["geocoder"] = m_state.geocoder != nullptr;
   j["submissions"] =
       m_state.store != nullptr && !m_state.config.store.submissions.collection.empty();
+  // The categorieen of the schema (data/schema.json): the choices of the form.
+  json cats = json::array();
+  if (m_state.store && m_state.store->schema().def)
+    for (const auto& c : m_state.store->schema().def->categorieen) cats.push_back(c);
+  j["categorieen"] = std::move(cats);
   Response r;
   r.content_type = "application/json";
   r.body = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);

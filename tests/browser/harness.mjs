@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..', '..');
 // playwright-core lives in the build's npm folder (web/npm_install.cmake), not beside this file.
-const webDir = process.env.GEBIEDEN_WEB_DIR || path.join(repo, 'build', 'web');
+const webDir = path.resolve(process.env.GEBIEDEN_WEB_DIR || path.join(repo, 'build', 'web'));
 const require = createRequire(path.join(webDir, 'package.json'));
 const { chromium } = require('playwright-core');
 
@@ -113,6 +113,14 @@ export async function openPage(url, options = {}) {
       fs.mkdirSync(SCREENSHOTS, { recursive: true });
       const file = path.join(SCREENSHOTS, `${name}.png`);
       return page.screenshot({ path: file, fullPage: !!opts.fullPage });
+    },
+    /** Takes the console errors so far that match `re` out of the record (an error the test
+     *  caused on purpose, e.g. a 400 it asked for); returns how many there were. */
+    expected(re) {
+      const kept = errors.filter((e) => !re.test(e));
+      const n = errors.length - kept.length;
+      errors.splice(0, errors.length, ...kept);
+      return n;
     },
     /** Throws when a console error was logged or a request tried to leave 127.0.0.1. */
     check() {

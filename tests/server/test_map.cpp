@@ -157,6 +157,7 @@ TEST_CASE("map app: config.json names our style and the base map of map.basemap"
   CHECK(c["bbox"][1].get<double>() < c["bbox"][3].get<double>());
   CHECK(c["geocoder"] == true);
   CHECK(c["submissions"] == true);
+  CHECK(c["categorieen"].size() > 0);  // the schema's (data/schema.json), the form's choices
   CHECK(get("/map/config.json", {{"f", "json"}}).status == 400);
 
   // The production base map (docs/map-app.md): PDOK's BRT-Achtergrondkaart.

@@ -167,6 +167,13 @@ function showPopup(feature, lngLat) {
 }
 
 // ---- where: a tap, the device's location, a search -------------------------------------------
+/** Room for the panel that will show the answer: a bottom sheet on phones, a side panel else,
+ *  so that the place flown to stays in sight beside it. */
+function panelPadding() {
+  const phone = window.matchMedia('(max-width: 640px)').matches;
+  return phone ? { top: 0, left: 0, right: 0, bottom: Math.round(window.innerHeight * 0.6) }
+    : { top: 0, left: 0, bottom: 0, right: Math.min(420, Math.round(window.innerWidth * 0.4)) };
+}
 let chosen = null;  // {lon, lat}: the last place, also offered to the form
 let marker = null;
 function choose(lon, lat, why) {
@@ -217,9 +224,9 @@ async function whatIsNear(lon, lat, heading) {
         el('strong', { text: nameOf(p, f.id) }), ' ',
         el('span', { class: 'afstand', text: `${p.soort || p.collection || ''} · ${metres(p.afstand_m)}` }),
         el('button', { type: 'button', 'aria-label': `Toon ${nameOf(p, f.id)} op de kaart`, text: 'Toon',
-          onclick: () => { map.flyTo({ center: [flon, flat], zoom: 17 }); showPopup({ properties: p, layer: {}, source: p.collection }, [flon, flat]); } })));
+          onclick: () => { map.flyTo({ center: [flon, flat], zoom: 17, padding: panelPadding() }); showPopup({ properties: p, layer: {}, source: p.collection }, [flon, flat]); } })));
     }
-    status(`${fs.length} plekken in de buurt gevonden`);
+    status(`${heading ? `${heading}: ` : ''}${fs.length} plekken in de buurt`);
   } else {
     list.append(el('li', { class: 'error', text: near.body && near.body.description ? near.body.description : 'De lijst kon niet geladen worden.' }));
   }
@@ -239,7 +246,7 @@ $('knop-locatie').addEventListener('click', () => {
   navigator.geolocation.getCurrentPosition(
     (pos) => {
       const { longitude: lon, latitude: lat } = pos.coords;
-      map.flyTo({ center: [lon, lat], zoom: 15 });
+      map.flyTo({ center: [lon, lat], zoom: 15, padding: panelPadding() });
       whatIsNear(lon, lat, 'Uw locatie');
     },
     (err) => status(`Geen locatie: ${err.message || 'geweigerd'}`),
@@ -260,19 +267,19 @@ $('zoek').addEventListener('submit', async (e) => {
   }
   const text = r.address || q;
   status(`Gevonden: ${text}${r.warning ? ` (${r.warning})` : ''}`);
-  map.flyTo({ center: [r.lon, r.lat], zoom: 17 });
+  map.flyTo({ center: [r.lon, r.lat], zoom: 17, padding: panelPadding() });
   whatIsNear(r.lon, r.lat, `Adres: ${text}`);
 });
 
 // ---- the submission form (POST /submissions, docs/submissions.md) -------------------------------
 const form = $('aanmelding');
 $('knop-aanmelden').addEventListener('click', (e) => togglePanel('paneel-aanmelden', e.currentTarget));
-getJson(api('collections/initiatieven/queryables')).then((res) => {
-  const c = res.ok && res.body && res.body.properties && res.body.properties.categorie;
-  const values = c && (c.enum || (c.items && c.items.enum));
-  if (!values) return;
-  for (const v of values) $('f-categorie').append(el('option', { value: v, text: v.replaceAll('_', ' ') }));
-}).catch(() => {});
+// The categorieen of the schema (config.json); without them the field is left out.
+if (Array.isArray(config.categorieen) && config.categorieen.length) {
+  for (const v of config.categorieen) $('f-categorie').append(el('option', { value: v, text: v.replaceAll('_', ' ') }));
+} else {
+  $('f-categorie').closest('.field').hidden = true;
+}
 
 function clearErrors() {
   for (const p of form.querySelectorAll('.error')) p.textContent = '';
