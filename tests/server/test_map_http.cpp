@@ -59,6 +59,7 @@ TEST_CASE("map app in Chromium: drawn, search, nearby, locate, the form, install
 
   json j = test::relocated_default_config();
   j["store"]["path"] = test::temp_path("map-store.gpkg").string();
+  j["assets"]["styles"] = test::source_dir() + "/styles";  // not ../styles of the temp folder
   const fs::path config = test::temp_path("map-config.json");
   test::write_file(config, j.dump(2));
   test::ServerOptions options;
