@@ -19,13 +19,15 @@ SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # PostgreSQL + PostGIS (the store tests on PostGIS: a cluster the tests start themselves,
 # tests/pg/cluster.sh), nginx and wrk (the reverse-proxy tests and the benchmarks), openssl
 # and systemd (test_ops: a self-signed certificate for nginx, systemd-analyze verify on the unit),
-# clang and its runtimes (libFuzzer, ASan, UBSan) for the fuzz build (tests/fuzz).
+# clang and its runtimes (libFuzzer, ASan, UBSan) for the fuzz build (tests/fuzz),
+# chromium for the browser tests (tests/browser: playwright-core drives it, docs/map-app.md).
 DEBS := cmake g++ make pkg-config libgdal-dev gdal-bin libgeos-dev libproj-dev proj-data \
         libssl-dev zlib1g-dev nlohmann-json3-dev libcli11-dev catch2 \
         libcpp-httplib-dev libsqlite3-dev curl \
         libcairo2-dev libpango1.0-dev fonts-dejavu-core poppler-utils \
         postgresql-15 postgresql-15-postgis-3 postgresql-client-15 nginx-light wrk \
-        openssl systemd clang libclang-rt-14-dev
+        openssl systemd clang libclang-rt-14-dev \
+        chromium
 
 .PHONY: all deps build run test test-asan bench check format clean fuzz-build fuzz-smoke fuzz
 

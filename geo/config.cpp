@@ -169,7 +169,7 @@ Config parse_config(const json& j, const std::filesystem::path& file) {
   if (!j.is_object()) throw config_error("", "the configuration must be a JSON object");
   only_members(j, "",
                {"gemeente", "boundaries", "addresses", "place_aliases", "scheme", "store", "access",
-                "layers", "server", "assets", "check", "comment"});
+                "layers", "server", "assets", "map", "check", "comment"});
 
   if (j.contains("gemeente")) {
     const json& g = object_at(j, "", "gemeente");
@@ -353,6 +353,40 @@ Config parse_config(const json& j, const std::filesystem::path& file) {
     if (as.contains("web") && c.assets.web.empty())
       throw config_error("assets.web", "must not be empty (leave it out for the default)");
     if (!c.assets.web.empty()) c.assets.web = c.resolve(c.assets.web);
+  }
+  if (j.contains("map")) {
+    const json& mp = object_at(j, "", "map");
+    only_members(mp, "map", {"basemap", "comment"});
+    if (mp.contains("basemap") && !mp.at("basemap").is_null()) {
+      const json& bm = object_at(mp, "map", "basemap");
+      only_members(bm, "map.basemap",
+                   {"url", "type", "attribution", "tile_size", "max_zoom", "comment"});
+      MapConfig::Basemap& b = c.map.basemap;
+      get_string(bm, "map.basemap", "url", b.url);
+      get_string(bm, "map.basemap", "type", b.type);
+      get_string(bm, "map.basemap", "attribution", b.attribution);
+      get_number(bm, "map.basemap", "tile_size", b.tile_size, 256, 512);
+      get_number(bm, "map.basemap", "max_zoom", b.max_zoom, 0, 24);
+      if (b.type != "raster")
+        throw config_error("map.basemap.type", "must be \"raster\" (the only kind yet), not '" +
+                                                   b.type.substr(0, 40) + "'");
+      if (b.tile_size != 256 && b.tile_size != 512)
+        throw config_error("map.basemap.tile_size", "must be 256 or 512");
+      if (!b.url.empty()) {
+        if (b.url.rfind("https://", 0) != 0 && b.url.rfind("http://", 0) != 0)
+          throw config_error("map.basemap.url", "must start with https:// (or http://)");
+        for (char ch : b.url)
+          if (static_cast<unsigned char>(ch) <= ' ' || ch == '"' || ch == '<' || ch == '>' ||
+              ch == '\\')
+            throw config_error("map.basemap.url", "must not contain spaces, quotes, < > or \\");
+        if (b.url.find("{z}") == std::string::npos || b.url.find("{x}") == std::string::npos ||
+            b.url.find("{y}") == std::string::npos)
+          throw config_error("map.basemap.url", "a raster base map needs {z}, {x} and {y}");
+        if (b.attribution.empty())
+          throw config_error("map.basemap.attribution",
+                             "is required with a url (the tile provider's terms)");
+      }
+    }
   }
   if (j.contains("check")) {
     const json& ck = object_at(j, "", "check");

@@ -96,6 +96,20 @@ struct AssetsConfig {
   std::string web;
 };
 
+/// The map app (/map, `map` in the configuration; docs/map-app.md).
+struct MapConfig {
+  /// The base map beneath our layers: a tile URL template with {z}, {x} and {y} (https://, or
+  /// http:// for a local tile server). Empty `url`: none (our layers on a plain background).
+  /// Production: PDOK's BRT-Achtergrondkaart (raster, 256 px, zoom 0-19).
+  struct Basemap {
+    std::string url;
+    std::string type = "raster";  // "raster" (PNG/JPEG tiles): the only kind yet
+    std::string attribution;      // shown in the map's corner; required with a url
+    int tile_size = 256;          // raster tiles: 256 or 512
+    int max_zoom = 19;            // the highest zoom the tile server has (0-24)
+  } basemap;
+};
+
 struct CheckConfig {
   double gap_tolerance_m2 = 1.0;
   double overlap_tolerance_m2 = 1.0;
@@ -175,6 +189,7 @@ struct Config {
   std::vector<LayerConfig> layers;  // extra file collections
   ServerConfig server;
   AssetsConfig assets;
+  MapConfig map;
   CheckConfig check;
 
   /// Resolve a source entry: a URL or GDAL connection string stays as is, a path is made

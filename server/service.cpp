@@ -15,6 +15,7 @@
 #include "server/geocode_api.hpp"
 #include "server/html.hpp"
 #include "server/http_manners.hpp"
+#include "server/map_api.hpp"
 #include "server/nearby_api.hpp"
 #include "server/ogc_api.hpp"
 #include "server/ogc_cache.hpp"
@@ -564,6 +565,7 @@ Response Service::route(const Request& req) const {
   if (NearbyApi::handles(seg)) return NearbyApi(*m_state, std::move(ctx)).route(req, seg);
   if (OverviewApi::handles(seg)) return OverviewApi(*m_state, std::move(ctx)).route(req, seg);
   if (StylesApi::handles(seg)) return StylesApi(*m_state, std::move(ctx)).route(req, seg);
+  if (MapApi::handles(seg)) return MapApi(*m_state).route(req, seg);
   if (!seg.empty() && (seg[0] == "geocode" || seg[0] == "reverse"))
     return GeocodeApi(*m_state).route(req, seg);
   return OgcApi(*m_state, *m_state->ogc_cache, std::move(ctx)).route(req, seg);

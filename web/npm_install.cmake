@@ -11,11 +11,13 @@ execute_process(
   RESULT_VARIABLE rc
   OUTPUT_VARIABLE out
   ERROR_VARIABLE err)
-if(NOT rc EQUAL 0 OR NOT EXISTS ${WEB_DIR}/node_modules/leaflet/dist/leaflet.js)
+if(NOT rc EQUAL 0 OR NOT EXISTS ${WEB_DIR}/node_modules/leaflet/dist/leaflet.js
+   OR NOT EXISTS ${WEB_DIR}/node_modules/maplibre-gl/dist/maplibre-gl.mjs)
   message(FATAL_ERROR
-    "npm could not install Leaflet into ${WEB_DIR} (exit ${rc}). The HTML pages need it and it "
-    "is never loaded from a CDN, so the build stops here. Check that the npm registry can be "
+    "npm could not install Leaflet and MapLibre GL JS into ${WEB_DIR} (exit ${rc}). The HTML "
+    "pages and the map app (/map) need them and they are never loaded from a CDN, so the build stops here. Check that the npm registry can be "
     "reached, then build again.\n${out}\n${err}")
 endif()
 # npm ci keeps the files' dates from the package: mark the outputs as new for the build.
-file(TOUCH ${WEB_DIR}/node_modules/leaflet/dist/leaflet.js ${WEB_DIR}/node_modules/leaflet/dist/leaflet.css)
+file(TOUCH ${WEB_DIR}/node_modules/leaflet/dist/leaflet.js ${WEB_DIR}/node_modules/leaflet/dist/leaflet.css
+     ${WEB_DIR}/node_modules/maplibre-gl/dist/maplibre-gl.mjs)
