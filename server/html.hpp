@@ -78,7 +78,7 @@ struct Page {
   std::vector<std::string> highlight;
   /// The base map: a tile URL template ({z}/{x}/{y}) and its attribution. Empty (the default):
   /// no base map, the features drawn on the gemeente outline only, nothing loaded from elsewhere.
-  /// The lead wires the configuration's map.basemap into it.
+  /// The OGC pages take it from the configuration (map.basemap, as the map app does).
   std::string basemap_url;
   std::string basemap_attribution;
 };

@@ -214,6 +214,15 @@ const std::vector<std::string_view>& route_templates() {
       "/nearby",
       "/locate",
       "/{level}/{code}/overzicht",
+      "/welkom",
+      "/map",
+      "/map/{file}",
+      "/styles",
+      "/styles/{styleId}",
+      "/styles/{styleId}/metadata",
+      "/styles/fonts/{fontstack}/{range}",
+      "/collections/{collectionId}/styles",
+      "/collections/{collectionId}/styles/{styleId}",
       "/arcgis/rest/info",
       "/arcgis/rest/services",
       "/arcgis/rest/services/{service}/FeatureServer",
@@ -246,14 +255,23 @@ std::string_view route_template(const std::vector<std::string>& seg) {
     return "other";
   }
   if (n == 1) {
-    for (std::string_view r :
-         {"/metrics", "/conformance", "/api", "/api.html", "/collections", "/history",
-          "/submissions", "/geocode", "/reverse", "/nearby", "/locate"})
+    for (std::string_view r : {"/metrics", "/conformance", "/api", "/api.html", "/collections",
+                               "/history", "/submissions", "/geocode", "/reverse", "/nearby",
+                               "/locate", "/welkom", "/map", "/styles"})
       if (seg[0] == r.substr(1)) return r;
+    return "other";
+  }
+  if (is(0, "map")) return "/map/{file}";
+  if (is(0, "styles")) {
+    if (n == 2) return "/styles/{styleId}";
+    if (n == 3 && is(2, "metadata")) return "/styles/{styleId}/metadata";
+    if (n == 4 && is(1, "fonts")) return "/styles/fonts/{fontstack}/{range}";
     return "other";
   }
   if (is(0, "collections")) {
     if (n == 2) return "/collections/{collectionId}";
+    if (n == 3 && is(2, "styles")) return "/collections/{collectionId}/styles";
+    if (n == 4 && is(2, "styles")) return "/collections/{collectionId}/styles/{styleId}";
     if (n == 3 && is(2, "queryables")) return "/collections/{collectionId}/queryables";
     if (n == 3 && is(2, "items")) return "/collections/{collectionId}/items";
     if (n == 4 && is(2, "items")) return "/collections/{collectionId}/items/{featureId}";

@@ -504,6 +504,9 @@ html::Page OgcApi::html_page(const std::string& base, html::Lang lang) const {
   html::Page p;
   p.base = base;
   p.lang = std::string(html::lang_code(lang));
+  // The base map of the configuration (map.basemap, shared with the map app); none by default.
+  p.basemap_url = m_state.config.map.basemap.url;
+  p.basemap_attribution = m_state.config.map.basemap.attribution;
   if (auto g = m_ctx.catalogue.get("gemeente"); g && !g->features.empty()) {
     p.context_geojson = all_features_geojson(g);
     p.context_style = layer_style(*g);
@@ -538,6 +541,27 @@ Response OgcApi::health(const Request& req) const {
   return r;
 }
 
+std::string OgcApi::people_section(const std::string& base, html::Lang lang) const {
+  // What people come for, before the machine links: the map app, the overviews, the welcome
+  // pack (HTML only: the landing JSON stays as OGC API - Features describes it).
+  std::string h = "<section><h2>" + html::escape(html::text(lang, "landing.people")) +
+                  "</h2><ul><li><a href=\"" + html::escape(base) + "/map/\">" +
+                  html::escape(html::text(lang, "landing.map")) + "</a></li><li>" +
+                  html::escape(html::text(lang, "landing.overviews")) + " ";
+  const auto& gebieden = m_state.model->gebieden();
+  for (std::size_t i = 0; i < gebieden.size(); ++i)
+    h += std::string(i ? ", " : "") + "<a href=\"" + html::escape(base) + "/gebieden/" +
+         html::escape(gebieden[i].config.id) + "/overzicht?f=html\">" +
+         html::escape(gebieden[i].config.name) + "</a>";
+  h += "</li></ul><form method=\"get\" action=\"" + html::escape(base) + "/welkom\"><h3>" +
+       html::escape(html::text(lang, "landing.welkom")) + "</h3><label for=\"welkom-adres\">" +
+       html::escape(html::text(lang, "landing.address")) +
+       "</label> <input id=\"welkom-adres\" name=\"adres\" required maxlength=\"200\" "
+       "autocomplete=\"street-address\"> <button type=\"submit\">" +
+       html::escape(html::text(lang, "landing.make")) + "</button></form></section>";
+  return h;
+}
+
 Response OgcApi::landing(const Request& req) const {
   check_params(req, {"f", "lang"});
   const Format format = negotiate(req);
@@ -561,9 +585,9 @@ Response OgcApi::landing(const Request& req) const {
   html::Page page = html_page(base, lang);
   page.title = html::text(lang, "landing.title", {m_state.config.gemeentenaam});
   page.crumbs = {{"gebieden", ""}};
-  page.body = "<p>" +
-              html::escape(html::text(lang, "landing.description", {m_state.config.gemeentenaam})) +
-              "</p>" + links_section(page_links(links, lang, ""), lang);
+  page.body =
+      "<p>" + html::escape(html::text(lang, "landing.description", {m_state.config.gemeentenaam})) +
+      "</p>" + people_section(base, lang) + links_section(page_links(links, lang, ""), lang);
   return html_response(page, req);
 }
 

@@ -50,6 +50,8 @@ class OgcApi {
   layers::CollectionPtr find_collection(const std::string& id) const;
   /// An HTML page in `lang` with the gemeente outline as the context of its map.
   html::Page html_page(const std::string& base, html::Lang lang) const;
+  /// The landing page's section for people: the map app, the overviews, the welcome pack.
+  std::string people_section(const std::string& base, html::Lang lang) const;
   /// The service's style of collection `c` for a page's map (html::style_json), null without.
   nlohmann::ordered_json layer_style(const layers::Collection& c) const;
   /// Every feature of `c` as a CRS84 FeatureCollection (for a page's map).
