@@ -107,8 +107,9 @@ bool boxes_touch(const geo::Box& a, const geo::Box& b) {
          b.miny <= a.maxy;
 }
 
-double round_to(double v, double unit) {
-  return std::round(v / unit) * unit;
+/// `v` to 7 decimals (about 1 cm in degrees).
+double round7(double v) {
+  return std::round(v * 1e7) / 1e7;
 }
 
 json str_or_null(const std::string& s) {
@@ -129,8 +130,8 @@ json place_json(const WelcomePlace& p) {
     j["eind"] = str_or_null(p.eind);
   }
   j["afstand_m"] = std::round(p.distance_m);
-  j["lon"] = round_to(p.wgs84.x, 1e-7);
-  j["lat"] = round_to(p.wgs84.y, 1e-7);
+  j["lon"] = round7(p.wgs84.x);
+  j["lat"] = round7(p.wgs84.y);
   return j;
 }
 
@@ -245,8 +246,8 @@ json welcome_json(const WelcomePack& p) {
                 {"huisnummer", str_or_null(p.huisnummer)},
                 {"status", p.status},
                 {"warning", str_or_null(p.warning)},
-                {"lon", round_to(p.wgs84.x, 1e-7)},
-                {"lat", round_to(p.wgs84.y, 1e-7)}};
+                {"lon", round7(p.wgs84.x)},
+                {"lat", round7(p.wgs84.y)}};
   j["buurt"] = {{"code", p.buurtcode}, {"naam", p.buurtnaam}};
   j["wijk"] = {{"code", p.wijkcode}, {"naam", p.wijknaam}};
   j["gebied"] = {{"id", p.gebied}, {"naam", p.gebiednaam}};
@@ -271,8 +272,8 @@ json welcome_json(const WelcomePack& p) {
     points.push_back({{"soort", pl.soort},
                       {"collection", pl.collection},
                       {"id", pl.id},
-                      {"lon", round_to(pl.wgs84.x, 1e-7)},
-                      {"lat", round_to(pl.wgs84.y, 1e-7)}});
+                      {"lon", round7(pl.wgs84.x)},
+                      {"lat", round7(pl.wgs84.y)}});
   };
   if (p.meeting_place) add_point(*p.meeting_place);
   for (const auto* l : {&p.activities, &p.initiatives, &p.volunteer_work})

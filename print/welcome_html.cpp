@@ -44,7 +44,7 @@ bool is_http_url(const std::string& s) {
 const char* kCss = R"(<style>
 .welkom{max-width:60rem;margin:0 auto;color:#1a1a1a;font-family:"DejaVu Sans",system-ui,sans-serif;line-height:1.4}
 .welkom header.kop{background:#1F3A5F;color:#fff;padding:1rem 1.25rem;border-radius:4px}
-.welkom header.kop h1{margin:0 0 .25rem;font-size:1.8rem;color:#fff}
+.welkom header.kop .titel{display:none;margin:0 0 .25rem;font-size:1.8rem;font-weight:bold;color:#fff}
 .welkom header.kop p{margin:0}
 .welkom .kolommen{display:flex;flex-wrap:wrap;gap:1.25rem;margin-top:1rem}
 .welkom .tekst{flex:1 1 18rem}
@@ -65,7 +65,8 @@ const char* kCss = R"(<style>
 .welkom .pdf{margin:1rem 0}
 @page{size:A4;margin:14mm}
 @media print{
-  body>header,body>nav,nav,.crumbs,.welkom .pdf{display:none!important}
+  body>header,body>nav,nav,.crumbs,main>h1,.welkom .pdf{display:none!important}
+  .welkom header.kop .titel{display:block}
   .welkom{max-width:none;font-size:10pt}
   .welkom header.kop{-webkit-print-color-adjust:exact;print-color-adjust:exact}
   .welkom figure.kaart{flex:0 0 85mm}
@@ -80,9 +81,10 @@ std::string welcome_html(const layers::WelcomePack& p, const layers::style::Styl
                          Taal t, const std::tm& date, const std::string& pdf_href) {
   std::string h = kCss;
   h += "<article class=\"welkom\" lang=\"" + std::string(taal_code(t)) + "\">";
-  h += "<header class=\"kop\"><h1>" + esc(text(t, Msg::WelcomeIn, p.buurtnaam)) + "</h1><p>" +
-       esc(text(t, Msg::YourAddress)) + ": <span class=\"adres\">" + esc(p.address) +
-       "</span></p></header>";
+  // The page's own <h1> says the title on screen; the band repeats it on paper (print CSS).
+  h += "<header class=\"kop\"><p class=\"titel\" aria-hidden=\"true\">" +
+       esc(text(t, Msg::WelcomeIn, p.buurtnaam)) + "</p><p>" + esc(text(t, Msg::YourAddress)) +
+       ": <span class=\"adres\">" + esc(p.address) + "</span></p></header>";
   h += "<p class=\"pdf\"><a href=\"" + esc(pdf_href) + "\">" + esc(text(t, Msg::DownloadPdf)) +
        "</a></p>";
 

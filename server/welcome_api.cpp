@@ -68,8 +68,10 @@ Response WelcomeApi::route(const Request& req, const std::vector<std::string>&) 
                         "taal: '" + shorten(*t) + "' is not supported (nl, fy, en)");
     taal = *parsed;
   }
-  Out out = negotiate(req) == Format::Html ? Out::Html : Out::Json;
-  if (auto f = req.param("f")) {
+  Out out = Out::Json;
+  if (auto f = req.param("f"); !f) {
+    out = negotiate(req) == Format::Html ? Out::Html : Out::Json;
+  } else {
     const std::string v = util::ascii_lower(*f);
     if (v == "html" || v == "text/html")
       out = Out::Html;
