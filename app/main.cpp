@@ -14,6 +14,7 @@
 #include "app/import_command.hpp"
 #include "app/keys_command.hpp"
 #include "app/reassign_command.hpp"
+#include "app/welkom_command.hpp"
 #include "geo/area_model.hpp"
 #include "geo/config.hpp"
 #include "geo/gdal_io.hpp"
@@ -190,6 +191,12 @@ int main(int argc, char** argv) {
   app::ExportCliOptions export_options;
   app::add_export_options(*export_, export_options);
 
+  auto* welkom = app.add_subcommand(
+      "welkom", "a welcome pack (PDF) for every address of a list: --adressen FILE -o DIR");
+  welkom->add_option("-c,--config", config_path, "configuration file");
+  app::WelkomCliOptions welkom_options;
+  app::add_welkom_options(*welkom, welkom_options);
+
   auto* help = app.add_subcommand("help", "show this help and exit");
   app.set_version_flag("--version", std::string("gebieden ") + GEBIEDEN_VERSION,
                        "print the version and exit");
@@ -247,6 +254,7 @@ int main(int argc, char** argv) {
     if (*keys) return app::run_keys(config, keys_options, std::cout, std::cerr);
     if (*import) return app::run_import(config, import_options, std::cout, std::cerr);
     if (*export_) return app::run_export(config, export_options, std::cout, std::cerr);
+    if (*welkom) return app::run_welkom(config, welkom_options, std::cout, std::cerr);
   } catch (const config_error& e) {
     std::cerr << "configuration error: " << e.what() << std::endl;
     return 2;

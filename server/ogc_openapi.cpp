@@ -559,6 +559,24 @@ json build_openapi(const ServiceState& state, const std::string& base) {
                "Locate", {"Data"}, json::array({coords, q, crs, fmt}),
                responses(ok("The place", "application/json", obj), true)),
         "Locate");
+    {
+      // The welcome pack of a new resident (docs/printing.md).
+      json adres = query("adres", str, "The address as typed (at most 300 characters)");
+      adres["required"] = true;
+      json op = get_op(
+          "The welcome pack of an address: its buurt, wijk, gebied and Amaryllis team, the "
+          "nearest buurthuis or dorpshuis and the social base nearby",
+          "Welkom", {"Data"},
+          json::array({adres,
+                       query("taal", {{"type", "string"}, {"enum", {"nl", "fy", "en"}}},
+                             "The language (default nl)"),
+                       query("f", {{"type", "string"}, {"enum", {"html", "pdf", "json"}}},
+                             "The representation: an HTML page, a PDF (A4) or JSON")}),
+          responses(ok("The welcome pack", "application/json", obj), true));
+      op["responses"]["200"]["content"]["application/pdf"] = {
+          {"schema", {{"type", "string"}, {"format", "binary"}}}};
+      paths["/welkom"] = path_item(std::move(op), "Welkom");
+    }
     for (const auto& [level, name] : {std::pair<const char*, const char*>{"gebieden", "id"},
                                       {"wijken", "code"},
                                       {"buurten", "code"}}) {

@@ -24,6 +24,7 @@
 #include "server/store_api.hpp"
 #include "server/styles_api.hpp"
 #include "server/submission_api.hpp"
+#include "server/welcome_api.hpp"
 #include "util/ascii.hpp"
 #include "util/error.hpp"
 
@@ -566,6 +567,7 @@ Response Service::route(const Request& req) const {
   if (OverviewApi::handles(seg)) return OverviewApi(*m_state, std::move(ctx)).route(req, seg);
   if (StylesApi::handles(seg)) return StylesApi(*m_state, std::move(ctx)).route(req, seg);
   if (MapApi::handles(seg)) return MapApi(*m_state).route(req, seg);
+  if (WelcomeApi::handles(seg)) return WelcomeApi(*m_state).route(req, seg);
   if (!seg.empty() && (seg[0] == "geocode" || seg[0] == "reverse"))
     return GeocodeApi(*m_state).route(req, seg);
   return OgcApi(*m_state, *m_state->ogc_cache, std::move(ctx)).route(req, seg);

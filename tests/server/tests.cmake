@@ -34,6 +34,7 @@ target_sources(integration_tests PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/test_reload.cpp
   ${CMAKE_CURRENT_LIST_DIR}/test_hostile.cpp
   ${CMAKE_CURRENT_LIST_DIR}/test_map_http.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/test_welcome_http.cpp
 )
 target_compile_definitions(integration_tests PRIVATE GEBIEDEN_WEB_DIR="${CMAKE_BINARY_DIR}/web")
 add_dependencies(integration_tests gebieden_web_assets)
