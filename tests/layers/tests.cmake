@@ -8,5 +8,6 @@ target_sources(unit_tests PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/test_feature_store.cpp
   ${CMAKE_CURRENT_LIST_DIR}/test_schema.cpp
   ${CMAKE_CURRENT_LIST_DIR}/test_style.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/test_glyphs.cpp
   ${CMAKE_CURRENT_LIST_DIR}/test_pg_harness.cpp
 )
