@@ -20,11 +20,14 @@ SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # tests/pg/cluster.sh), nginx and wrk (the reverse-proxy tests and the benchmarks), openssl
 # and systemd (test_ops: a self-signed certificate for nginx, systemd-analyze verify on the unit),
 # clang and its runtimes (libFuzzer, ASan, UBSan) for the fuzz build (tests/fuzz).
+# FreeType and the Noto Sans and DejaVu fonts for the MapLibre label glyphs (docs/styles.md);
+# QGIS (python3-qgis, qgis-providers: its OAPIF provider) for test_qgis_style.
 DEBS := cmake g++ make pkg-config libgdal-dev gdal-bin libgeos-dev libproj-dev proj-data \
         libssl-dev zlib1g-dev nlohmann-json3-dev libcli11-dev catch2 \
         libcpp-httplib-dev libsqlite3-dev curl \
         postgresql-15 postgresql-15-postgis-3 postgresql-client-15 nginx-light wrk \
-        openssl systemd clang libclang-rt-14-dev
+        openssl systemd clang libclang-rt-14-dev \
+        libfreetype-dev fonts-noto-core fonts-dejavu-core python3-qgis qgis-providers
 
 .PHONY: all deps build run test test-asan bench check format clean fuzz-build fuzz-smoke fuzz
 
