@@ -46,8 +46,9 @@ TEST_CASE("QGIS loads the SLD of every styled layer with the renderer the style 
   auto res = cli.Get("/collections?f=json");
   REQUIRE(res);
   REQUIRE(res->status == 200);
+  const nlohmann::json list = nlohmann::json::parse(res->body);
   std::set<std::string> styled;
-  for (const auto& c : nlohmann::json::parse(res->body)["collections"])
+  for (const auto& c : list["collections"])
     if (c.contains("styles")) styled.insert(c["id"].get<std::string>());
   for (const char* id : {"gebieden", "wijken", "buurten", "gemeente"}) CHECK(styled.count(id));
   CHECK(styled.size() > 4);  // and points
