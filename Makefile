@@ -21,13 +21,19 @@ SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # and systemd (test_ops: a self-signed certificate for nginx, systemd-analyze verify on the unit),
 # clang and its runtimes (libFuzzer, ASan, UBSan) for the fuzz build (tests/fuzz),
 # chromium for the browser tests (tests/browser: playwright-core drives it, docs/map-app.md).
+# cairo, pango and DejaVu for the printed documents (print/, docs/printing.md), poppler-utils
+# (pdfinfo, pdftotext) for their tests.
+# FreeType and the Noto Sans and DejaVu fonts for the MapLibre label glyphs (docs/styles.md);
+# QGIS (python3-qgis, qgis-providers: its OAPIF provider) for test_qgis_style, installed without
+# its recommendations (DEBS_NO_RECOMMENDS: 160 packages instead of a desktop).
 DEBS := cmake g++ make pkg-config libgdal-dev gdal-bin libgeos-dev libproj-dev proj-data \
         libssl-dev zlib1g-dev nlohmann-json3-dev libcli11-dev catch2 \
         libcpp-httplib-dev libsqlite3-dev curl \
         libcairo2-dev libpango1.0-dev fonts-dejavu-core poppler-utils \
         postgresql-15 postgresql-15-postgis-3 postgresql-client-15 nginx-light wrk \
         openssl systemd clang libclang-rt-14-dev \
-        chromium
+        chromium libfreetype-dev fonts-noto-core
+DEBS_NO_RECOMMENDS := python3-qgis qgis-providers
 
 .PHONY: all deps build run test test-asan bench check format clean fuzz-build fuzz-smoke fuzz
 
@@ -38,6 +44,11 @@ deps:
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+	@missing=""; for p in $(DEBS_NO_RECOMMENDS); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages (without recommendations):$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 	@# npm installs Leaflet for the HTML pages at build time (any Node.js with npm will do).
 	@command -v npm >/dev/null 2>&1 || { echo "installing Debian packages: nodejs npm"; \

@@ -1,5 +1,6 @@
 #include "geo/config.hpp"
 
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -340,7 +341,7 @@ Config parse_config(const json& j, const std::filesystem::path& file) {
   c.assets.styles = c.resolve("../styles");
   if (j.contains("assets")) {
     const json& as = object_at(j, "", "assets");
-    only_members(as, "assets", {"styles", "web", "comment"});
+    only_members(as, "assets", {"styles", "web", "fonts", "comment"});
     std::string styles;
     get_string(as, "assets", "styles", styles);
     if (as.contains("styles") && styles.empty())
@@ -353,6 +354,16 @@ Config parse_config(const json& j, const std::filesystem::path& file) {
     if (as.contains("web") && c.assets.web.empty())
       throw config_error("assets.web", "must not be empty (leave it out for the default)");
     if (!c.assets.web.empty()) c.assets.web = c.resolve(c.assets.web);
+    if (as.contains("fonts")) {
+      std::string fonts;
+      get_string(as, "assets", "fonts", fonts);
+      if (fonts.empty())
+        throw config_error("assets.fonts", "must not be empty (leave it out for the default)");
+      c.assets.fonts = c.resolve(fonts);
+      std::error_code ec;
+      if (!std::filesystem::is_directory(c.assets.fonts, ec))
+        throw config_error("assets.fonts", "'" + c.assets.fonts + "' is not a folder");
+    }
   }
   if (j.contains("map")) {
     const json& mp = object_at(j, "", "map");

@@ -94,6 +94,10 @@ struct AssetsConfig {
   // The folder of the static web assets (Leaflet's `dist`), relative to the configuration file.
   // Empty: the default, found by the server (beside the binary, else the build's copy).
   std::string web;
+  // The folder of the label fonts (*.ttf, *.otf, anywhere below it) for the MapLibre glyphs
+  // (/styles/fonts/{fontstack}/{range}.pbf), relative to the configuration file; default
+  // /usr/share/fonts (Debian's fonts-noto-core, fonts-dejavu-core). Named: it must be a folder.
+  std::string fonts = "/usr/share/fonts";
 };
 
 /// The map app (/map, `map` in the configuration; docs/map-app.md).

@@ -511,9 +511,21 @@ std::string sld(const LayerStyle& l, const std::string& layer_name) {
              "</ogc:PropertyName><ogc:Literal>" + xml_escape(c.value) +
              "</ogc:Literal></ogc:PropertyIsEqualTo></ogc:Filter>" +
              sld_symbolizer(l, c.color, c.shape) + "</Rule>\n";
+    // The others as an explicit filter (the field empty, or none of the values), not as
+    // <ElseFilter/>: QGIS (3.22) reads an ElseFilter as no filter at all, a rule that matches
+    // every feature and draws the other colour over all of them.
+    std::string any;
+    for (const auto& c : l.classes)
+      any += "<ogc:PropertyIsEqualTo><ogc:PropertyName>" + xml_escape(l.field) +
+             "</ogc:PropertyName><ogc:Literal>" + xml_escape(c.value) +
+             "</ogc:Literal></ogc:PropertyIsEqualTo>";
+    if (l.classes.size() > 1) any = "<ogc:Or>" + any + "</ogc:Or>";
     out += "<Rule><Name>" + xml_escape(l.other.label) + "</Name><Title>" +
-           xml_escape(l.other.label) + "</Title><ElseFilter/>" +
-           sld_symbolizer(l, l.other.color, l.other.shape) + "</Rule>\n";
+           xml_escape(l.other.label) +
+           "</Title><ogc:Filter><ogc:Or><ogc:PropertyIsNull><ogc:PropertyName>" +
+           xml_escape(l.field) + "</ogc:PropertyName></ogc:PropertyIsNull><ogc:Not>" + any +
+           "</ogc:Not></ogc:Or></ogc:Filter>" + sld_symbolizer(l, l.other.color, l.other.shape) +
+           "</Rule>\n";
   }
   if (l.label) {
     const Label& lab = *l.label;

@@ -632,6 +632,29 @@ json build_openapi(const ServiceState& state, const std::string& base) {
           path_item(get_op("A style of a collection", "CollectionStyle", {"Capabilities"},
                            json::array({cid, style_id, coll_f}), enc),
                     "CollectionStyle");
+      // The label glyphs the MapLibre style names (layers/glyphs.hpp, docs/styles.md).
+      paths["/styles/fonts/{fontstack}/{range}.pbf"] = path_item(
+          get_op(
+              "Label glyphs of a font stack: 256 code points as SDF (the MapLibre glyph "
+              "protobuf); an unknown stack gets the default font",
+              "Glyphs", {"Capabilities"},
+              json::array(
+                  {json{{"name", "fontstack"},
+                        {"in", "path"},
+                        {"required", true},
+                        {"description", "Font names, comma-separated: the first found"},
+                        {"schema", str}},
+                   json{{"name", "range"},
+                        {"in", "path"},
+                        {"required", true},
+                        {"description", "start-end: 0-255, 256-511, ... 65280-65535"},
+                        {"schema", {{"type", "string"}, {"pattern", "^[0-9]{1,5}-[0-9]{1,5}$"}}}}}),
+              responses(json{{"description", "The glyphs"},
+                             {"content",
+                              {{"application/x-protobuf",
+                                {{"schema", {{"type", "string"}, {"format", "binary"}}}}}}}},
+                        true)),
+          "Glyphs");
     }
   }
 

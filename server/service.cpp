@@ -129,6 +129,7 @@ std::shared_ptr<ServiceState> load_data(const geo::Config& config) {
   if (state->config.assets.web.empty()) state->config.assets.web = default_web_dir();
   state->styles = load_styles(config.assets.styles, config.assets.styles_given, state->messages);
   state->style_sheet = load_style_sheet(config.assets.styles);
+  state->glyphs = std::make_shared<layers::glyphs::GlyphServer>(config.assets.fonts);
   state->ogc_cache = std::make_shared<OgcCache>();
   state->model = std::make_shared<const geo::AreaModel>(geo::AreaModel::load(config));
   const geo::AreaModel& model = *state->model;

@@ -17,6 +17,7 @@
 #include "geo/geocoder.hpp"
 #include "layers/collection.hpp"
 #include "layers/feature_store.hpp"
+#include "layers/glyphs.hpp"
 #include "layers/nearby.hpp"
 #include "layers/style.hpp"
 #include "server/access.hpp"
@@ -55,6 +56,8 @@ struct ServiceState {
   // The one style definition ({assets.styles}/style.json; null without one): the source of the
   // generated drawingInfo above, of /styles and of the collections' styles.
   std::shared_ptr<const layers::style::StyleSheet> style_sheet;
+  // The label glyphs of the MapLibre styles (fonts from config.assets.fonts) and their cache.
+  std::shared_ptr<layers::glyphs::GlyphServer> glyphs;
   // Operations (docs/operations.md): when this snapshot was loaded (the snapshot age of
   // /metrics), the counters of /metrics (keep the old state's on a reload), the access log
   // (null: off; opened anew on a reload), and the readiness probe of /health/ready.

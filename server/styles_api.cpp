@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "layers/glyphs.hpp"
 #include "layers/style.hpp"
 #include "server/ogc_params.hpp"
 #include "util/ascii.hpp"
@@ -17,6 +18,7 @@ constexpr const char* kMapbox = "application/vnd.mapbox.style+json";
 constexpr const char* kSld = "application/vnd.ogc.sld+xml;version=1.0";
 constexpr const char* kJson = "application/json";
 constexpr const char* kDefault = "default";
+constexpr const char* kProtobuf = "application/x-protobuf";
 
 std::string dump(const json& j) {
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -72,6 +74,7 @@ Response StylesApi::route(const Request& req, const std::vector<std::string>& se
     throw input_error(ErrorCode::MethodNotAllowed, "method",
                       req.method.substr(0, 20) + " is not allowed here (GET, HEAD)");
   if (seg[0] == "styles") {
+    if (seg.size() == 4 && seg[1] == "fonts") return glyphs(req, seg[2], seg[3]);
     if (seg.size() == 1) return list(req);
     if (seg.size() == 2) return map_style(req, seg[1], false);
     if (seg.size() == 3 && seg[2] == "metadata") return map_style(req, seg[1], true);
@@ -150,6 +153,25 @@ Response StylesApi::map_style(const Request& req, const std::string& id, bool me
   encoding_of(req, false);
   r.content_type = kMapbox;
   r.body = dump(st::maplibre_style(sheet, sources, base + "/styles/fonts/{fontstack}/{range}.pbf"));
+  return r;
+}
+
+Response StylesApi::glyphs(const Request& req, const std::string& fontstack,
+                           const std::string& file) const {
+  check_params(req, {});
+  constexpr std::string_view kExt = ".pbf";
+  if (file.size() <= kExt.size() || file.compare(file.size() - kExt.size(), kExt.size(), kExt) != 0)
+    throw input_error(ErrorCode::NotFound, "path",
+                      "no such glyph resource: /styles/fonts/{fontstack}/{range}.pbf");
+  const int start = layers::glyphs::parse_range(file.substr(0, file.size() - kExt.size()));
+  if (!m_state.glyphs)
+    throw input_error(ErrorCode::NotFound, "fontstack", "no fonts are configured (assets.fonts)");
+  const auto answer = m_state.glyphs->range(fontstack, start);
+  Response r;
+  r.content_type = kProtobuf;
+  r.shared_body = answer.pbf;
+  // A range changes only with the font files: a day in every cache (and an ETag for after).
+  r.headers.emplace_back("Cache-Control", "public, max-age=86400");
   return r;
 }
 

@@ -4,7 +4,8 @@
 // /styles/{id} (f=mapbox: the MapLibre style; the default) and /styles/{id}/metadata;
 // per collection GET /collections/{cid}/styles and /collections/{cid}/styles/default with
 // f=mapbox, f=sld10 (SLD 1.0, for QGIS) or f=esri (the FeatureServer's drawingInfo). All
-// generated from the one definition in styles/style.json (layers/style.hpp).
+// generated from the one definition in styles/style.json (layers/style.hpp). And the label
+// glyphs the MapLibre style names: /styles/fonts/{fontstack}/{range}.pbf (layers/glyphs.hpp).
 
 #include <string>
 #include <vector>
@@ -25,6 +26,8 @@ class StylesApi {
  private:
   Response list(const Request& req) const;
   Response map_style(const Request& req, const std::string& id, bool metadata) const;
+  /// /styles/fonts/{fontstack}/{range}.pbf: the MapLibre label glyphs (layers/glyphs.hpp).
+  Response glyphs(const Request& req, const std::string& fontstack, const std::string& file) const;
   Response collection_styles(const Request& req, const std::string& cid) const;
   Response collection_style(const Request& req, const std::string& cid,
                             const std::string& sid) const;

@@ -9,5 +9,6 @@ target_sources(unit_tests PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/test_schema.cpp
   ${CMAKE_CURRENT_LIST_DIR}/test_style.cpp
   ${CMAKE_CURRENT_LIST_DIR}/test_welcome.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/test_glyphs.cpp
   ${CMAKE_CURRENT_LIST_DIR}/test_pg_harness.cpp
 )

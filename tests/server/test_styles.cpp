@@ -1,7 +1,9 @@
 // In-process tests of the map styles over HTTP (/styles, /collections/{id}/styles): the same
 // definition behind the FeatureServer's drawingInfo, the SLD and the MapLibre style; errors.
 
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <cctype>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
@@ -122,4 +124,100 @@ TEST_CASE("styles: unknown styles and formats are 4xx naming what is wrong", "[s
   CHECK(r.status == 400);
   r = get("/styles/sociale-basis/metadata/x");
   CHECK(r.status == 404);
+}
+
+namespace {
+/// The value of a response header (empty when absent).
+std::string header_of(const server::Response& r, const std::string& name) {
+  for (const auto& [k, v] : r.headers)
+    if (k.size() == name.size() && std::equal(k.begin(), k.end(), name.begin(), [](char a, char b) {
+          return std::tolower(a) == std::tolower(b);
+        }))
+      return v;
+  return "";
+}
+
+/// The names of the font stacks the MapLibre style's text layers ask for.
+std::set<std::string> text_fonts(const json& style) {
+  std::set<std::string> out;
+  for (const auto& l : style["layers"])
+    if (l.contains("layout") && l["layout"].contains("text-font")) {
+      std::string stack;
+      for (const auto& f : l["layout"]["text-font"])
+        stack += (stack.empty() ? "" : ",") + f.get<std::string>();
+      out.insert(stack);
+    }
+  return out;
+}
+}  // namespace
+
+TEST_CASE("styles: the glyphs the MapLibre style names are served, cached and tagged",
+          "[styles][glyphs][unit]") {
+  const json style = json::parse(get("/styles/sociale-basis").body);
+  const std::string glyphs = style["glyphs"];
+  const std::string prefix = "http://gebieden.test";
+  REQUIRE(glyphs.rfind(prefix, 0) == 0);
+  const std::set<std::string> stacks = text_fonts(style);
+  REQUIRE_FALSE(stacks.empty());
+  for (const std::string& stack : stacks) {
+    INFO(stack);
+    for (const char* range : {"0-255", "256-511"}) {
+      std::string path = glyphs.substr(prefix.size());
+      path.replace(path.find("{fontstack}"), 11, stack);
+      path.replace(path.find("{range}"), 7, range);
+      auto r = get(path);
+      REQUIRE(r.status == 200);
+      CHECK(r.content_type == "application/x-protobuf");
+      CHECK(r.body.size() > 1000);
+      CHECK(header_of(r, "Cache-Control").find("max-age=") != std::string::npos);
+      const std::string etag = header_of(r, "ETag");
+      CHECK_FALSE(etag.empty());
+      // The stack name and the range are in the protobuf as they were asked for.
+      CHECK(r.body.find(stack) != std::string::npos);
+      CHECK(r.body.find(range) != std::string::npos);
+      // Again: the same bytes and tag (from the cache); with If-None-Match: 304.
+      const auto again = get(path);
+      CHECK(again.body == r.body);
+      CHECK(header_of(again, "ETag") == etag);
+      server::Request req;
+      req.method = "GET";
+      req.path = path;
+      req.headers["host"] = "gebieden.test";
+      req.headers["if-none-match"] = etag;
+      const auto cond = test::default_service().handle(req);
+      CHECK(cond.status == 304);
+      CHECK(cond.body.empty());
+    }
+  }
+  // An unknown stack: the default font, never an error.
+  auto r = get("/styles/fonts/Comic Nonexistent Bold/0-255.pbf");
+  CHECK(r.status == 200);
+  CHECK(r.content_type == "application/x-protobuf");
+}
+
+TEST_CASE("styles: glyph errors: a bad range is 400 naming range, a bad path 404",
+          "[styles][glyphs][unit]") {
+  for (const char* range : {"0-256", "1-256", "65536-65791", "x-y", "0--255", "-"}) {
+    INFO(range);
+    auto r = get(std::string("/styles/fonts/Noto Sans Regular/") + range + ".pbf");
+    CHECK(r.status == 400);
+    REQUIRE(r.content_type == "application/json");
+    CHECK(json::parse(r.body)["parameter"] == "range");
+  }
+  for (const char* path :
+       {"/styles/fonts/Noto Sans Regular/0-255", "/styles/fonts/Noto Sans Regular/0-255.json",
+        "/styles/fonts/Noto Sans Regular", "/styles/fonts", "/styles/fonts/a/b/0-255.pbf",
+        "/styles/fonts/Noto Sans Regular/.pbf"}) {
+    INFO(path);
+    const auto r = get(path);
+    CHECK(r.status == 404);
+    CHECK(r.content_type == "application/json");
+  }
+  auto r = get("/styles/fonts/Noto Sans Regular/0-255.pbf", {{"x", "1"}});
+  CHECK(r.status == 400);
+  server::Request post;
+  post.method = "POST";
+  post.path = "/styles/fonts/Noto Sans Regular/0-255.pbf";
+  post.headers["host"] = "gebieden.test";
+  CHECK(test::default_service().handle(post).status == 405);
 }

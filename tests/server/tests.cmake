@@ -30,6 +30,7 @@ target_sources(integration_tests PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/test_instances.cpp
   ${CMAKE_CURRENT_LIST_DIR}/test_ops.cpp
   ${CMAKE_CURRENT_LIST_DIR}/test_styles_http.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/test_qgis_style.cpp
   ${CMAKE_CURRENT_LIST_DIR}/test_faults.cpp
   ${CMAKE_CURRENT_LIST_DIR}/test_reload.cpp
   ${CMAKE_CURRENT_LIST_DIR}/test_hostile.cpp
