@@ -14,6 +14,7 @@ target_sources(unit_tests PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/test_metrics.cpp
   ${CMAKE_CURRENT_LIST_DIR}/test_styles.cpp
   ${CMAKE_CURRENT_LIST_DIR}/test_http_parse.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/test_overview_html.cpp
 )
 target_sources(integration_tests PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/test_http.cpp
@@ -31,6 +32,7 @@ target_sources(integration_tests PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/test_faults.cpp
   ${CMAKE_CURRENT_LIST_DIR}/test_reload.cpp
   ${CMAKE_CURRENT_LIST_DIR}/test_hostile.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/test_overview_http.cpp
 )
 target_compile_definitions(integration_tests PRIVATE GEBIEDEN_WEB_DIR="${CMAKE_BINARY_DIR}/web")
 add_dependencies(integration_tests gebieden_web_assets)
