@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 #include <cstdio>
+#include <iterator>
 #include <memory>
 #include <regex>
 #include <string>
@@ -12,6 +13,7 @@
 #include "layers/overview.hpp"
 #include "print/overview_doc.hpp"
 #include "print/overview_pdf.hpp"
+#include "print/pdf.hpp"
 #include "server/in_process.hpp"
 #include "test_paths.hpp"
 
@@ -66,6 +68,12 @@ Built build(layers::AreaLevel level, const std::string& code) {
   return b;
 }
 
+int count_matches(const std::string& text, const std::string& pattern) {
+  const std::regex re(pattern);
+  return static_cast<int>(
+      std::distance(std::sregex_iterator(text.begin(), text.end(), re), std::sregex_iterator()));
+}
+
 int pages_of(const std::string& info) {
   std::smatch m;
   const std::regex re("Pages:\\s+(\\d+)");
@@ -86,11 +94,8 @@ TEST_CASE("overview PDF of a gebied: A4 pages, names of the gebied, its buurten,
     const int pages = pages_of(info);
     CHECK(pages >= 1);
     // Every page A4 portrait (595.276 x 841.89 pt).
-    std::size_t a4 = 0;
-    for (std::size_t at = info.find("size:"); at != std::string::npos;
-         at = info.find("size:", at + 1))
-      a4 += info.compare(at, 30, "size: 595.276 x 841.89 pts (A4") == 0;
-    CHECK(a4 == static_cast<std::size_t>(pages));
+    CHECK(count_matches(info, "Page +[0-9]+ size: +[0-9.]+ x [0-9.]+ pts") == pages);
+    CHECK(count_matches(info, "Page +[0-9]+ size: +595\\.276 x 841\\.89 pts \\(A4\\)") == pages);
     const std::string text = squeeze(run("pdftotext -enc UTF-8 '" + b.file.string() + "' - 2>&1"));
     CHECK(text.find("Overzicht " + g.config.name) != std::string::npos);
     for (const auto& row : b.overview.buurten) {

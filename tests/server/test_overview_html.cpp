@@ -96,7 +96,7 @@ void check_page(const std::string& level, const std::string& code) {
   CHECK(lows.size() <= 6);
   std::int64_t legend_min = -1, legend_max = 0;
   for (std::size_t i = 0; i < lows.size(); ++i) {
-    const auto lo = std::stoll(lows[i]), hi = std::stoll(highs[i]);
+    const std::int64_t lo = std::stoll(lows[i]), hi = std::stoll(highs[i]);
     CHECK(lo <= hi);
     if (lo == 0) continue;  // "geen initiatieven"
     if (legend_min < 0 || lo < legend_min) legend_min = lo;
