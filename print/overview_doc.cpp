@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <set>
 
 #include "geo/geos.hpp"
 #include "print/pdf.hpp"
@@ -129,6 +130,18 @@ OverviewDoc make_overview_doc(const geo::AreaModel& model, const layers::Overvie
   for (const auto& b : o.buurten)
     if (const geo::Buurt* gb = model.buurt(b.buurtcode)) extent.expand(gb->rd.bbox());
   if (!extent.valid && d.outline) extent = d.outline->bbox();
+  if (extent.valid && o.level != layers::AreaLevel::Gebied) {
+    // A wijk or a buurt with some of its surroundings.
+    const double pad = std::max(extent.maxx - extent.minx, extent.maxy - extent.miny) *
+                       (o.level == layers::AreaLevel::Buurt ? 0.3 : 0.1);
+    extent.expand(geo::XY{extent.minx - pad, extent.miny - pad});
+    extent.expand(geo::XY{extent.maxx + pad, extent.maxy + pad});
+    std::set<std::string> own;
+    for (const auto& b : o.buurten) own.insert(b.buurtcode);
+    for (const auto& b : model.buurten())
+      if (!own.count(b.code) && extent.intersects(b.rd.bbox()))
+        d.context_buurten.push_back({&b.rd, "", b.name});
+  }
   d.extent = extent;
   // The map's scale (as SvgMap and MapFrame compute it, margin 0.04) for the labels' fit.
   double scale = 1;

@@ -106,7 +106,10 @@ struct OverviewDoc {
   const geo::Geometry* outline = nullptr;
   const geo::Geometry* gemeente = nullptr;
   std::vector<MapContext> context;  // other gebieden, drawn light
-  std::vector<MapBuurt> buurten;    // in the overview's order
+  // For a wijk or buurt: the buurten around it on the map, outlined (the map shows some of its
+  // surroundings).
+  std::vector<MapContext> context_buurten;
+  std::vector<MapBuurt> buurten;  // in the overview's order
   std::vector<layers::ClassRange> classes;
   std::vector<std::string> ramp;  // one colour per class
   std::int64_t min_count = 0, max_count = 0;

@@ -106,6 +106,8 @@ std::string overview_map_svg(const OverviewDoc& d) {
   SvgMap map(kMapWidth, kMapHeight, d.extent);
   for (const auto& c : d.context)
     map.shape(*c.rd, c.fill, 0.18, "#9A9A9A", 0.6, {}, c.name, "context");
+  for (const auto& c : d.context_buurten)
+    map.shape(*c.rd, "", 0, "#8C8C8C", 0.5, {}, c.name, "context-buurt");
   for (const auto& b : d.buurten)
     if (b.rd)
       map.shape(*b.rd, b.fill, 1, "#5A5A5A", 0.6, {},

@@ -207,6 +207,8 @@ void draw_map(Writer& w, const OverviewDoc& d) {
   const MapFrame frame(w.cr(), x, y, kMapWidth, kMapHeight, d.extent);
   for (const auto& c : d.context)
     frame.shape(*c.rd, Rgb::hex(c.fill), 0.18, Rgb::hex("#9A9A9A"), 0.6);
+  for (const auto& c : d.context_buurten)
+    frame.shape(*c.rd, std::nullopt, 0, Rgb::hex("#8C8C8C"), 0.5);
   for (const auto& b : d.buurten)
     if (b.rd) frame.shape(*b.rd, Rgb::hex(b.fill), 1, Rgb::hex("#5A5A5A"), 0.6);
   if (d.gemeente) frame.shape(*d.gemeente, std::nullopt, 0, Rgb::hex("#333333"), 1.2, {5, 3});

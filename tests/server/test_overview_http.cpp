@@ -46,7 +46,8 @@ TEST_CASE("overview PDF over HTTP: A4 pages with the gebied, its buurten and the
   REQUIRE(res->status == 200);
   std::string largest;
   std::size_t most = 0;
-  for (const auto& f : json::parse(res->body)["features"]) {
+  const json gebieden = json::parse(res->body);
+  for (const auto& f : gebieden["features"]) {
     const std::string id = f["id"].get<std::string>();
     auto o = cli.Get(("/gebieden/" + id + "/overzicht").c_str());
     REQUIRE(o);
