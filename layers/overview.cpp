@@ -172,4 +172,32 @@ std::optional<Overview> build_overview(const geo::AreaModel& model,
   return o;
 }
 
+std::vector<ClassRange> class_breaks(std::vector<std::int64_t> counts, int max_classes) {
+  counts.erase(std::remove_if(counts.begin(), counts.end(), [](std::int64_t c) { return c <= 0; }),
+               counts.end());
+  std::vector<ClassRange> out;
+  if (counts.empty() || max_classes < 1) return out;
+  std::sort(counts.begin(), counts.end());
+  const std::size_t n = counts.size();
+  const auto k = static_cast<std::size_t>(max_classes);
+  // The upper bound of class i is the count at quantile (i+1)/k; a bound equal to the one before
+  // (ties) adds no class.
+  std::int64_t low = counts.front();
+  for (std::size_t i = 0; i < k; ++i) {
+    const std::size_t at = std::min(n - 1, ((i + 1) * n + k - 1) / k - 1);
+    const std::int64_t high = counts[at];
+    if (high < low) continue;
+    out.push_back({low, high});
+    low = high + 1;
+  }
+  if (out.empty() || out.back().high < counts.back()) out.push_back({low, counts.back()});
+  return out;
+}
+
+int class_of(const std::vector<ClassRange>& classes, std::int64_t count) {
+  for (std::size_t i = 0; i < classes.size(); ++i)
+    if (count >= classes[i].low && count <= classes[i].high) return static_cast<int>(i);
+  return -1;
+}
+
 }  // namespace gebieden::layers

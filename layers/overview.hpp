@@ -70,4 +70,20 @@ std::optional<Overview> build_overview(const geo::AreaModel& model,
                                        const CollectionPtr& buurten, AreaLevel level,
                                        const std::string& code, const OverviewFields& fields = {});
 
+/// One class of a choropleth: the whole numbers from `low` to `high`, both included.
+struct ClassRange {
+  std::int64_t low = 0, high = 0;
+};
+
+/// The classes of a choropleth of counts (e.g. initiatives per buurt): at most `max_classes`
+/// contiguous ranges covering every positive count from the smallest to the largest, their
+/// bounds at the quantiles of the positive counts (equal numbers of buurten per class where the
+/// data lets it; ties stay in one class, so there may be fewer classes). Zero counts are left
+/// out: a map draws them apart ("none"). No positive count: no classes. Negative counts are
+/// treated as zero.
+std::vector<ClassRange> class_breaks(std::vector<std::int64_t> counts, int max_classes = 5);
+
+/// The index of the class holding `count`, or -1 (zero, or outside every class).
+int class_of(const std::vector<ClassRange>& classes, std::int64_t count);
+
 }  // namespace gebieden::layers

@@ -587,8 +587,14 @@ json build_openapi(const ServiceState& state, const std::string& base) {
               "white spots",
           op_id(std::string(level) + "-overzicht"), {"Data"},
           json::array(
-              {json{{"name", name}, {"in", "path"}, {"required", true}, {"schema", str}}, fmt}),
+              {json{{"name", name}, {"in", "path"}, {"required", true}, {"schema", str}},
+               query("f", {{"type", "string"}, {"enum", {"json", "csv", "html", "pdf"}}},
+                     "The encoding: json (the default), csv (one row per buurt), html (the page "
+                     "to print: map, charts, tables) or pdf (the same, A4)")}),
           responses(ok("The overview", "application/json", obj), true));
+      op["responses"]["200"]["content"]["text/csv"] = {{"schema", str}};
+      op["responses"]["200"]["content"]["application/pdf"] = {
+          {"schema", {{"type", "string"}, {"format", "binary"}}}};
       paths[path] = path_item(std::move(op), op_id(std::string(level) + "-overzicht"));
     }
 

@@ -1,8 +1,11 @@
 #include "server/overview_api.hpp"
 
+#include <cctype>
 #include <nlohmann/json.hpp>
 
 #include "layers/overview.hpp"
+#include "print/overview_html.hpp"
+#include "print/overview_pdf.hpp"
 #include "server/html.hpp"
 #include "server/nearby_api.hpp"
 #include "server/ogc_params.hpp"
@@ -100,39 +103,6 @@ std::string to_csv(const layers::Overview& o) {
   return out;
 }
 
-std::string to_html(const layers::Overview& o) {
-  std::string h = "<h2>Per buurt</h2><table><thead><tr><th>Buurt</th><th>Inwoners</th>";
-  for (const auto& [c, n] : o.per_collection) h += "<th>" + html::escape(c) + "</th>";
-  h += "<th>Ontbreekt</th></tr></thead><tbody>";
-  for (const auto& b : o.buurten) {
-    h += "<tr><td>" + html::escape(b.buurtnaam) + " (" + html::escape(b.buurtcode) + ")</td><td>" +
-         (b.inwoners ? std::to_string(*b.inwoners) : std::string("onbekend")) + "</td>";
-    for (const auto& [c, n] : o.per_collection) {
-      const auto it = b.per_collection.find(c);
-      h += "<td>" + std::to_string(it == b.per_collection.end() ? 0 : it->second) + "</td>";
-    }
-    std::string missing;
-    for (std::size_t i = 0; i < b.missing.size(); ++i) missing += (i ? ", " : "") + b.missing[i];
-    h += "<td>" + html::escape(missing) + "</td></tr>";
-  }
-  h += "</tbody></table>";
-  const auto list = [&](const char* title, const std::vector<layers::RecordSummary>& v) {
-    h += std::string("<h2>") + title + "</h2><ul>";
-    for (const auto& r : v)
-      h += "<li>" + html::escape(r.naam.empty() ? r.id : r.naam) + " (" +
-           (r.active_in_gebied ? std::string("actief in het gebied") : html::escape(r.buurtcode)) +
-           ")</li>";
-    if (v.empty()) h += "<li>geen</li>";
-    h += "</ul>";
-  };
-  list("Ondersteuning", o.support);
-  list("Ontmoetingsplekken", o.meeting_places);
-  h += "<h2>Notities</h2><ul>";
-  for (const auto& n : o.notes) h += "<li>" + html::escape(n) + "</li>";
-  h += "</ul>";
-  return h;
-}
-
 }  // namespace
 
 bool OverviewApi::handles(const std::vector<std::string>& seg) {
@@ -145,16 +115,18 @@ Response OverviewApi::route(const Request& req, const std::vector<std::string>& 
     throw input_error(ErrorCode::MethodNotAllowed, "method",
                       req.method.substr(0, 20) + " is not allowed here (GET, HEAD)");
   check_params(req, {"f"});
-  enum class Out { Json, Csv, Html } out = Out::Json;
+  enum class Out { Json, Csv, Html, Pdf } out = Out::Json;
   if (auto f = req.param("f")) {
     const std::string v = util::ascii_lower(*f);
     if (v == "csv" || v == "text/csv")
       out = Out::Csv;
     else if (v == "html" || v == "text/html")
       out = Out::Html;
+    else if (v == "pdf" || v == "application/pdf")
+      out = Out::Pdf;
     else if (v != "json" && v != "application/json")
       throw input_error(ErrorCode::InvalidParameter, "f",
-                        "f: '" + f->substr(0, 40) + "' is not supported (json, csv, html)");
+                        "f: '" + f->substr(0, 40) + "' is not supported (json, csv, html, pdf)");
   } else if (negotiate(req) == Format::Html) {
     out = Out::Html;
   }
@@ -185,12 +157,38 @@ Response OverviewApi::route(const Request& req, const std::vector<std::string>& 
   if (level == layers::AreaLevel::Gebied)
     if (const geo::Gebied* g = m_state.model->gebied(o->code))
       j["team"] = team_json(g->config.team);
-  if (out == Out::Html) {
+  if (out == Out::Html || out == Out::Pdf) {
+    const print::OverviewDoc doc = print::make_overview_doc(
+        *m_state.model, *o, m_state.style_sheet.get(), 515, fields.initiative_collection);
+    const std::string base = base_url(m_state, req);
+    if (out == Out::Pdf) {
+      print::OverviewPdfOptions options;
+      options.source = base + doc.self.path();
+      r.content_type = "application/pdf";
+      // The code is an area code or gebied id the model knows: letters, digits, '-', '_'.
+      std::string file;
+      for (char c : o->code)
+        file += std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' ? c : '_';
+      r.headers.emplace_back("Content-Disposition",
+                             "inline; filename=\"overzicht-" + file + ".pdf\"");
+      r.body = print::overview_pdf(doc, options);
+      return r;
+    }
     html::Page page;
-    page.base = base_url(m_state, req);
+    page.base = base;
     page.title = "Overzicht " + o->name;
-    page.crumbs = {{"Home", page.base + "/"}, {"Overzicht " + o->name, ""}};
-    page.body = to_html(*o);
+    page.crumbs = {{"Home", page.base + "/"}};
+    if (doc.parent) {
+      // The gebied of a buurt, then its wijk.
+      if (level == layers::AreaLevel::Buurt)
+        if (const geo::Wijk* w = m_state.model->wijk(doc.parent->code))
+          if (const geo::Gebied* g = m_state.model->gebied(w->gebied))
+            page.crumbs.push_back(
+                {"Overzicht " + g->config.name, base + "/gebieden/" + g->config.id + "/overzicht"});
+      page.crumbs.push_back({"Overzicht " + doc.parent->name, base + doc.parent->path()});
+    }
+    page.crumbs.push_back({"Overzicht " + o->name, ""});
+    page.body = print::overview_html(doc, base);
     r.content_type = "text/html; charset=utf-8";
     r.body = html::render(page);
     return r;

@@ -2,4 +2,5 @@
 target_sources(unit_tests PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/test_pdf.cpp
   ${CMAKE_CURRENT_LIST_DIR}/test_welcome_pdf.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/test_overview_pdf.cpp
 )

@@ -433,7 +433,7 @@ TEST_CASE("overviews: counts per buurt agree with the boundary counts, white spo
   CHECK(json::parse(r.body)["naam"] == "Grou");
   CHECK(get("/gebieden/nergens/overzicht").status == 404);
   CHECK(get("/buurten/BU0000/overzicht").status == 404);
-  CHECK(get("/gebieden/dorpen/overzicht", {{"f", "pdf"}}).status == 400);
+  CHECK(get("/gebieden/dorpen/overzicht", {{"f", "docx"}}).status == 400);
   CHECK(get("/gebieden/dorpen/overzicht", {{"x", "1"}}).status == 400);
   for (const auto& body : {get("/gebieden/dorpen/overzicht").body,
                            get("/gebieden/dorpen/overzicht", {{"f", "csv"}}).body}) {

@@ -16,6 +16,7 @@ target_sources(unit_tests PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/test_http_parse.cpp
   ${CMAKE_CURRENT_LIST_DIR}/test_ogc_html.cpp
   ${CMAKE_CURRENT_LIST_DIR}/test_map.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/test_overview_html.cpp
 )
 target_sources(integration_tests PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/test_http.cpp
@@ -36,6 +37,7 @@ target_sources(integration_tests PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/test_hostile.cpp
   ${CMAKE_CURRENT_LIST_DIR}/test_map_http.cpp
   ${CMAKE_CURRENT_LIST_DIR}/test_welcome_http.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/test_overview_http.cpp
 )
 target_compile_definitions(integration_tests PRIVATE GEBIEDEN_WEB_DIR="${CMAKE_BINARY_DIR}/web")
 add_dependencies(integration_tests gebieden_web_assets)
