@@ -17,11 +17,8 @@ const json = async (path) => {
   return res.json();
 };
 
-// Until the glyphs route (/styles/fonts/{fontstack}/{range}.pbf, another branch of issue #15)
-// is merged, the label layers ask for glyphs that are not there: Chromium logs a 404 for each.
-// The app works without them (labels left out). TODO(lead): remove this allowance when the
-// glyphs route is on main, so that a missing glyph fails this test again.
-const allowConsole = [/\/styles\/fonts\/[^ ]*\.pbf/];
+// The label glyphs are served (/styles/fonts/{fontstack}/{range}.pbf): a missing one fails.
+const allowConsole = [];
 
 const hex = (s) => [1, 3, 5].map((i) => parseInt(s.slice(i, i + 2), 16));
 const mapIdle = (page) => page.waitForFunction(() => {
