@@ -1,5 +1,5 @@
 // The map app (/map) in Chromium against the real server (started by
-// tests/server/test_map_http.cpp, which passes GEBIEDEN_URL and GEBIEDEN_ADDRESS). Every
+// tests/browser/test_map_http.cpp, which passes GEBIEDEN_URL and GEBIEDEN_ADDRESS). Every
 // expectation is computed from the server's own answers (the style, /geocode, /nearby,
 // /locate, the gebieden), never written down here. Exit code 0 when everything passed.
 import { openPage, decodePng, countColours, Checks } from './harness.mjs';

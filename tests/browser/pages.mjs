@@ -1,4 +1,4 @@
-// The printed pages in Chromium (tests/server/test_pages_browser.cpp starts the server):
+// The printed pages in Chromium (tests/browser/test_pages_browser.cpp starts the server):
 // the overview of a gebied and the welcome pack of an address, on a desktop and a 360 px
 // phone screen and as print media. Through the harness (harness.mjs): no console error, no
 // request outside 127.0.0.1, screenshots in the build folder.
@@ -18,7 +18,7 @@ function check(ok, what) {
 
 /** How many pixels of a PNG are neither white nor near-white (something is drawn). */
 function inked(png) {
-  const { width, height, pixels } = decodePng(png);
+  const { width, height, data: pixels } = decodePng(png);
   let n = 0;
   for (let i = 0; i < width * height * 4; i += 4)
     if (pixels[i] < 230 || pixels[i + 1] < 230 || pixels[i + 2] < 230) ++n;

@@ -69,7 +69,10 @@ TEST_CASE("@arcgis/core in Chromium reads the FeatureServer's renderers as the s
   std::map<std::string, std::string> collection_of_title;
   auto cr = cli.Get("/collections?f=json");
   REQUIRE(cr);
-  for (const auto& c : json::parse(cr->body)["collections"])
+  INFO(cr->body.substr(0, 400));
+  REQUIRE(cr->status == 200);
+  const json collections = json::parse(cr->body);
+  for (const auto& c : collections["collections"])
     collection_of_title[c.value("title", c["id"].get<std::string>())] = c["id"];
 
   const fs::path out = fs::path(GEBIEDEN_BUILD_DIR) / "screenshots" / "arcgis-renderers.json";

@@ -35,8 +35,6 @@ target_sources(integration_tests PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/test_faults.cpp
   ${CMAKE_CURRENT_LIST_DIR}/test_reload.cpp
   ${CMAKE_CURRENT_LIST_DIR}/test_hostile.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/test_map_http.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/test_pages_browser.cpp
   ${CMAKE_CURRENT_LIST_DIR}/test_welcome_http.cpp
   ${CMAKE_CURRENT_LIST_DIR}/test_overview_http.cpp
 )

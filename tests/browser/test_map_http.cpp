@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "process.hpp"
+#include "server/process.hpp"
 #include "test_config_copy.hpp"
 #include "test_paths.hpp"
 

@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "process.hpp"
+#include "server/process.hpp"
 #include "test_paths.hpp"
 
 using namespace gebieden;
