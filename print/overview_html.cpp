@@ -27,6 +27,8 @@ constexpr const char* kCss = R"(<style>
 .ov dl.team{display:grid;grid-template-columns:max-content 1fr;gap:.1em 1em}
 .ov dl.team dt{font-weight:bold}
 .ov dl.team dd{margin:0}
+.ov p,.ov dd,.ov li{overflow-wrap:anywhere}
+@media screen{.ov table{display:block;max-width:100%;overflow-x:auto}}
 @page{size:A4;margin:15mm 14mm 18mm 14mm}
 @media print{
  html,body{background:#fff!important;color:#000!important}

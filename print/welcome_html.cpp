@@ -42,12 +42,12 @@ bool is_http_url(const std::string& s) {
 }
 
 const char* kCss = R"(<style>
-.welkom{max-width:60rem;margin:0 auto;color:#1a1a1a;font-family:"DejaVu Sans",system-ui,sans-serif;line-height:1.4}
+.welkom{max-width:60rem;margin:0 auto;color:#1a1a1a;font-family:"DejaVu Sans",system-ui,sans-serif;line-height:1.4;overflow-wrap:anywhere}
 .welkom header.kop{background:#1F3A5F;color:#fff;padding:1rem 1.25rem;border-radius:4px}
 .welkom header.kop .titel{display:none;margin:0 0 .25rem;font-size:1.8rem;font-weight:bold;color:#fff}
 .welkom header.kop p{margin:0}
 .welkom .kolommen{display:flex;flex-wrap:wrap;gap:1.25rem;margin-top:1rem}
-.welkom .tekst{flex:1 1 18rem}
+.welkom .tekst{flex:1 1 18rem;min-width:0}
 .welkom figure.kaart{flex:0 1 22rem;margin:0}
 .welkom figure.kaart svg{width:100%;height:auto;border:1px solid #999;background:#fafaf8}
 .welkom figcaption ul{list-style:none;padding:0;margin:.25rem 0;display:flex;flex-wrap:wrap;gap:.25rem .9rem;font-size:.85rem}

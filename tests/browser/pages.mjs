@@ -31,9 +31,24 @@ async function page(url, name, inspect) {
     const s = await openPage(url, { viewport, isMobile: view === 'mobile', hasTouch: view === 'mobile' });
     try {
       if (view === 'desktop') await inspect(s.page);
-      // Nothing wider than the screen: the page reads on a phone without sideways scrolling.
-      const overflow = await s.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-      check(overflow <= 1, `${name} ${view}: no sideways scrolling (${overflow} px too wide)`);
+      // Nothing wider than the screen: the page reads on a phone without sideways scrolling
+      // or zooming out, and no text runs past its right edge (a wide table may scroll in a
+      // box of its own).
+      const wide = await s.page.evaluate((width) => {
+        const scrolls = (e) => {
+          for (let a = e.parentElement; a; a = a.parentElement) {
+            const o = getComputedStyle(a).overflowX;
+            if (o === 'auto' || o === 'scroll') return true;
+          }
+          return false;
+        };
+        const cut = [...document.querySelectorAll('main p, main h1, main h2, main h3, main li, main dt, main dd, main a')]
+          .filter((e) => e.getClientRects().length && e.getBoundingClientRect().right > width + 1 && !scrolls(e))
+          .map((e) => `${e.tagName.toLowerCase()} "${e.textContent.trim().slice(0, 40)}"`);
+        return { page: document.documentElement.scrollWidth - width, cut };
+      }, viewport.width);
+      check(wide.page <= 1, `${name} ${view}: no sideways scrolling (${wide.page} px too wide)`);
+      check(wide.cut.length === 0, `${name} ${view}: no text past the screen's edge (${wide.cut.slice(0, 3).join(', ')})`);
       const shot = await s.screenshot(`${name}-${view}`);
       check(inked(shot) > 0.02, `${name} ${view}: the screenshot shows something`);
       if (view === 'desktop') {
