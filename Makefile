@@ -72,7 +72,7 @@ test-asan: deps
 	cmake -S . -B $(BUILD_ASAN) -DCMAKE_BUILD_TYPE=Debug -DGEBIEDEN_SANITIZE=ON -DGEBIEDEN_BUILD_BENCH=OFF \
 	  -DGEBIEDEN_BROWSER_TESTS=OFF
 	cmake --build $(BUILD_ASAN) -j$(JOBS)
-	cd $(BUILD_ASAN) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j2
+	cd $(BUILD_ASAN) && ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j2
 
 # The fuzz build: clang, every library instrumented (libFuzzer, ASan, UBSan), no tests or
 # benchmarks, in a build directory of its own (the default build stays g++).
